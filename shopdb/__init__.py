@@ -1,0 +1,23 @@
+"""ShopDB: a per-site asset database for manufacturing shop floors.
+
+`create_app` is resolved lazily so that importing a light module such as
+`shopdb.models` does not pull in Flask blueprints and the CLI.
+"""
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+# The plugin contract version (semver). A breaking change to BasePlugin, the
+# manifest schema or a contract model is a major bump; additive is minor.
+__contract_version__ = "0.1.0"
+
+__all__ = ["__contract_version__", "__version__", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from shopdb.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'shopdb' has no attribute {name!r}")

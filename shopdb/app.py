@@ -1,0 +1,46 @@
+"""The application factory: configuration, database, blueprints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from shopdb import config as configuration
+from shopdb import database
+from shopdb.cli import COMMANDS
+from shopdb.http import health, home
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a ShopDB application.
+
+    `config` overrides environment variables (tests use it). Production settings
+    are validated here, so a bad deployment stops before serving anything.
+    """
+    overrides = dict(config or {})
+    if overrides.get("SHOPDB_ENV") != "testing":
+        load_dotenv(override=False)
+    settings = configuration.load_config(overrides)
+    configuration.validate(settings)
+
+    app = Flask(
+        "shopdb", instance_path=settings["SHOPDB_INSTANCE_PATH"], instance_relative_config=False
+    )
+    app.config.update(settings)
+    app.logger.setLevel(getattr(logging, settings["SHOPDB_LOG_LEVEL"], logging.INFO))
+    if settings["SHOPDB_ENV"] == "production" and configuration.is_sqlite(settings):
+        app.logger.warning(
+            "ShopDB runs in production on embedded SQLite; that suits a small site with "
+            "one server process. Use MySQL/MariaDB or PostgreSQL for more."
+        )
+
+    database.init_app(app)
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(home.blueprint)
+    return app

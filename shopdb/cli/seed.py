@@ -1,0 +1,26 @@
+"""`shopdb seed`: reference data every site needs, and optionally a demo site."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from shopdb.cli.support import FriendlyCommand, transaction
+from shopdb.services.demo import DEMO_STEPS, seed_demo_data
+from shopdb.services.seeds import seed_reference_data
+
+
+@click.command("seed", cls=FriendlyCommand)
+@click.option("--demo", is_flag=True, help="Also build a demo site with a few hundred assets.")
+@with_appcontext
+def seed_command(demo: bool) -> None:
+    """Create missing reference data; running it again changes nothing."""
+    with transaction() as session:
+        report = seed_reference_data(session)
+    click.echo(report.summary())
+    if not demo:
+        return
+    progress = click.progressbar(length=DEMO_STEPS, label="Demo site")
+    with transaction() as session, progress as bar:
+        demo_report = seed_demo_data(session, progress=bar.update)
+    click.echo(demo_report.summary().replace("reference data", "demo data"))

@@ -1,0 +1,175 @@
+"""Configuration read from environment variables (and an optional `.env` file).
+
+Three environments exist: development (the default), testing and production.
+Production is validated at start-up; every problem is collected so that the
+operator sees them all in one message instead of fixing them one boot at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from shopdb.errors import ConfigError
+
+ENVIRONMENTS = ("development", "testing", "production")
+SUPPORTED_BACKENDS = ("sqlite", "mysql", "mariadb", "postgresql")
+
+# Secrets used by development and testing. Production refuses them, as it
+# refuses the placeholders people commonly leave in a copied .env file.
+DEVELOPMENT_SECRET_KEY = "shopdb-development-secret-key-not-for-production"
+DEVELOPMENT_JWT_SECRET_KEY = "shopdb-development-jwt-secret-not-for-production"
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        DEVELOPMENT_SECRET_KEY,
+        DEVELOPMENT_JWT_SECRET_KEY,
+        "change-me",
+        "changeme",
+        "change-this",
+        "secret",
+        "dev",
+        "development",
+        "please-change-me",
+        "replace-me",
+    }
+)
+MINIMUM_SECRET_LENGTH = 32
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
+def parse_int(name: str, raw: str, minimum: int = 1) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def parse_database_url(raw: str) -> URL:
+    """Parse DATABASE_URL, naming the variable and an example when it is unusable."""
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"DATABASE_URL {raw!r} is not a valid database URL; expected something like "
+            "sqlite:///instance/shopdb.db or mysql+pymysql://user:password@host/shopdb."
+        ) from None
+    if url.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"DATABASE_URL uses the unsupported database {url.get_backend_name()!r}; "
+            "ShopDB runs on sqlite, mysql/mariadb and postgresql."
+        )
+    return url
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask configuration from the environment, then apply overrides.
+
+    Overrides win over the environment; tests pass them to stay independent of
+    the machine's variables.
+    """
+    overrides = dict(overrides or {})
+    environ = {**os.environ, **{k: str(v) for k, v in overrides.items() if isinstance(v, str)}}
+
+    env_name = environ.get("SHOPDB_ENV", "development").strip().lower() or "development"
+    if env_name not in ENVIRONMENTS:
+        raise ConfigError(f"SHOPDB_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env_name!r}.")
+    production = env_name == "production"
+    development = env_name == "development"
+
+    instance_path = Path(environ.get("SHOPDB_INSTANCE_PATH") or "instance").expanduser()
+    instance_path = instance_path.absolute()
+
+    raw_url = environ.get("DATABASE_URL", "").strip()
+    if not raw_url and not production:
+        raw_url = f"sqlite:///{instance_path / 'shopdb.db'}"
+
+    config: dict[str, Any] = {
+        "SHOPDB_ENV": env_name,
+        "SHOPDB_INSTANCE_PATH": str(instance_path),
+        "DATABASE_URL": raw_url,
+        "SECRET_KEY": environ.get("SECRET_KEY") or ("" if production else DEVELOPMENT_SECRET_KEY),
+        "JWT_SECRET_KEY": environ.get("JWT_SECRET_KEY")
+        or ("" if production else DEVELOPMENT_JWT_SECRET_KEY),
+        "CORS_ORIGINS": [
+            origin.strip()
+            for origin in environ.get("CORS_ORIGINS", "").split(",")
+            if origin.strip()
+        ],
+        "DEBUG": parse_bool("SHOPDB_DEBUG", environ.get("SHOPDB_DEBUG", "false")),
+        "TESTING": env_name == "testing",
+        "SESSION_COOKIE_SECURE": parse_bool(
+            "SHOPDB_COOKIE_SECURE",
+            environ.get("SHOPDB_COOKIE_SECURE", "false" if development else "true"),
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": parse_int(
+            "SHOPDB_MAX_REQUEST_BYTES", environ.get("SHOPDB_MAX_REQUEST_BYTES", "1048576")
+        ),
+        "SHOPDB_LOG_LEVEL": environ.get("SHOPDB_LOG_LEVEL", "INFO").upper(),
+    }
+    # String overrides were parsed above like environment variables; other
+    # values (tests pass booleans and lists) replace the parsed setting.
+    config.update({key: value for key, value in overrides.items() if not isinstance(value, str)})
+    config.update({key: value for key, value in overrides.items() if key not in config})
+
+    if config["DATABASE_URL"]:
+        parse_database_url(config["DATABASE_URL"])
+    return config
+
+
+def production_problems(config: Mapping[str, Any]) -> list[str]:
+    """Everything that makes a configuration unsafe for production, in one list."""
+    problems = []
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = config.get(name) or ""
+        if not value:
+            problems.append(f"{name} is not set")
+        elif value in KNOWN_DEFAULT_SECRETS:
+            problems.append(f"{name} is a known default value; generate a new random one")
+        elif len(value) < MINIMUM_SECRET_LENGTH:
+            problems.append(f"{name} is shorter than {MINIMUM_SECRET_LENGTH} characters")
+    if config.get("SECRET_KEY") and config.get("SECRET_KEY") == config.get("JWT_SECRET_KEY"):
+        problems.append("SECRET_KEY and JWT_SECRET_KEY must differ")
+    if not config.get("DATABASE_URL"):
+        problems.append("DATABASE_URL is not set")
+    if "*" in config.get("CORS_ORIGINS", []):
+        problems.append("CORS_ORIGINS allows every origin ('*'); list the allowed origins")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SHOPDB_COOKIE_SECURE is off; cookies must be Secure behind TLS")
+    if config.get("DEBUG"):
+        problems.append("SHOPDB_DEBUG is on; debug mode must be off in production")
+    return problems
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError naming every problem when production settings are unsafe."""
+    if config["SHOPDB_ENV"] != "production":
+        return
+    problems = production_problems(config)
+    if problems:
+        listed = "; ".join(f"({number}) {text}" for number, text in enumerate(problems, 1))
+        raise ConfigError(f"ShopDB refuses to start in production: {listed}.")
+
+
+def is_sqlite(config: Mapping[str, Any]) -> bool:
+    return make_url(config["DATABASE_URL"]).get_backend_name() == "sqlite"

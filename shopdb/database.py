@@ -1,0 +1,165 @@
+"""Engine and session handling for the three supported databases.
+
+Each connection is set up the same way whatever opens it (the web app, the CLI,
+migrations): SQLite enforces foreign keys and uses WAL, MySQL/MariaDB talk
+utf8mb4 in strict mode. A request or command gets one session, closed when its
+application context ends.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopdb.errors import ConfigError, DatabaseUnavailableError
+
+EXTENSION_KEY = "shopdb.database"
+MYSQL_SQL_MODE = "TRADITIONAL,ONLY_FULL_GROUP_BY"
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module would commit before DDL on its own; taking over the
+    # transaction handling makes migrations atomic (see _begin_sqlite).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _configure_mysql(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
+    cursor.execute(f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'")
+    cursor.execute("SET SESSION time_zone = '+00:00'")
+    cursor.close()
+
+
+def build_engine(url: str | URL, **options: Any) -> Engine:
+    """Create an engine with the per-backend connection set-up applied."""
+    url = make_url(url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    elif backend in ("mysql", "mariadb"):
+        url = url.update_query_dict({"charset": "utf8mb4"})
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_recycle", 3600)
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+    elif backend == "postgresql":
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+    try:
+        engine = create_engine(url, **options)
+    except NoSuchModuleError:
+        raise ConfigError(
+            f"DATABASE_URL names the driver {url.drivername!r}, which is not installed; "
+            "use sqlite, mysql+pymysql or postgresql+psycopg."
+        ) from None
+    except ModuleNotFoundError as missing:
+        raise ConfigError(
+            f"The database driver for {url.drivername!r} is not installed ({missing.name})."
+        ) from None
+    if backend == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    elif backend in ("mysql", "mariadb"):
+        event.listen(engine, "connect", _configure_mysql)
+    return engine
+
+
+class Database:
+    """The app's engine and session factory, one per Flask application."""
+
+    def __init__(self, url: str | URL, **engine_options: Any) -> None:
+        self.url = make_url(url)
+        self.engine = build_engine(self.url, **engine_options)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def backend(self) -> str:
+        return self.url.get_backend_name()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> Database:
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION_KEY] = database
+    app.teardown_appcontext(_close_session)
+    return database
+
+
+def get_database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def get_session() -> Session:
+    """The session of the current application context, created on first use."""
+    if "dbsession" not in g:
+        g.dbsession = get_database().sessionmaker()
+    return g.dbsession
+
+
+def _close_session(_exception: BaseException | None) -> None:
+    session = g.pop("dbsession", None)
+    if session is not None:
+        session.close()
+
+
+# Errors people see ------------------------------------------------------------
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL without its password, fit for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file behind a SQLite URL, or None for memory databases and servers."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+# MySQL 8 and MariaDB report a failed CHECK constraint with these codes as an
+# OperationalError rather than an IntegrityError.
+CHECK_CONSTRAINT_ERROR_CODES = frozenset({3819, 4025})
+
+
+def is_constraint_violation(error: DBAPIError) -> bool:
+    """True when the database refused a write because it breaks a constraint."""
+    if isinstance(error, IntegrityError):
+        return True
+    arguments = getattr(error.orig, "args", ())
+    return bool(arguments) and arguments[0] in CHECK_CONSTRAINT_ERROR_CODES
+
+
+def unavailable(url: str | URL, error: BaseException) -> DatabaseUnavailableError:
+    """Turn a driver's connection failure into one sentence that names the server."""
+    url = make_url(url)
+    original = getattr(error, "orig", None) or error
+    reason = " ".join(str(original).split())
+    if len(reason) > 200:
+        reason = reason[:197] + "..."
+    if url.get_backend_name() == "sqlite":
+        where = f"the SQLite database {url.database}"
+    else:
+        where = f"the {url.get_backend_name()} server at {url.host or 'localhost'}"
+        if url.port:
+            where += f":{url.port}"
+    return DatabaseUnavailableError(f"Cannot use {where} ({describe_url(url)}): {reason}")

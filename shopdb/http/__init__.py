@@ -1,0 +1,1 @@
+"""HTTP endpoints that are not generated from resource declarations."""

@@ -1,0 +1,48 @@
+"""The core contract models. Importing this package registers every core table
+on `Base.metadata`, which migrations and tests compare against."""
+
+from shopdb.models.accounts import ADMIN, EDITOR, VIEWER, ApiToken, Role, User
+from shopdb.models.assets import Asset, AssetStatus, AssetType
+from shopdb.models.audit import AuditLog
+from shopdb.models.base import Base, TimestampMixin, case_sensitive_string, utcnow
+from shopdb.models.locations import Location, LocationType
+from shopdb.models.plugins import Plugin
+from shopdb.models.reference import BusinessUnit, OperatingSystem, ProductModel, Vendor
+from shopdb.models.relationships import (
+    CONNECTEDTO,
+    CONTROLS,
+    PARTOF,
+    AssetRelationship,
+    RelationshipType,
+)
+from shopdb.models.settings import Setting
+
+__all__ = [
+    "ADMIN",
+    "CONNECTEDTO",
+    "CONTROLS",
+    "EDITOR",
+    "PARTOF",
+    "VIEWER",
+    "ApiToken",
+    "Asset",
+    "AssetRelationship",
+    "AssetStatus",
+    "AssetType",
+    "AuditLog",
+    "Base",
+    "BusinessUnit",
+    "Location",
+    "LocationType",
+    "OperatingSystem",
+    "Plugin",
+    "ProductModel",
+    "RelationshipType",
+    "Role",
+    "Setting",
+    "TimestampMixin",
+    "User",
+    "Vendor",
+    "case_sensitive_string",
+    "utcnow",
+]

@@ -1,0 +1,2 @@
+"""Services shared by every interface (API, UI, CLI): migrations, seeds, users,
+positions."""

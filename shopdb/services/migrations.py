@@ -1,0 +1,199 @@
+"""Schema migrations: upgrade, downgrade, where the database stands, and whether
+the models and the migrations agree.
+
+The core history is one Alembic branch labelled `core`; plugins will add their
+own branches through `version_locations`, all tracked in one `alembic_version`
+table, so `upgrade("heads")` brings every owner to its head.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from shopdb.database import describe_url, sqlite_path, unavailable
+from shopdb.errors import SchemaMismatchError, ShopDBError
+from shopdb.models import Base
+
+MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
+CORE_VERSIONS_PATH = MIGRATIONS_PATH / "versions"
+
+
+# Version folders beside the core one; plugins register theirs here.
+_version_locations: list[Path] = []
+
+
+def register_version_location(path: Path) -> None:
+    """Add a folder of revisions (a plugin's own branch) to every migration run."""
+    if path not in _version_locations:
+        _version_locations.append(path)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    locations = [CORE_VERSIONS_PATH, *_version_locations]
+    config.set_main_option("version_locations", " ".join(str(path) for path in locations))
+    config.set_main_option("path_separator", "space")
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revisions() -> set[str]:
+    return set(script_directory().get_heads())
+
+
+@contextmanager
+def connected(engine: Engine) -> Iterator[Connection]:
+    """A connection whose failure to open reads as one sentence."""
+    try:
+        connection = engine.connect()
+    except (OperationalError, DBAPIError) as error:
+        raise unavailable(engine.url, error) from None
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with connected(engine) as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+class SchemaState(enum.Enum):
+    CURRENT = "current"
+    EMPTY = "empty"
+    OLDER = "older"
+    NEWER = "newer"
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    state: SchemaState
+    current: frozenset[str]
+    heads: frozenset[str]
+
+    def describe(self, url: Any) -> str:
+        where = describe_url(url)
+        current = ", ".join(sorted(self.current)) or "none"
+        heads = ", ".join(sorted(self.heads))
+        if self.state is SchemaState.CURRENT:
+            return f"The database {where} is at the current schema revision ({current})."
+        if self.state is SchemaState.EMPTY:
+            return f"The database {where} has no ShopDB schema yet; run 'shopdb db upgrade'."
+        if self.state is SchemaState.OLDER:
+            return (
+                f"The database {where} is at schema revision {current}, older than this "
+                f"code's {heads}; run 'shopdb db upgrade'."
+            )
+        return (
+            f"The database {where} is at schema revision {current}, which this version of "
+            "ShopDB does not know (the database is newer than the code); install the "
+            "matching ShopDB version or restore a backup taken before the upgrade."
+        )
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    path = sqlite_path(engine.url)
+    if path is not None and not path.exists():
+        raise SchemaMismatchError(
+            f"There is no database at {path}; run 'shopdb db upgrade' to create it."
+        )
+    heads = frozenset(head_revisions())
+    current = frozenset(current_revisions(engine))
+    known = {revision.revision for revision in script_directory().walk_revisions()}
+    if not current:
+        state = SchemaState.EMPTY
+    elif current - known:
+        state = SchemaState.NEWER
+    elif current == heads:
+        state = SchemaState.CURRENT
+    else:
+        state = SchemaState.OLDER
+    return SchemaStatus(state, current, heads)
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not the code's."""
+    status = schema_status(engine)
+    if status.state is not SchemaState.CURRENT:
+        raise SchemaMismatchError(status.describe(engine.url))
+
+
+def prepare_sqlite_folder(engine: Engine, instance_path: Path | None) -> None:
+    """Create the instance folder for an embedded database; refuse other missing folders."""
+    path = sqlite_path(engine.url)
+    if path is None or path.parent.exists():
+        return
+    if instance_path is not None and path.parent.resolve() == instance_path.resolve():
+        path.parent.mkdir(parents=True)
+        return
+    raise ShopDBError(
+        f"The folder {path.parent} for the SQLite database does not exist; create it, "
+        "or point DATABASE_URL or SHOPDB_INSTANCE_PATH somewhere that exists."
+    )
+
+
+def _run(engine: Engine, action: str, target: str) -> None:
+    config = alembic_config()
+    with connected(engine) as connection:
+        config.attributes["connection"] = connection
+        try:
+            getattr(command, action)(config, target)
+            connection.commit()
+        except CommandError as error:
+            raise ShopDBError(f"Cannot {action} to {target!r}: {error}") from None
+        except DBAPIError as error:
+            connection.rollback()
+            reached = ", ".join(sorted(current_revisions(engine))) or "base (empty)"
+            reason = " ".join(str(getattr(error, "orig", error)).split())[:300]
+            raise ShopDBError(
+                f"The {action} failed ({reason}); each revision runs in its own transaction "
+                f"where the database allows, and the database is now at revision {reached}."
+            ) from None
+
+
+def upgrade(engine: Engine, target: str = "heads") -> None:
+    _run(engine, "upgrade", target)
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    _run(engine, "downgrade", target)
+
+
+def model_differences(engine: Engine) -> list[Any]:
+    """What autogenerate would change: empty when models and migrations agree."""
+    with connected(engine) as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "target_metadata": Base.metadata}
+        )
+        return [
+            difference
+            for difference in compare_metadata(context, Base.metadata)
+            if not _is_alembic_bookkeeping(difference)
+        ]
+
+
+def _is_alembic_bookkeeping(difference: Any) -> bool:
+    return (
+        isinstance(difference, tuple)
+        and difference[0] == "remove_table"
+        and difference[1].name == "alembic_version"
+    )

@@ -1,0 +1,159 @@
+"""Where an asset is on the floor map (DESIGN.md section 4, position resolution).
+
+Rules, in order: the asset's own mapx/mapy; else the first positioned asset
+reached over outgoing, active, position-inheriting `partof` then `controls`
+edges, depth first, at most three hops, never visiting an asset twice; else its
+location's position, then its ancestors'. Edges are fetched one query per hop
+and the location chain in one recursive query, so the cost is bounded (at most
+five queries) whatever the graph looks like.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import literal_column, select
+from sqlalchemy.orm import Session, object_session
+
+from shopdb.models import CONTROLS, PARTOF, Asset, AssetRelationship, Location, RelationshipType
+
+MAXIMUM_DEPTH = 3
+MAXIMUM_LOCATION_DEPTH = 32
+# Edge types that carry position, in the order they are tried.
+POSITION_EDGE_ORDER = (PARTOF, CONTROLS)
+
+Rule = Literal["asset", "related", "location"]
+
+
+@dataclass(frozen=True)
+class ResolvedPosition:
+    """A map position and the rule that produced it.
+
+    `assetid` names the related asset the position came from (rule `related`);
+    `locationid` the location (rule `location`, possibly an ancestor).
+    """
+
+    mapx: float
+    mapy: float
+    rule: Rule
+    assetid: int | None = None
+    locationid: int | None = None
+
+
+@dataclass(frozen=True)
+class _Edge:
+    target: int
+    order: int
+    mapx: float | None
+    mapy: float | None
+
+
+def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge]]:
+    """Position-carrying edges leaving `sources`, in the order they are tried."""
+    rows = session.execute(
+        select(
+            AssetRelationship.sourceassetid,
+            AssetRelationship.targetassetid,
+            AssetRelationship.assetrelationshipid,
+            RelationshipType.relationshiptype,
+            Asset.mapx,
+            Asset.mapy,
+        )
+        .join(RelationshipType)
+        .join(Asset, Asset.assetid == AssetRelationship.targetassetid)
+        .where(
+            AssetRelationship.sourceassetid.in_(sources),
+            AssetRelationship.isactive.is_(True),
+            AssetRelationship.inheritsposition.is_(True),
+            RelationshipType.relationshiptype.in_(POSITION_EDGE_ORDER),
+        )
+    )
+    edges: dict[int, list[tuple]] = defaultdict(list)
+    for source, target, edgeid, kind, mapx, mapy in rows:
+        # Compared in Python so a legacy `Controls` type on a case-blind
+        # collation can never be taken for `controls`.
+        if kind not in POSITION_EDGE_ORDER:
+            continue
+        rank = (POSITION_EDGE_ORDER.index(kind), edgeid)
+        edges[source].append((rank, _Edge(target, edgeid, mapx, mapy)))
+    return {source: [edge for _, edge in sorted(found)] for source, found in edges.items()}
+
+
+def _edges_by_depth(session: Session, start: int) -> dict[int, list[_Edge]]:
+    """Every edge the depth-first walk could follow, fetched breadth-first."""
+    edges: dict[int, list[_Edge]] = {}
+    frontier, queried = {start}, set()
+    for _ in range(MAXIMUM_DEPTH):
+        found = _outgoing_edges(session, frontier)
+        edges.update(found)
+        queried |= frontier
+        frontier = {edge.target for targets in found.values() for edge in targets} - queried
+        if not frontier:
+            break
+    return edges
+
+
+def _walk(edges: dict[int, list[_Edge]], start: int) -> _Edge | None:
+    visited = {start}
+
+    def visit(source: int, depth: int) -> _Edge | None:
+        for edge in edges.get(source, ()):
+            if edge.target in visited:
+                continue
+            visited.add(edge.target)
+            if edge.mapx is not None and edge.mapy is not None:
+                return edge
+            if depth < MAXIMUM_DEPTH:
+                found = visit(edge.target, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    return visit(start, 1)
+
+
+def _location_position(session: Session, locationid: int) -> ResolvedPosition | None:
+    """The location's own position, else its nearest positioned ancestor's."""
+    chain = (
+        select(Location.locationid, Location.parentlocationid, Location.mapx, Location.mapy)
+        .add_columns(literal_column("0").label("depth"))
+        .where(Location.locationid == locationid)
+        .cte("chain", recursive=True)
+    )
+    parent = select(
+        Location.locationid,
+        Location.parentlocationid,
+        Location.mapx,
+        Location.mapy,
+        (chain.c.depth + 1).label("depth"),
+    ).join(chain, Location.locationid == chain.c.parentlocationid)
+    chain = chain.union_all(parent.where(chain.c.depth < MAXIMUM_LOCATION_DEPTH))
+    rows = session.execute(
+        select(chain.c.locationid, chain.c.mapx, chain.c.mapy).order_by(chain.c.depth)
+    )
+    for found, mapx, mapy in rows:
+        if mapx is not None and mapy is not None:
+            return ResolvedPosition(mapx, mapy, "location", locationid=found)
+    return None
+
+
+def resolve_asset_position(asset: Asset, session: Session | None = None) -> ResolvedPosition | None:
+    """Where `asset` shows on the map and why; None when nothing gives a position.
+
+    `session` defaults to the session the asset was loaded in.
+    """
+    session = session or object_session(asset)
+    if session is None:
+        raise ValueError("resolve_asset_position needs an asset loaded in a session")
+    if asset.mapx is not None and asset.mapy is not None:
+        return ResolvedPosition(asset.mapx, asset.mapy, "asset")
+    edges = _edges_by_depth(session, asset.assetid)
+    related = _walk(edges, asset.assetid)
+    if related is not None:
+        assert related.mapx is not None and related.mapy is not None
+        return ResolvedPosition(related.mapx, related.mapy, "related", assetid=related.target)
+    if asset.locationid is not None:
+        return _location_position(session, asset.locationid)
+    return None

@@ -1,0 +1,114 @@
+"""Reference data every site needs, created idempotently.
+
+Rows are matched on their natural key compared in Python, byte for byte, so a
+legacy `Controls` relationship type can never stand in for `controls`, whatever
+the database's collation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdb.models import (
+    ADMIN,
+    CONNECTEDTO,
+    CONTROLS,
+    EDITOR,
+    PARTOF,
+    VIEWER,
+    AssetStatus,
+    LocationType,
+    RelationshipType,
+    Role,
+)
+
+ASSET_STATUSES = (
+    ("active", "In use on the floor"),
+    ("inactive", "Present but not in use"),
+    ("decommissioned", "Taken out of service, awaiting disposal"),
+    ("retired", "Gone; kept for the record"),
+)
+
+# (name, description, propagates through)
+RELATIONSHIP_TYPES = (
+    (PARTOF, "Source is a part of target (a spindle of a machine, a machine of a bay)", None),
+    (CONTROLS, "Source controls target (a PC drives a machine)", PARTOF),
+    (CONNECTEDTO, "Source is connected to target (an uplink); never carries position", None),
+    ("Serial Cable", "Legacy connection type: serial cable", None),
+    ("Direct Ethernet", "Legacy connection type: direct Ethernet link", None),
+    ("USB", "Legacy connection type: USB", None),
+    ("WiFi", "Legacy connection type: wireless", None),
+    ("Dualpath", "Legacy connection type: dual-path", None),
+)
+
+LOCATION_TYPES = (
+    ("site", "A plant or campus"),
+    ("building", "A building on a site"),
+    ("bay", "A production bay or hall inside a building"),
+    ("room", "An enclosed room: office, lab, server room"),
+    ("area", "Any other marked area"),
+)
+
+ROLES = (
+    (ADMIN, "Everything: users, roles, settings, plugins, API tokens"),
+    (EDITOR, "Reads and edits asset data"),
+    (VIEWER, "Reads asset data"),
+)
+
+
+@dataclass
+class SeedReport:
+    """How many rows each table received; empty when nothing changed."""
+
+    created: Counter[str] = field(default_factory=Counter)
+
+    def add(self, table: str, count: int = 1) -> None:
+        self.created[table] += count
+
+    @property
+    def changed(self) -> bool:
+        return sum(self.created.values()) > 0
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "Nothing to change: all reference data is already present."
+        parts = ", ".join(f"{count} {table}" for table, count in sorted(self.created.items()))
+        return f"Created {parts}."
+
+
+def _seed_simple(session: Session, model: type, column: str, rows: tuple, report: SeedReport):
+    existing = {getattr(row, column) for row in session.scalars(select(model))}
+    for name, description in rows:
+        if name not in existing:
+            session.add(model(**{column: name, "description": description}))
+            report.add(model.__tablename__)
+
+
+def _seed_relationship_types(session: Session, report: SeedReport) -> None:
+    by_name = {row.relationshiptype: row for row in session.scalars(select(RelationshipType))}
+    for name, description, through in RELATIONSHIP_TYPES:
+        if name in by_name:
+            continue
+        # Types are listed so that a propagation target comes before its users.
+        by_name[name] = RelationshipType(
+            relationshiptype=name,
+            description=description,
+            propagatesthrough=by_name[through] if through else None,
+        )
+        session.add(by_name[name])
+        report.add("relationshiptypes")
+
+
+def seed_reference_data(session: Session) -> SeedReport:
+    """Create missing statuses, relationship types, location types and roles."""
+    report = SeedReport()
+    _seed_simple(session, AssetStatus, "assetstatus", ASSET_STATUSES, report)
+    _seed_simple(session, LocationType, "locationtype", LOCATION_TYPES, report)
+    _seed_simple(session, Role, "role", ROLES, report)
+    _seed_relationship_types(session, report)
+    session.flush()
+    return report

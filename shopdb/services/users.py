@@ -1,0 +1,100 @@
+"""User accounts: create, change password, list, disable."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from shopdb.errors import ValidationError
+from shopdb.models import Role, User
+from shopdb.services.passwords import hash_password, password_problems
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: `Admin` and `admin` are one account."""
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise ValidationError(
+            f"The user name {username!r} is not valid; use 2 to 100 characters: letters, "
+            "digits, '.', '_', '-' or '@', starting with a letter or digit."
+        )
+    return name
+
+
+def check_password(password: str, username: str) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise ValidationError(f"The password is too weak: {'; '.join(problems)}.")
+
+
+def find_user(session: Session, username: str) -> User | None:
+    name = username.strip().lower()
+    return session.scalar(select(User).where(func.lower(User.username) == name))
+
+
+def get_user(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise ValidationError(f"There is no user named {username!r}.")
+    return user
+
+
+def get_role(session: Session, role: str) -> Role:
+    found = session.scalar(select(Role).where(Role.role == role))
+    if found is None:
+        known = ", ".join(session.scalars(select(Role.role).order_by(Role.role))) or "none"
+        hint = "" if known != "none" else "; run 'shopdb seed' first"
+        raise ValidationError(f"There is no role {role!r} (known roles: {known}){hint}.")
+    return found
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    displayname: str | None = None,
+    email: str | None = None,
+) -> User:
+    name = normalise_username(username)
+    if find_user(session, name) is not None:
+        raise ValidationError(f"A user named {name!r} already exists.")
+    check_password(password, name)
+    user = User(
+        username=name,
+        passwordhash=hash_password(password),
+        role=get_role(session, role),
+        displayname=displayname,
+        email=email,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationError(f"A user named {name!r} already exists.") from None
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    user = get_user(session, username)
+    check_password(password, user.username)
+    user.passwordhash = hash_password(password)
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    user = get_user(session, username)
+    user.isactive = active
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    query = select(User).options(selectinload(User.role)).order_by(User.username)
+    return list(session.scalars(query))

@@ -1,0 +1,161 @@
+"""The `shopdb` commands, invoked in process through Click."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from sqlalchemy import func, select, text
+
+from shopdb.console import cli
+from shopdb.database import get_database, get_session
+from shopdb.models import RelationshipType, User
+from shopdb.services.passwords import verify_password
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+def invoke(empty_app):
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(
+            cli, list(args), obj=ScriptInfo(create_app=lambda: empty_app), input=input
+        )
+
+    return run
+
+
+@pytest.fixture
+def ready(invoke):
+    assert invoke("db", "upgrade").exit_code == 0
+    assert invoke("seed").exit_code == 0
+    return invoke
+
+
+def test_upgrade_then_current_then_check(invoke):
+    first = invoke("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    assert "from base (empty) to 0001" in first.output
+    assert "already at 0001; nothing to do" in invoke("db", "upgrade").output
+    assert "current schema revision (0001)" in invoke("db", "current").output
+    check = invoke("db", "check")
+    assert check.exit_code == 0
+    assert "matches the models" in check.output
+
+
+def test_downgrade_to_base_and_back(invoke):
+    invoke("db", "upgrade")
+    down = invoke("db", "downgrade", "base")
+    assert down.exit_code == 0, down.output
+    assert "no ShopDB schema yet" in invoke("db", "current").output
+    assert invoke("db", "upgrade").exit_code == 0
+
+
+def test_check_fails_when_not_at_head(invoke):
+    result = invoke("db", "check")
+    assert result.exit_code == 1
+    assert "run 'shopdb db upgrade'" in result.output
+
+
+def test_seed_twice_says_nothing_changed(invoke, empty_app):
+    invoke("db", "upgrade")
+    assert "Created 4 assetstatuses" in invoke("seed").output
+    again = invoke("seed")
+    assert again.exit_code == 0
+    assert "Nothing to change" in again.output
+    with empty_app.app_context():
+        count = get_session().scalar(select(func.count()).select_from(RelationshipType))
+    assert count == 8
+
+
+def test_seed_needs_a_current_schema(invoke):
+    result = invoke("seed")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "shopdb db upgrade" in result.output
+
+
+def test_user_create_from_stdin_then_list_disable_and_set_password(ready, empty_app):
+    created = ready(
+        "user",
+        "create",
+        "Alice",
+        "--role",
+        "editor",
+        "--password-stdin",
+        input="a-long-passphrase!\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert "Created user 'alice' with role 'editor'" in created.output
+    listing = ready("user", "list").output
+    assert "alice" in listing and "editor" in listing
+    assert ready("user", "disable", "alice").exit_code == 0
+    changed = ready(
+        "user", "set-password", "ALICE", "--password-stdin", input="another-long-passphrase\n"
+    )
+    assert changed.exit_code == 0, changed.output
+    with empty_app.app_context():
+        user = get_session().scalar(select(User))
+        assert user.isactive is False
+        assert verify_password(user.passwordhash, "another-long-passphrase")
+
+
+def test_user_create_prompts_twice(ready):
+    result = ready("user", "create", "bob", input="a-long-passphrase!\na-long-passphrase!\n")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("user", "create", "carol", "--password-stdin"), "short\n", "too weak"),
+        (("user", "create", "bad name", "--password-stdin"), "a-long-passphrase!\n", "not valid"),
+        (("user", "create", "dave", "--password-stdin"), "\n", "No password was given"),
+        (("user", "disable", "ghost"), None, "no user named 'ghost'"),
+    ],
+)
+def test_user_errors_are_one_sentence(ready, args, stdin, message):
+    result = ready(*args, input=stdin)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_duplicate_users_are_refused_and_exists_ok_keeps_them(ready):
+    ready(
+        "user",
+        "create",
+        "admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="a-long-passphrase!\n",
+    )
+    again = ready("user", "create", "ADMIN", "--password-stdin", input="a-long-passphrase!\n")
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    kept = ready("user", "create", "admin", "--role", "admin", "--generate-password", "--exists-ok")
+    assert kept.exit_code == 0
+    assert "keeping it" in kept.output
+    assert "Generated password" not in kept.output
+
+
+def test_generated_admin_password_is_printed_once_and_works(ready, empty_app):
+    result = ready(
+        "user", "create", "admin", "--role", "admin", "--generate-password", "--exists-ok"
+    )
+    assert result.exit_code == 0, result.output
+    password = result.output.split("(shown only now): ")[1].strip()
+    with empty_app.app_context():
+        user = get_session().scalar(select(User))
+        assert verify_password(user.passwordhash, password)
+
+
+def test_a_newer_schema_stops_every_command(ready, empty_app):
+    with get_database(empty_app).engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'fromthefuture'"))
+    result = ready("user", "list")
+    assert result.exit_code == 1
+    assert "newer than the code" in result.output

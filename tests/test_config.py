@@ -1,0 +1,115 @@
+"""Configuration: environment parsing and the production gate."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopdb.app import create_app
+from shopdb.config import DEVELOPMENT_SECRET_KEY, load_config, production_problems, validate
+from shopdb.errors import ConfigError
+
+GOOD_PRODUCTION = {
+    "SHOPDB_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "secret-for-tests-0123456789",
+    "JWT_SECRET_KEY": "j" * 20 + "jwt-secret-for-tests-0123456789",
+    "DATABASE_URL": "postgresql+psycopg://shopdb:pw@db.example/shopdb",
+    "CORS_ORIGINS": "https://shopdb.example",
+}
+
+
+def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SHOPDB_ENV", raising=False)
+    config = load_config({"SHOPDB_INSTANCE_PATH": str(tmp_path)})
+    assert config["SHOPDB_ENV"] == "development"
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'shopdb.db'}"
+    assert config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_good_production_configuration_passes():
+    config = load_config(GOOD_PRODUCTION)
+    assert production_problems(config) == []
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["CORS_ORIGINS"] == ["https://shopdb.example"]
+
+
+def test_production_lists_every_problem_in_one_message(monkeypatch):
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    config = load_config(
+        {
+            "SHOPDB_ENV": "production",
+            "CORS_ORIGINS": "*",
+            "SHOPDB_COOKIE_SECURE": "false",
+            "SHOPDB_DEBUG": "true",
+        }
+    )
+    with pytest.raises(ConfigError) as raised:
+        validate(config)
+    message = str(raised.value)
+    for expected in (
+        "SECRET_KEY is not set",
+        "JWT_SECRET_KEY is not set",
+        "DATABASE_URL is not set",
+        "CORS_ORIGINS allows every origin",
+        "SHOPDB_COOKIE_SECURE is off",
+        "SHOPDB_DEBUG is on",
+    ):
+        assert expected in message
+    assert message.startswith("ShopDB refuses to start in production")
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        (DEVELOPMENT_SECRET_KEY, "known default"),
+        ("change-me", "known default"),
+        ("short-but-unique", "shorter than 32"),
+    ],
+)
+def test_production_refuses_weak_or_default_secrets(secret, problem):
+    config = load_config({**GOOD_PRODUCTION, "SECRET_KEY": secret})
+    assert any(problem in text for text in production_problems(config))
+
+
+def test_production_refuses_the_same_secret_twice():
+    config = load_config({**GOOD_PRODUCTION, "JWT_SECRET_KEY": GOOD_PRODUCTION["SECRET_KEY"]})
+    assert "SECRET_KEY and JWT_SECRET_KEY must differ" in production_problems(config)
+
+
+def test_create_app_refuses_an_unsafe_production_configuration():
+    with pytest.raises(ConfigError, match="SHOPDB_DEBUG is on"):
+        create_app({**GOOD_PRODUCTION, "SHOPDB_DEBUG": "1"})
+
+
+def test_production_on_sqlite_starts_with_a_warning(tmp_path, caplog):
+    app = create_app({**GOOD_PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SHOPDB_ENV"] == "production"
+    assert "embedded SQLite" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SHOPDB_ENV": "staging"}, "SHOPDB_ENV must be one of"),
+        ({"DATABASE_URL": "not a url"}, "is not a valid database URL"),
+        ({"DATABASE_URL": "oracle://scott:tiger@host/db"}, "unsupported database 'oracle'"),
+        ({"SHOPDB_DEBUG": "maybe"}, "SHOPDB_DEBUG must be true or false"),
+        ({"SHOPDB_MAX_REQUEST_BYTES": "lots"}, "SHOPDB_MAX_REQUEST_BYTES must be a whole number"),
+    ],
+)
+def test_bad_values_name_the_variable(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config({"SHOPDB_ENV": "testing", **overrides})
+
+
+def test_a_missing_driver_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="not installed"):
+        create_app(
+            {
+                "SHOPDB_ENV": "testing",
+                "DATABASE_URL": "mysql+nosuchdriver://u:p@localhost/db",
+                "SHOPDB_INSTANCE_PATH": str(tmp_path),
+            }
+        )
