@@ -158,3 +158,29 @@ def test_flask_cli_also_works(shopdb, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Upgraded the database" in result.stdout
+
+
+def test_gunicorn_serves_the_app_factory(shopdb, tmp_path):
+    """Production serving: gunicorn imports `shopdb:create_app()`."""
+    assert shopdb("db", "upgrade").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "shopdb:create_app()",
+        ],
+        env=shopdb.env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert b'"ready"' in wait_for(f"http://127.0.0.1:{port}/api/health/ready")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

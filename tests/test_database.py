@@ -1,0 +1,47 @@
+"""Every connection is set up the same way: SQLite enforces foreign keys and
+uses WAL; MySQL/MariaDB speak utf8mb4 in strict mode."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.exc import DBAPIError
+
+import shopdb
+from shopdb.database import describe_url, get_database, sqlite_path
+from shopdb.models import AssetStatus
+
+pytestmark = pytest.mark.database
+
+
+def test_connection_settings(app):
+    engine = get_database(app).engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        elif engine.dialect.name == "mysql":
+            mode = connection.execute(text("SELECT @@SESSION.sql_mode")).scalar()
+            assert "STRICT_ALL_TABLES" in mode
+            charset = connection.execute(text("SELECT @@character_set_connection")).scalar()
+            assert charset == "utf8mb4"
+
+
+def test_overlong_text_is_refused_not_truncated(session):
+    if get_database().engine.dialect.name == "sqlite":
+        pytest.skip("SQLite does not enforce VARCHAR lengths; the servers must")
+    with pytest.raises(DBAPIError):
+        session.execute(insert(AssetStatus).values(assetstatus="x" * 51))
+        session.flush()
+    session.rollback()
+
+
+def test_passwords_never_appear_in_descriptions():
+    url = "mysql+pymysql://shopdb:s3cret@db.example:3306/shopdb"
+    assert "s3cret" not in describe_url(url)
+    assert sqlite_path("sqlite:///:memory:") is None
+
+
+def test_contract_version_is_semver():
+    major, minor, patch = (int(part) for part in shopdb.__contract_version__.split("."))
+    assert (major, minor, patch) >= (0, 1, 0)
