@@ -36,9 +36,19 @@ def upgrade(revision: str) -> None:
 
 @db_group.command("downgrade")
 @click.argument("revision")
-def downgrade(revision: str) -> None:
-    """Downgrade the schema to REVISION ('-1' for one step, 'base' for empty)."""
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def downgrade(revision: str, yes: bool) -> None:
+    """Downgrade the schema to REVISION ('-1' for one step, 'base' for empty).
+
+    Downgrading drops tables and the data in them, so it asks first.
+    """
     engine = get_database().engine
+    if not yes:
+        click.confirm(
+            f"Downgrading {describe_url(engine.url)} to {revision!r} may drop tables and "
+            "their data. Continue?",
+            abort=True,
+        )
     before = migrations.current_revisions(engine)
     migrations.downgrade(engine, revision)
     after = migrations.current_revisions(engine)

@@ -47,10 +47,20 @@ def test_upgrade_then_current_then_check(invoke):
 
 def test_downgrade_to_base_and_back(invoke):
     invoke("db", "upgrade")
-    down = invoke("db", "downgrade", "base")
+    refused = invoke("db", "downgrade", "base", input="n\n")
+    assert refused.exit_code == 1
+    assert "current schema revision" in invoke("db", "current").output
+    down = invoke("db", "downgrade", "base", input="y\n")
     assert down.exit_code == 0, down.output
     assert "no ShopDB schema yet" in invoke("db", "current").output
     assert invoke("db", "upgrade").exit_code == 0
+
+
+def test_downgrade_with_yes_does_not_ask(invoke):
+    invoke("db", "upgrade")
+    down = invoke("db", "downgrade", "base", "--yes")
+    assert down.exit_code == 0, down.output
+    assert "to base (empty)" in down.output
 
 
 def test_check_fails_when_not_at_head(invoke):

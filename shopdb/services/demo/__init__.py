@@ -1,0 +1,25 @@
+"""A believable demo site (one plant, three buildings, about 300 assets) for
+trying ShopDB out, for screenshots and for tests that need realistic data.
+
+The whole site is planned in memory from a fixed random seed, so every run plans
+exactly the same rows; only what is missing is then added, matched on natural
+keys loaded once (asset numbers, (parent, name) of locations, vendor names, ...),
+so a second run adds nothing. Coordinates of bays, rooms and the assets in them
+are pixels on their building's floor plan; those of buildings are pixels on the
+site plan. The plans are SVG files drawn here, written once under the instance
+folder and never overwritten.
+
+Modules, each with one purpose:
+
+- `catalog`: pure data: asset types, vendors, models, operating systems,
+  business units, serial number patterns, notes;
+- `site`: the plant's geometry: buildings, bays and rooms, what stands in each
+  bay, and their places (location names from the site down);
+- `planner`: the plan built in memory from the fixed seed;
+- `floorplans`: the site and building plans drawn as SVG;
+- `seeding`: applying all of it to a database, with progress in DEMO_STEPS.
+"""
+
+from shopdb.services.demo.seeding import DEMO_STEPS, seed_demo_data
+
+__all__ = ["DEMO_STEPS", "seed_demo_data"]
