@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from flask import Flask
 
 from shopdb import config as configuration
@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     overrides = dict(config or {})
     if overrides.get("SHOPDB_ENV") != "testing":
-        load_dotenv(override=False)
+        load_dotenv(find_dotenv(usecwd=True), override=False)
     settings = configuration.load_config(overrides)
     configuration.validate(settings)
 

@@ -40,6 +40,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
 )
 MINIMUM_SECRET_LENGTH = 32
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
@@ -60,6 +61,13 @@ def parse_int(name: str, raw: str, minimum: int = 1) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.strip().upper()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
     return value
 
 
@@ -125,7 +133,9 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": parse_int(
             "SHOPDB_MAX_REQUEST_BYTES", environ.get("SHOPDB_MAX_REQUEST_BYTES", "1048576")
         ),
-        "SHOPDB_LOG_LEVEL": environ.get("SHOPDB_LOG_LEVEL", "INFO").upper(),
+        "SHOPDB_LOG_LEVEL": parse_choice(
+            "SHOPDB_LOG_LEVEL", environ.get("SHOPDB_LOG_LEVEL", "INFO"), LOG_LEVELS
+        ),
     }
     # String overrides were parsed above like environment variables; other
     # values (tests pass booleans and lists) replace the parsed setting.

@@ -60,7 +60,9 @@ def build_engine(url: str | URL, **options: Any) -> Engine:
         options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
     elif backend == "postgresql":
         options.setdefault("pool_pre_ping", True)
-        options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", 10)
+        connect_args.setdefault("options", "-c timezone=UTC")
     try:
         engine = create_engine(url, **options)
     except NoSuchModuleError:

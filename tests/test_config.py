@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from shopdb.app import create_app
@@ -113,3 +115,19 @@ def test_a_missing_driver_is_named(tmp_path):
                 "SHOPDB_INSTANCE_PATH": str(tmp_path),
             }
         )
+
+
+def test_an_unknown_log_level_is_refused():
+    with pytest.raises(ConfigError, match="SHOPDB_LOG_LEVEL must be one of"):
+        load_config({"SHOPDB_ENV": "testing", "SHOPDB_LOG_LEVEL": "chatty"})
+
+
+def test_dotenv_is_read_from_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHOPDB_LOG_LEVEL", raising=False)
+    (tmp_path / ".env").write_text("SHOPDB_LOG_LEVEL=WARNING\n")
+    try:
+        app = create_app({"SHOPDB_INSTANCE_PATH": str(tmp_path)})
+    finally:
+        os.environ.pop("SHOPDB_LOG_LEVEL", None)  # load_dotenv set it for the process
+    assert app.config["SHOPDB_LOG_LEVEL"] == "WARNING"

@@ -24,6 +24,7 @@ def upgrade(revision: str) -> None:
     """Upgrade the schema to REVISION (default: the newest, for core and plugins)."""
     engine = get_database().engine
     migrations.prepare_sqlite_folder(engine, Path(current_app.config["SHOPDB_INSTANCE_PATH"]))
+    migrations.refuse_newer_schema(engine)
     before = migrations.current_revisions(engine)
     migrations.upgrade(engine, revision)
     after = migrations.current_revisions(engine)
@@ -34,7 +35,7 @@ def upgrade(revision: str) -> None:
         click.echo(f"Upgraded the database {where} from {_names(before)} to {_names(after)}.")
 
 
-@db_group.command("downgrade")
+@db_group.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def downgrade(revision: str, yes: bool) -> None:

@@ -9,6 +9,12 @@ from shopdb.database import get_database
 from shopdb.errors import ShopDBError
 from shopdb.services.migrations import SchemaState, schema_status
 
+READINESS_MESSAGES = {
+    SchemaState.EMPTY: "The database has no ShopDB schema yet; run 'shopdb db upgrade'.",
+    SchemaState.OLDER: "The database schema is older than the code; run 'shopdb db upgrade'.",
+    SchemaState.NEWER: "The database schema is newer than the code; deploy the matching version.",
+}
+
 blueprint = Blueprint("health", __name__, url_prefix="/api/health")
 
 
@@ -25,10 +31,12 @@ def ready() -> ResponseReturnValue:
     try:
         status = schema_status(engine)
     except ShopDBError as error:
+        # The detail names hosts and paths: it goes to the log, not to callers.
         current_app.logger.warning("readiness check failed: %s", error)
-        return _not_ready(str(error))
+        return _not_ready("The database cannot be used; the server log says why.")
     if status.state is not SchemaState.CURRENT:
-        return _not_ready(status.describe(engine.url))
+        current_app.logger.warning("readiness check: %s", status.describe(engine.url))
+        return _not_ready(READINESS_MESSAGES[status.state])
     return jsonify({"data": {"status": "ready", "database": engine.dialect.name}})
 
 

@@ -43,9 +43,10 @@ class AssetStatus(TimestampMixin, Base):
 
 
 class Asset(TimestampMixin, Base):
-    """Anything tracked on the floor. `mapx`/`mapy` are its own position on its
-    location's floor plan; when unset, position is resolved through relationships
-    and locations (see `shopdb.services.positions`)."""
+    """Anything tracked on the floor. `mapx`/`mapy` are its own position on the
+    floor plan that shows its location (the location's own plan or the nearest
+    ancestor's); when unset, position is resolved through relationships and
+    locations (see `shopdb.services.positions`)."""
 
     __tablename__ = "assets"
 

@@ -137,6 +137,16 @@ def require_current_schema(engine: Engine) -> None:
         raise SchemaMismatchError(status.describe(engine.url))
 
 
+def refuse_newer_schema(engine: Engine) -> None:
+    """Stop before Alembic meets revisions it cannot place (a newer database)."""
+    path = sqlite_path(engine.url)
+    if path is not None and not path.exists():
+        return
+    status = schema_status(engine)
+    if status.state is SchemaState.NEWER:
+        raise SchemaMismatchError(status.describe(engine.url))
+
+
 def prepare_sqlite_folder(engine: Engine, instance_path: Path | None) -> None:
     """Create the instance folder for an embedded database; refuse other missing folders."""
     path = sqlite_path(engine.url)
