@@ -163,10 +163,11 @@ def test_generated_admin_password_is_printed_once_and_works(ready, empty_app):
         assert verify_password(user.passwordhash, password)
 
 
-def test_a_newer_schema_stops_every_command(ready, empty_app):
+@pytest.mark.parametrize("command", [("user", "list"), ("seed",), ("db", "upgrade")])
+def test_a_newer_schema_stops_every_command(ready, empty_app, command):
     with get_database(empty_app).engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'fromthefuture'"))
-    result = ready("user", "list")
+    result = ready(*command)
     assert result.exit_code == 1
     assert "newer than the code" in result.output
 
@@ -176,11 +177,3 @@ def test_downgrade_takes_a_relative_step(invoke):
     down = invoke("db", "downgrade", "-1", "--yes")
     assert down.exit_code == 0, down.output
     assert "from 0001 to base (empty)" in down.output
-
-
-def test_upgrade_refuses_a_newer_database_in_our_words(ready, empty_app):
-    with get_database(empty_app).engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = 'fromthefuture'"))
-    result = ready("db", "upgrade")
-    assert result.exit_code == 1
-    assert "newer than the code" in result.output
