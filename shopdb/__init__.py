@@ -6,11 +6,7 @@
 
 from typing import Any
 
-__version__ = "0.1.0"
-
-# The plugin contract version (semver). A breaking change to BasePlugin, the
-# manifest schema or a contract model is a major bump; additive is minor.
-__contract_version__ = "0.1.0"
+from shopdb.version import __contract_version__, __version__
 
 __all__ = ["__contract_version__", "__version__", "create_app"]
 

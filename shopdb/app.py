@@ -12,7 +12,10 @@ from flask import Flask
 from shopdb import config as configuration
 from shopdb import database
 from shopdb.cli import COMMANDS
-from shopdb.http import health, home
+from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit
+from shopdb.http.envelope import register_error_handlers
+from shopdb.resources import init_api
+from shopdb.resources.core import CORE_RESOURCES
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -41,6 +44,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     for command in COMMANDS:
         app.cli.add_command(command)
+    register_error_handlers(app)
+    identity.init_app(app)
+    ratelimit.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
+    app.register_blueprint(apidocs.blueprint)
+    api = init_api(app, CORE_RESOURCES)
+    auth.init_app(app, api)
     return app

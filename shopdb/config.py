@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -69,6 +71,19 @@ def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
     return value
+
+
+def parse_rate_limit(name: str, raw: str) -> str:
+    """A Flask-Limiter rate string such as "10 per minute" or "5/minute;50/hour"."""
+    value = raw.strip()
+    try:
+        if parse_many(value):
+            return value
+    except ValueError:
+        pass
+    raise ConfigError(
+        f"{name} must be a rate such as '10 per minute' or '5/minute;50/hour', not {raw!r}."
+    )
 
 
 def parse_database_url(raw: str) -> URL:
@@ -136,15 +151,54 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SHOPDB_LOG_LEVEL": parse_choice(
             "SHOPDB_LOG_LEVEL", environ.get("SHOPDB_LOG_LEVEL", "INFO"), LOG_LEVELS
         ),
+        "SHOPDB_ACCESS_TOKEN_MINUTES": parse_int(
+            "SHOPDB_ACCESS_TOKEN_MINUTES", environ.get("SHOPDB_ACCESS_TOKEN_MINUTES", "15")
+        ),
+        "SHOPDB_REFRESH_TOKEN_DAYS": parse_int(
+            "SHOPDB_REFRESH_TOKEN_DAYS", environ.get("SHOPDB_REFRESH_TOKEN_DAYS", "7")
+        ),
+        "SHOPDB_RATELIMIT_STORAGE_URL": environ.get("SHOPDB_RATELIMIT_STORAGE_URL", "").strip()
+        or "memory://",
+        "SHOPDB_LOGIN_RATE_LIMIT": parse_rate_limit(
+            "SHOPDB_LOGIN_RATE_LIMIT", environ.get("SHOPDB_LOGIN_RATE_LIMIT", "10 per minute")
+        ),
     }
     # String overrides were parsed above like environment variables; other
     # values (tests pass booleans and lists) replace the parsed setting.
     config.update({key: value for key, value in overrides.items() if not isinstance(value, str)})
     config.update({key: value for key, value in overrides.items() if key not in config})
+    for key, value in authentication_settings(config).items():
+        config.setdefault(key, value)
 
     if config["DATABASE_URL"]:
         parse_database_url(config["DATABASE_URL"])
     return config
+
+
+def authentication_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Flask-JWT-Extended and Flask-Limiter settings derived from ShopDB's own.
+
+    JWT cookies are Secure exactly when the session cookie is; the refresh
+    cookie only travels to the auth endpoints that use it; the CSRF cookies
+    are readable by scripts for the double-submit check on cookie writes.
+    """
+    return {
+        "JWT_TOKEN_LOCATION": ["headers", "cookies"],
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=config["SHOPDB_ACCESS_TOKEN_MINUTES"]),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=config["SHOPDB_REFRESH_TOKEN_DAYS"]),
+        "JWT_COOKIE_SECURE": bool(config["SESSION_COOKIE_SECURE"]),
+        "JWT_COOKIE_SAMESITE": "Lax",
+        "JWT_COOKIE_CSRF_PROTECT": True,
+        "JWT_CSRF_IN_COOKIES": True,
+        "JWT_ACCESS_COOKIE_NAME": "shopdb_access",
+        "JWT_REFRESH_COOKIE_NAME": "shopdb_refresh",
+        "JWT_ACCESS_CSRF_COOKIE_NAME": "shopdb_csrf_access",
+        "JWT_REFRESH_CSRF_COOKIE_NAME": "shopdb_csrf_refresh",
+        "JWT_ACCESS_COOKIE_PATH": "/",
+        "JWT_REFRESH_COOKIE_PATH": "/api/auth/",
+        "RATELIMIT_STORAGE_URI": config["SHOPDB_RATELIMIT_STORAGE_URL"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }
 
 
 def production_problems(config: Mapping[str, Any]) -> list[str]:

@@ -20,3 +20,32 @@ class SchemaMismatchError(ShopDBError):
 
 class ValidationError(ShopDBError):
     """Input that a command or service refuses, with the reason."""
+
+
+class NotFoundError(ShopDBError):
+    """The thing asked for does not exist."""
+
+
+class ConflictError(ShopDBError):
+    """The write would break a rule the data already holds (unique value,
+    a row still referenced). `details` maps field names to messages."""
+
+    def __init__(self, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+class InvalidInputError(ValidationError):
+    """Input refused field by field; `details` maps field names to messages."""
+
+    def __init__(self, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+class AuthenticationRequiredError(ShopDBError):
+    """The caller must sign in (or send a valid token) first."""
+
+
+class PermissionDeniedError(ShopDBError):
+    """The caller is known but its role or token scope does not allow this."""

@@ -1,7 +1,7 @@
 """The core contract models. Importing this package registers every core table
 on `Base.metadata`, which migrations and tests compare against."""
 
-from shopdb.models.accounts import ADMIN, EDITOR, VIEWER, ApiToken, Role, User
+from shopdb.models.accounts import ADMIN, EDITOR, VIEWER, ApiToken, RevokedToken, Role, User
 from shopdb.models.assets import Asset, AssetStatus, AssetType
 from shopdb.models.audit import AuditLog
 from shopdb.models.base import Base, TimestampMixin, case_sensitive_string, utcnow
@@ -38,6 +38,7 @@ __all__ = [
     "Plugin",
     "ProductModel",
     "RelationshipType",
+    "RevokedToken",
     "Role",
     "Setting",
     "TimestampMixin",

@@ -60,3 +60,14 @@ class ApiToken(TimestampMixin, Base):
     revokedat: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(back_populates="apitokens")
+
+
+class RevokedToken(TimestampMixin, Base):
+    """A JWT id, or the id of a whole sign-in session, that must no longer be
+    accepted. Kept until the tokens it covers would have expired anyway."""
+
+    __tablename__ = "revokedtokens"
+
+    revokedtokenid: Mapped[intpk]
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    expiresat: Mapped[datetime] = mapped_column(DateTime, index=True)

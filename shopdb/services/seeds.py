@@ -7,6 +7,7 @@ the database's collation.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -24,7 +25,9 @@ from shopdb.models import (
     LocationType,
     RelationshipType,
     Role,
+    Setting,
 )
+from shopdb.services.settings import DEFINITIONS
 
 ASSET_STATUSES = (
     ("active", "In use on the floor"),
@@ -103,9 +106,25 @@ def _seed_relationship_types(session: Session, report: SeedReport) -> None:
         report.add("relationshiptypes")
 
 
+def _seed_settings(session: Session, report: SeedReport) -> None:
+    existing = set(session.scalars(select(Setting.setting)))
+    for definition in DEFINITIONS.values():
+        if definition.key not in existing:
+            session.add(
+                Setting(
+                    setting=definition.key,
+                    value=json.dumps(definition.default),
+                    valuetype=definition.valuetype,
+                    description=definition.description,
+                )
+            )
+            report.add("settings")
+
+
 def seed_reference_data(session: Session) -> SeedReport:
-    """Create missing statuses, relationship types, location types and roles."""
+    """Create missing statuses, relationship types, location types, roles and settings."""
     report = SeedReport()
+    _seed_settings(session, report)
     _seed_simple(session, AssetStatus, "assetstatus", ASSET_STATUSES, report)
     _seed_simple(session, LocationType, "locationtype", LOCATION_TYPES, report)
     _seed_simple(session, Role, "role", ROLES, report)

@@ -10,9 +10,14 @@ from sqlalchemy import func, select, text
 from shopdb.console import cli
 from shopdb.database import get_database, get_session
 from shopdb.models import RelationshipType, User
+from shopdb.services import migrations
 from shopdb.services.passwords import verify_password
 
 pytestmark = pytest.mark.database
+
+# The newest core revision and the one before it, whatever they are today.
+HEAD = migrations.script_directory().get_revision("core@head")
+BEFORE_HEAD = HEAD.down_revision or "base (empty)"
 
 
 @pytest.fixture
@@ -37,9 +42,9 @@ def ready(invoke):
 def test_upgrade_then_current_then_check(invoke):
     first = invoke("db", "upgrade")
     assert first.exit_code == 0, first.output
-    assert "from base (empty) to 0001" in first.output
-    assert "already at 0001; nothing to do" in invoke("db", "upgrade").output
-    assert "current schema revision (0001)" in invoke("db", "current").output
+    assert f"from base (empty) to {HEAD.revision}" in first.output
+    assert f"already at {HEAD.revision}; nothing to do" in invoke("db", "upgrade").output
+    assert f"current schema revision ({HEAD.revision})" in invoke("db", "current").output
     check = invoke("db", "check")
     assert check.exit_code == 0
     assert "matches the models" in check.output
@@ -176,4 +181,4 @@ def test_downgrade_takes_a_relative_step(invoke):
     invoke("db", "upgrade")
     down = invoke("db", "downgrade", "-1", "--yes")
     assert down.exit_code == 0, down.output
-    assert "from 0001 to base (empty)" in down.output
+    assert f"from {HEAD.revision} to {BEFORE_HEAD}" in down.output

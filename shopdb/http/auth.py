@@ -1,0 +1,322 @@
+"""Sign-in endpoints: login, refresh, logout, who am I, change password.
+
+A sign-in issues two JWTs: a short-lived access token and a refresh token. The
+browser gets them as HttpOnly cookies (Secure per SHOPDB_COOKIE_SECURE,
+SameSite=Lax) plus readable CSRF cookies for the double-submit check on cookie
+writes; the reply body carries them too, for scripts that send
+`Authorization: Bearer`. Both tokens carry the id of their sign-in session
+(`sid`); logout revokes the session, which ends the refresh token and every
+access token issued under it at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, current_app
+from flask.typing import ResponseReturnValue
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    get_current_user,
+    get_jwt,
+    get_jwt_request_location,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+    verify_jwt_in_request,
+)
+from flask_jwt_extended.exceptions import NoAuthorizationError, WrongTokenError
+from flask_smorest import Blueprint
+from jwt.exceptions import ExpiredSignatureError
+from marshmallow import Schema, fields, validate
+from sqlalchemy.exc import IntegrityError
+
+from shopdb.database import get_session
+from shopdb.errors import AuthenticationRequiredError
+from shopdb.http import ratelimit
+from shopdb.http.envelope import ApiError, data_response
+from shopdb.http.identity import (
+    JWT_SCOPES,
+    current_user,
+    identity_for,
+    verifies_own_credentials,
+)
+from shopdb.models import User, utcnow
+from shopdb.services import authentication
+from shopdb.services.access import Access, Identity, current_identity, require
+from shopdb.services.audit import audit_log
+
+blueprint = Blueprint(
+    "auth",
+    __name__,
+    url_prefix="/api/auth",
+    description="Sign in and out, refresh the access token, who am I, change my password.",
+)
+
+INVALID_CREDENTIALS = (
+    "Sign-in failed: the user name or password is wrong, or the account is disabled."
+)
+
+
+# Schemas ---------------------------------------------------------------------
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+
+
+class PasswordChangeSchema(Schema):
+    currentpassword = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+    newpassword = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+
+
+class UserSchema(Schema):
+    userid = fields.Integer(required=True)
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+    displayname = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class LoginDataSchema(Schema):
+    accesstoken = fields.String(required=True)
+    refreshtoken = fields.String(required=True)
+    user = fields.Nested(UserSchema, required=True)
+
+
+class LoginEnvelopeSchema(Schema):
+    data = fields.Nested(LoginDataSchema, required=True)
+
+
+class RefreshDataSchema(Schema):
+    accesstoken = fields.String(required=True)
+
+
+class RefreshEnvelopeSchema(Schema):
+    data = fields.Nested(RefreshDataSchema, required=True)
+
+
+class MeDataSchema(UserSchema):
+    via = fields.String(required=True, metadata={"description": "cookie, bearer (JWT) or apitoken"})
+    scopes = fields.List(fields.String(), required=True)
+
+
+class MeEnvelopeSchema(Schema):
+    data = fields.Nested(MeDataSchema, required=True)
+
+
+class DoneDataSchema(Schema):
+    signedout = fields.Boolean()
+    passwordchanged = fields.Boolean()
+
+
+class DoneEnvelopeSchema(Schema):
+    data = fields.Nested(DoneDataSchema, required=True)
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+def user_data(user: User) -> dict[str, Any]:
+    return {
+        "userid": user.userid,
+        "username": user.username,
+        "role": user.role.role,
+        "displayname": user.displayname,
+        "email": user.email,
+    }
+
+
+def _lifetime(setting: str) -> timedelta:
+    return current_app.config[setting]
+
+
+def _seconds(setting: str) -> int:
+    return int(_lifetime(setting).total_seconds())
+
+
+def _claims(user: User, sid: str) -> dict[str, str]:
+    # The role is a hint for clients; the server reads the user's current role.
+    return {"role": user.role.role, "sid": sid}
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def signed_in(*, write: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Refuse anonymous callers (and tokens without the scope) before the body
+    is parsed, so they hear 401/403 rather than complaints about fields."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            require(Access.AUTHENTICATED, write=write)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+# Endpoints -------------------------------------------------------------------
+
+
+@blueprint.post("/login")
+@verifies_own_credentials
+@blueprint.arguments(LoginSchema)
+@blueprint.response(200, LoginEnvelopeSchema)
+def login(values: dict[str, str]) -> ResponseReturnValue:
+    """Sign in with a user name (any case) and password.
+
+    Sets the token cookies and returns the tokens for scripts. Wrong
+    credentials and disabled accounts get the same 401, whichever part was wrong.
+    """
+    ratelimit.check_sign_in()
+    session = get_session()
+    outcome = authentication.authenticate(session, values["username"], values["password"])
+    if not outcome.ok:
+        # Unknown names are not recorded: people type passwords into that field.
+        who = Identity(username=outcome.user.username) if outcome.user else Identity()
+        audit_log(
+            session,
+            "loginfailed",
+            "users",
+            outcome.user.userid if outcome.user else None,
+            message=f"Sign-in refused: {outcome.reason}.",
+            identity=who,
+        )
+        session.commit()
+        raise ApiError(401, "invalid_credentials", INVALID_CREDENTIALS)
+
+    user = outcome.user
+    authentication.record_sign_in(user)
+    audit_log(
+        session,
+        "login",
+        "users",
+        user.userid,
+        identity=Identity(
+            userid=user.userid, username=user.username, role=user.role.role, via="password"
+        ),
+    )
+    sid = str(uuid.uuid4())
+    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
+    refreshtoken = create_refresh_token(str(user.userid), additional_claims=_claims(user, sid))
+    session.commit()
+    response = data_response(
+        {"accesstoken": accesstoken, "refreshtoken": refreshtoken, "user": user_data(user)}
+    )
+    set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
+    set_refresh_cookies(response, refreshtoken, max_age=_seconds("JWT_REFRESH_TOKEN_EXPIRES"))
+    return _no_store(response)
+
+
+@blueprint.post("/refresh")
+@verifies_own_credentials
+@blueprint.response(200, RefreshEnvelopeSchema)
+def refresh() -> ResponseReturnValue:
+    """A new access token for a refresh token (cookie, or `Authorization: Bearer`).
+
+    With the cookie, send the `shopdb_csrf_refresh` cookie's value in `X-CSRF-TOKEN`.
+    """
+    verify_jwt_in_request(refresh=True)
+    user = get_current_user()
+    claims = get_jwt()
+    sid = claims.get("sid") or claims["jti"]
+    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
+    response = data_response({"accesstoken": accesstoken})
+    if get_jwt_request_location() == "cookies":
+        set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
+    return _no_store(response)
+
+
+@blueprint.post("/logout")
+@verifies_own_credentials
+@blueprint.response(200, DoneEnvelopeSchema)
+def logout() -> ResponseReturnValue:
+    """Sign out: the refresh token and every access token of this sign-in stop
+    working at once, and the cookies are removed.
+
+    Authenticate with the access token (cookie with `X-CSRF-TOKEN`, or bearer);
+    when it has expired, the refresh token (cookie or bearer) does as well.
+    """
+    try:
+        verify_jwt_in_request()
+    except (ExpiredSignatureError, WrongTokenError, NoAuthorizationError):
+        verify_jwt_in_request(refresh=True)
+    claims = get_jwt()
+    user = get_current_user()
+    via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
+    session = get_session()
+    # Revoking the session id covers every token issued under it; nothing
+    # under it outlives a refresh token issued now.
+    sessionid = claims.get("sid") or claims["jti"]
+    authentication.revoke(session, sessionid, utcnow() + _lifetime("JWT_REFRESH_TOKEN_EXPIRES"))
+    audit_log(
+        session,
+        "logout",
+        "users",
+        user.userid,
+        identity=identity_for(user, via, JWT_SCOPES),
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent logout of the same session revoked it first.
+        session.rollback()
+    response = data_response({"signedout": True})
+    unset_jwt_cookies(response)
+    return _no_store(response)
+
+
+@blueprint.get("/me")
+@blueprint.response(200, MeEnvelopeSchema)
+def me() -> ResponseReturnValue:
+    """The caller: the signed-in user, or the owner of the API token used."""
+    identity = current_identity()
+    user = current_user()
+    if not identity.is_authenticated or user is None:
+        raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
+    data = {**user_data(user), "via": identity.via, "scopes": sorted(identity.scopes)}
+    return _no_store(data_response(data))
+
+
+@blueprint.post("/password")
+@signed_in(write=True)
+@blueprint.arguments(PasswordChangeSchema)
+@blueprint.response(200, DoneEnvelopeSchema)
+def change_password(values: dict[str, str]) -> ResponseReturnValue:
+    """Change your own password; the current one is required and the new one
+    must pass the password policy (400 with field details otherwise)."""
+    user = current_user()
+    if user is None:
+        raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
+    ratelimit.check_password_change(user.userid)
+    session = get_session()
+    authentication.change_password(user, values["currentpassword"], values["newpassword"])
+    audit_log(session, "passwordchange", "users", user.userid, message="Password changed.")
+    session.commit()
+    return _no_store(data_response({"passwordchanged": True}))
+
+
+def init_app(app: Flask, api: Any = None) -> None:
+    """Register the endpoints, through the flask-smorest Api when there is one
+    so that they appear in the OpenAPI document."""
+    if api is not None:
+        api.register_blueprint(blueprint)
+    else:
+        app.register_blueprint(blueprint)

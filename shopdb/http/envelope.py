@@ -1,0 +1,143 @@
+"""The response envelope of DESIGN.md section 6 and the error handlers that
+turn every failure, expected or not, into it.
+
+Single object: {"data": {...}}; list: {"data": [...], "meta": {"pagination":
+{...}}}; error: {"data": {"error": {"code", "message", "details"}}} with the
+matching status code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from shopdb.errors import (
+    AuthenticationRequiredError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+
+# Codes for werkzeug's HTTP errors, so clients can branch on a stable word.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "authentication_required",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error that leaves as an envelope with a given status."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+def data_response(data: Any, status: int = 200, meta: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {"data": data}
+    if meta is not None:
+        body["meta"] = meta
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response:
+    body = {"data": {"error": {"code": code, "message": message, "details": details or {}}}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _from_exception(error: Exception) -> Response:
+    if isinstance(error, ApiError):
+        return error_response(error.status, error.code, error.message, error.details)
+    if isinstance(error, InvalidInputError):
+        return error_response(400, "invalid_input", str(error), error.details)
+    if isinstance(error, ValidationError):
+        return error_response(400, "invalid_input", str(error))
+    if isinstance(error, NotFoundError):
+        return error_response(404, "not_found", str(error))
+    if isinstance(error, ConflictError):
+        return error_response(409, "conflict", str(error), error.details)
+    if isinstance(error, AuthenticationRequiredError):
+        return error_response(401, "authentication_required", str(error))
+    if isinstance(error, PermissionDeniedError):
+        return error_response(403, "permission_denied", str(error))
+    raise error
+
+
+def _http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    details = {}
+    data = getattr(error, "data", None)
+    # webargs/flask-smorest put field messages here.
+    if isinstance(data, dict) and "messages" in data:
+        details = _flatten_locations(data["messages"])
+    message = error.description or error.name
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        message = f"The request body is larger than the limit of {limit} bytes."
+    elif status == 404 and not request.path.startswith("/api/"):
+        message = "There is no page at this address."
+    elif status == 422:
+        status, message = 400, "The request has invalid fields; see details."
+    code = HTTP_CODES.get(error.code or 500, "error")
+    response = error_response(status, code, message, details)
+    for name, value in (getattr(error, "headers", None) or {}).items():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
+
+
+def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
+    """{"json": {"name": [...]}} -> {"name": [...]}: the location adds nothing."""
+    flat: dict[str, Any] = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+def _unexpected(error: Exception) -> Response:
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Something went wrong on the server.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    for kind in (
+        ApiError,
+        InvalidInputError,
+        ValidationError,
+        NotFoundError,
+        ConflictError,
+        AuthenticationRequiredError,
+        PermissionDeniedError,
+    ):
+        app.register_error_handler(kind, _from_exception)
+    app.register_error_handler(HTTPException, _http_exception)
+    if not app.config.get("PROPAGATE_EXCEPTIONS"):
+        app.register_error_handler(Exception, _unexpected)

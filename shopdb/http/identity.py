@@ -1,0 +1,260 @@
+"""Who is calling: every request's credentials become `flask.g.identity`.
+
+Credentials, in order:
+- an API token (`sdb_...`) in `X-API-Key` or `Authorization: Bearer`;
+- a JWT access token in `Authorization: Bearer` or in the HttpOnly cookie set
+  at sign-in (cookie writes must pass the double-submit CSRF check).
+No credentials means the anonymous identity. Bad credentials (unknown, expired
+or revoked token, a disabled user) are refused with 401 on /api/ even where
+anonymous callers may read: a client that sends credentials must learn they
+are bad. Pages outside /api/ (UI, static files) treat bad credentials as
+anonymous and leave the reason in `g.credentialsproblem`, so an expired cookie
+never breaks the login page or its stylesheet.
+
+The user is loaded again on every request, in the same query as the
+revocation check, so a disabled account or a changed role takes effect at
+once; the row is cached in `g` for the rest of the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
+from flask import Response as FlaskResponse
+from flask_jwt_extended import (
+    JWTManager,
+    get_current_user,
+    get_jwt_request_location,
+    verify_jwt_in_request,
+)
+from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
+from jwt.exceptions import PyJWTError
+
+from shopdb.database import get_session
+from shopdb.http.envelope import ApiError, error_response
+from shopdb.models import User
+from shopdb.services.access import ANONYMOUS, SCOPE_READ, SCOPE_WRITE, Identity
+from shopdb.services.authentication import load_token_user
+from shopdb.services.tokens import looks_like_token, scopes_for, verify_token
+
+API_KEY_HEADER = "X-API-Key"
+# Paths where bad credentials are refused; elsewhere they read as anonymous.
+STRICT_PREFIX = "/api/"
+JWT_SCOPES = frozenset({SCOPE_READ, SCOPE_WRITE})
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def verifies_own_credentials(view: View) -> View:
+    """Mark a view that reads credentials itself; the hook then resolves only
+    ShopDB API tokens for it and ignores JWTs and other keys.
+
+    For sign-in (stale cookies must not stop a new sign-in), refresh and
+    sign-out (they accept a refresh token), and endpoints that take keys
+    which are not ShopDB API tokens (collector keys).
+    """
+    view.verifies_own_credentials = True  # type: ignore[attr-defined]
+    return view
+
+
+def current_user() -> User | None:
+    """The signed-in user's row, loaded once per request."""
+    return g.get("currentuser")
+
+
+def identity_for(user: User, via: str, scopes: frozenset[str]) -> Identity:
+    return Identity(
+        userid=user.userid, username=user.username, role=user.role.role, via=via, scopes=scopes
+    )
+
+
+# The request hook ------------------------------------------------------------
+
+
+def resolve_identity() -> FlaskResponse | None:
+    g.identity = ANONYMOUS
+    # g outlives a request when a test (or a command) holds an app context
+    # around several requests; nothing about a previous caller may leak in.
+    for name in ("currentuser", "apitoken", "tokenuser", "credentialsproblem"):
+        g.pop(name, None)
+    if request.method == "OPTIONS" or _is_static(request.endpoint):
+        return None
+    try:
+        found = _identify()
+    except (ApiError, JWTExtendedException, PyJWTError) as problem:
+        g.pop("currentuser", None)
+        if not request.path.startswith(STRICT_PREFIX):
+            g.credentialsproblem = str(problem)
+            return None
+        if isinstance(problem, ApiError):
+            return unauthorized(problem.code, problem.message)
+        raise  # answered by the Flask-JWT-Extended callbacks below
+    if found is not None:
+        g.identity = found
+    return None
+
+
+def _is_static(endpoint: str | None) -> bool:
+    """Static files need no caller; skipping them saves a query per asset."""
+    return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
+
+
+def _bearer_value() -> str | None:
+    header = request.headers.get("Authorization", "").strip()
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def _identify() -> Identity | None:
+    api_key = request.headers.get(API_KEY_HEADER, "").strip()
+    bearer = _bearer_value()
+    for candidate in (api_key, bearer):
+        if looks_like_token(candidate):
+            return _identify_api_token(candidate)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "verifies_own_credentials", False):
+        return None
+    if api_key:
+        raise ApiError(
+            401,
+            "invalid_api_key",
+            f"The {API_KEY_HEADER} header does not hold a ShopDB API token (they start "
+            "with 'sdb_'); create one under /api/apitokens.",
+        )
+    if verify_jwt_in_request(optional=True) is None:
+        return None
+    user = get_current_user()
+    via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
+    return identity_for(user, via, JWT_SCOPES)
+
+
+def _identify_api_token(plaintext: str) -> Identity:
+    session = get_session()
+    token = verify_token(session, plaintext)
+    if token is None:
+        raise ApiError(
+            401,
+            "invalid_token",
+            "The API token is not valid: it is unknown, revoked or expired, or its user "
+            "is disabled.",
+        )
+    # verify_token may have recorded the use; keep it whatever the request does next.
+    session.commit()
+    g.currentuser = token.user
+    g.apitoken = token
+    return identity_for(token.user, "apitoken", scopes_for(token.scope))
+
+
+# Flask-JWT-Extended callbacks ----------------------------------------------------
+
+
+def _token_user(payload: dict[str, Any]) -> tuple[User | None, bool]:
+    """The token's user and whether the token or its session is revoked, asked
+    once per request (the blocklist check and the user lookup share it)."""
+    key = (payload.get("sub"), payload.get("jti"))
+    cached = g.get("tokenuser")
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    try:
+        userid = int(payload["sub"])
+    except (KeyError, TypeError, ValueError):
+        return None, False
+    tokenids = [value for value in (payload.get("jti"), payload.get("sid")) if value]
+    user, revoked = load_token_user(get_session(), userid, tokenids)
+    g.tokenuser = (key, user, revoked)
+    return user, revoked
+
+
+def _is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    return _token_user(payload)[1]
+
+
+def _lookup_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+    user = _token_user(payload)[0]
+    if user is None or not user.isactive:
+        return None
+    g.currentuser = user
+    return user
+
+
+def _default_claims(_identity: Any) -> dict[str, Any]:
+    """A token created without a session id starts a session of its own."""
+    return {"sid": str(uuid.uuid4())}
+
+
+def unauthorized(code: str, message: str) -> FlaskResponse:
+    response = error_response(401, code, message)
+    response.headers["WWW-Authenticate"] = f'Bearer realm="ShopDB", error="{code}"'
+    return response
+
+
+def _expired(_header: dict[str, Any], payload: dict[str, Any]) -> FlaskResponse:
+    if payload.get("type") == "refresh":
+        return unauthorized("token_expired", "The refresh token has expired; sign in again.")
+    return unauthorized(
+        "token_expired",
+        "The access token has expired; get a new one from /api/auth/refresh or sign in again.",
+    )
+
+
+def _invalid(reason: str) -> FlaskResponse:
+    return unauthorized("invalid_token", f"The sign-in token is not valid ({reason}).")
+
+
+def _missing(reason: str) -> FlaskResponse:
+    return unauthorized("authentication_required", f"Sign in first or send a token ({reason}).")
+
+
+def _revoked(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
+    return unauthorized(
+        "token_revoked", "This sign-in token was revoked (signed out); sign in again."
+    )
+
+
+def _user_unavailable(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
+    return unauthorized(
+        "invalid_token", "The account behind this token is disabled or no longer exists."
+    )
+
+
+def _claims_refused(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
+    return unauthorized("invalid_token", "The sign-in token's claims were refused; sign in again.")
+
+
+def _needs_fresh(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
+    return unauthorized("fresh_token_required", "Sign in again with your password for this.")
+
+
+def _csrf_failed(error: CSRFError) -> FlaskResponse:
+    cookie = current_app.config["JWT_ACCESS_CSRF_COOKIE_NAME"]
+    header = current_app.config["JWT_ACCESS_CSRF_HEADER_NAME"]
+    return error_response(
+        403,
+        "csrf_failed",
+        f"The CSRF check failed ({error}): a write authenticated by cookie must send the "
+        f"value of the {cookie} cookie in the {header} header.",
+    )
+
+
+def init_app(app: Flask) -> JWTManager:
+    jwt = JWTManager(app)
+    jwt.token_in_blocklist_loader(_is_revoked)
+    jwt.user_lookup_loader(_lookup_user)
+    jwt.additional_claims_loader(_default_claims)
+    jwt.expired_token_loader(_expired)
+    jwt.invalid_token_loader(_invalid)
+    jwt.unauthorized_loader(_missing)
+    jwt.revoked_token_loader(_revoked)
+    jwt.user_lookup_error_loader(_user_unavailable)
+    jwt.token_verification_failed_loader(_claims_refused)
+    jwt.needs_fresh_token_loader(_needs_fresh)
+    # JWTManager sends CSRF failures to the "missing token" callback (401);
+    # a failed CSRF check is a refusal of a known caller: 403.
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.before_request(resolve_identity)
+    return jwt

@@ -1,0 +1,96 @@
+"""Rate limits on sign-in and password changes (Flask-Limiter).
+
+Each app gets its own limiter, counting in the storage named by
+SHOPDB_RATELIMIT_STORAGE_URL: `memory://` (the default) counts per server
+process, which suits one process; several workers or servers need a shared
+store such as `redis://host:6379`. Sign-in attempts are limited per client
+address and, separately, per submitted user name, so neither many names from
+one address nor one name from many addresses gets unlimited guesses. The limit
+is read from the app config on every request, so tests can lower it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits.errors import ConfigurationError
+
+from shopdb.errors import ConfigError
+from shopdb.http.envelope import error_response
+
+EXTENSION_KEY = "shopdb.ratelimit"
+LIMIT_SETTING = "SHOPDB_LOGIN_RATE_LIMIT"
+
+
+def client_address() -> str:
+    # Behind a reverse proxy this is the proxy unless the app trusts its
+    # forwarding headers (werkzeug's ProxyFix).
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def submitted_username() -> str:
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    clean = name.strip().lower()[:100] if isinstance(name, str) else ""
+    return f"username:{clean}"
+
+
+def login_limit() -> str:
+    return current_app.config[LIMIT_SETTING]
+
+
+def get_limiter() -> Limiter:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def check_sign_in() -> None:
+    """Count one sign-in attempt; raise RateLimitExceeded (429) over the limit."""
+    limiter = get_limiter()
+    with limiter.limit(login_limit, key_func=client_address, scope="address"):
+        pass
+    with limiter.limit(login_limit, key_func=submitted_username, scope="username"):
+        pass
+
+
+def check_password_change(userid: int) -> None:
+    """Count one password change: a stolen session must not guess the current
+    password at full speed."""
+    with get_limiter().limit(login_limit, key_func=lambda: f"user:{userid}", scope="user"):
+        pass
+
+
+def too_many_requests(error: RateLimitExceeded) -> Response:
+    current = get_limiter().current_limit
+    wait = max(1, current.reset_at - int(time.time())) if current else 60
+    response = error_response(
+        429,
+        "too_many_requests",
+        f"Too many attempts (the limit is {error.description}); try again in {wait} seconds.",
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def init_app(app: Flask) -> Limiter:
+    url = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(key_func=client_address, key_prefix="shopdb")
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as error:
+        scheme = url.partition("://")[0]
+        # The URL may hold a password: name only its scheme.
+        reason = str(error).replace(url, f"{scheme}://...")
+        raise ConfigError(
+            f"SHOPDB_RATELIMIT_STORAGE_URL cannot be used ({reason}); use memory:// or "
+            "a storage that limits supports, such as redis://host:6379."
+        ) from None
+    if app.config["SHOPDB_ENV"] == "production" and url.startswith("memory://"):
+        app.logger.warning(
+            "Sign-in rate limits are counted per server process (memory://); with several "
+            "workers set SHOPDB_RATELIMIT_STORAGE_URL to a shared store such as redis://."
+        )
+    app.extensions[EXTENSION_KEY] = limiter
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    return limiter

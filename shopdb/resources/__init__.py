@@ -1,0 +1,8 @@
+"""The declarative resource mechanism: one `Resource` per model, from which
+the framework builds REST endpoints, OpenAPI entries, permission checks and
+audit entries. Core tables and plugin tables are declared the same way."""
+
+from shopdb.resources.definition import Resource
+from shopdb.resources.registry import init_api
+
+__all__ = ["Resource", "init_api"]

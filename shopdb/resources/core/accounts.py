@@ -1,0 +1,204 @@
+"""Users and roles (admin only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from marshmallow import fields, validate
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from shopdb.errors import (
+    ConflictError,
+    InvalidInputError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from shopdb.models import ADMIN, ApiToken, Role, User
+from shopdb.resources.definition import Resource
+from shopdb.resources.schemas import safe_text
+from shopdb.services import tokens, users
+from shopdb.services.access import SCOPES, Access, current_identity, require
+from shopdb.services.passwords import MAXIMUM_LENGTH, hash_password
+
+
+def _active_admins(session: Session) -> int:
+    query = select(func.count()).select_from(User).join(Role)
+    return session.scalar(query.where(Role.role == ADMIN, User.isactive.is_(True))) or 0
+
+
+class UserResource(Resource):
+    """Passwords go in as `password` and are stored only as hashes; the last
+    active admin cannot be disabled, demoted or deleted."""
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
+        values = dict(values)
+        if "username" in values:
+            try:
+                values["username"] = users.normalise_username(values["username"])
+            except ValidationError as error:
+                raise InvalidInputError(str(error), {"username": [str(error)]}) from None
+        password = values.pop("password", None)
+        if instance is None and password is None:
+            raise InvalidInputError("A new user needs a password.", {"password": ["Required."]})
+        if password is not None:
+            name = values.get("username") or getattr(instance, "username", "")
+            try:
+                users.check_password(password, name)
+            except ValidationError as error:
+                raise InvalidInputError(str(error), {"password": [str(error)]}) from None
+            values["passwordhash"] = hash_password(password)
+        if instance is not None and self._loses_admin(session, instance, values):
+            self._keep_one_admin(session)
+        return values
+
+    @staticmethod
+    def _loses_admin(session: Session, instance: Any, values: dict[str, Any]) -> bool:
+        if instance.role.role != ADMIN or not instance.isactive:
+            return False
+        if values.get("isactive") is False:
+            return True
+        return "roleid" in values and values["roleid"] != instance.roleid
+
+    @staticmethod
+    def _keep_one_admin(session: Session) -> None:
+        if _active_admins(session) <= 1:
+            raise ConflictError(
+                "This is the last active admin; make another user admin first.",
+                {"roleid": ["The site needs an active admin."]},
+            )
+
+    def remove(self, session: Session, instance: Any, permanent: bool) -> str:
+        if instance.role.role == ADMIN and instance.isactive:
+            self._keep_one_admin(session)
+        try:
+            return super().remove(session, instance, permanent)
+        except ConflictError as error:
+            raise ConflictError(
+                f"{error} Disable the user instead (isactive false); its history stays.",
+                error.details,
+            ) from None
+
+
+class ApiTokenResource(Resource):
+    """Tokens belong to a user: people see and manage their own, admins all.
+    The plaintext is in the create reply only; deleting revokes."""
+
+    def scope(self, query: Select) -> Select:
+        identity = current_identity()
+        if identity.is_admin:
+            return query
+        return query.where(ApiToken.userid == identity.userid)
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
+        identity = current_identity()
+        if identity.via == "apitoken":
+            raise PermissionDeniedError("Sign in to manage API tokens; a token cannot do it.")
+        if instance is not None:
+            if "name" in values:
+                name, _, _ = tokens.validate_token_fields(values["name"], instance.scope, None)
+                values = {**values, "name": name}
+            return values
+        userid = values.get("userid") or identity.userid
+        if userid != identity.userid and not identity.is_admin:
+            raise PermissionDeniedError("Only an admin may create tokens for another user.")
+        owner = session.get(User, userid)
+        if owner is None:
+            raise InvalidInputError(
+                "There is no such user.", {"userid": [f"There is no users row with id {userid}."]}
+            )
+        name, scope, expiresat = tokens.validate_token_fields(
+            values.get("name"), values.get("scope"), values.get("expiresat")
+        )
+        if not owner.isactive:
+            raise InvalidInputError(
+                f"The user {owner.username!r} is disabled.", {"userid": ["This user is disabled."]}
+            )
+        plaintext = tokens.new_plaintext()
+        g.newapitoken = plaintext
+        return {
+            "userid": userid,
+            "name": name,
+            "scope": scope,
+            "expiresat": expiresat,
+            "tokenhash": tokens.hash_token(plaintext),
+            "tokenprefix": plaintext[: tokens.DISPLAY_PREFIX_LENGTH],
+        }
+
+    def after_create(self, session: Session, instance: Any) -> dict[str, Any]:
+        return {"token": g.pop("newapitoken")}
+
+    def remove(self, session: Session, instance: Any, permanent: bool) -> str:
+        if current_identity().via == "apitoken":
+            raise PermissionDeniedError("Sign in to manage API tokens; a token cannot do it.")
+        if permanent:
+            require(Access.ADMIN, write=True)
+            return super().remove(session, instance, permanent)
+        tokens.revoke_token(session, instance)
+        return "revoke"
+
+
+ACCOUNT_RESOURCES = (
+    UserResource(
+        User,
+        filters=("username", "roleid", "isactive"),
+        sort=("username", "roleid", "lastloginat", "createdat", "modifiedat"),
+        default_sort="username",
+        search=(("username", 10), ("displayname", 8), ("email", 5)),
+        read=Access.ADMIN,
+        write=Access.ADMIN,
+        hidden=("passwordhash",),
+        read_only=("lastloginat",),
+        extra_input={
+            "password": fields.String(
+                load_only=True,
+                validate=[validate.Length(min=1, max=MAXIMUM_LENGTH), safe_text],
+                metadata={"description": "Required when creating; stored only as a hash"},
+            )
+        },
+        list_columns=("username", "displayname", "roleid", "isactive", "lastloginat"),
+        form_fields=("username", "displayname", "email", "roleid", "password", "isactive"),
+    ),
+    Resource(
+        Role,
+        filters=("role",),
+        sort=("role", "modifiedat"),
+        default_sort="role",
+        search=(("role", 10), ("description", 2)),
+        read=Access.ADMIN,
+        write=Access.ADMIN,
+        read_only=("role",),
+        allow_create=False,
+        allow_delete=False,
+        list_columns=("role", "description"),
+        form_fields=("description",),
+    ),
+    ApiTokenResource(
+        ApiToken,
+        filters=("userid", "scope", "name"),
+        sort=("name", "createdat", "expiresat", "lastusedat"),
+        default_sort="-apitokenid",
+        search=(("name", 10), ("tokenprefix", 5)),
+        read=Access.AUTHENTICATED,
+        write=Access.AUTHENTICATED,
+        hidden=("tokenhash",),
+        read_only=("tokenprefix", "lastusedat", "revokedat"),
+        create_only=("userid", "scope", "expiresat"),
+        extra_input={
+            "userid": fields.Integer(
+                strict=True,
+                validate=validate.Range(min=1, max=2**31 - 1),
+                metadata={"description": "Owner; admins only, defaults to the caller"},
+            ),
+            "scope": fields.String(required=True, validate=validate.OneOf(SCOPES)),
+        },
+        detail_fields={
+            "token": fields.String(
+                metadata={"description": "The token itself: in the create reply only"}
+            )
+        },
+        list_columns=("name", "tokenprefix", "scope", "expiresat", "lastusedat", "revokedat"),
+        form_fields=("name", "scope", "expiresat"),
+    ),
+)

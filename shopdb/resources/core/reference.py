@@ -1,0 +1,139 @@
+"""Reference data: vendors, models, operating systems, business units,
+location types and the location tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdb.database import get_session
+from shopdb.errors import InvalidInputError
+from shopdb.http.envelope import data_response
+from shopdb.models import (
+    BusinessUnit,
+    Location,
+    LocationType,
+    OperatingSystem,
+    ProductModel,
+    Vendor,
+)
+from shopdb.resources.definition import Resource
+from shopdb.resources.endpoints import authorize
+from shopdb.services.access import Access
+
+
+class LocationResource(Resource):
+    """Locations form a tree; a location may not become its own ancestor."""
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
+        parentid = values.get("parentlocationid")
+        if instance is None or parentid is None:
+            return values
+        parents = dict(
+            session.execute(select(Location.locationid, Location.parentlocationid)).all()
+        )
+        seen = parentid
+        while seen is not None:
+            if seen == instance.locationid:
+                raise InvalidInputError(
+                    "A location cannot be placed inside itself or its own descendants.",
+                    {"parentlocationid": ["Would make a cycle in the location tree."]},
+                )
+            seen = parents.get(seen)
+        return values
+
+    def extra_routes(self, blueprint: Blueprint, output_schema: type[Schema]) -> None:
+        node = type(
+            "LocationTreeNodeSchema",
+            (output_schema,),
+            {"children": fields.List(fields.Nested(lambda: node()), required=True)},  # noqa: PLW0108
+        )
+        envelope = type(
+            "LocationTreeEnvelope", (Schema,), {"data": fields.List(fields.Nested(node))}
+        )
+        resource = self
+
+        @blueprint.route("/tree")
+        @blueprint.response(200, envelope)
+        def tree() -> Any:
+            """The whole location hierarchy, roots first, in one query."""
+            authorize(resource.read, write=False)
+            rows = get_session().scalars(select(Location).order_by(Location.name)).all()
+            dumped = {row.locationid: {**output_schema().dump(row), "children": []} for row in rows}
+            roots = []
+            for row in rows:
+                parent = dumped.get(row.parentlocationid) if row.parentlocationid else None
+                (parent["children"] if parent else roots).append(dumped[row.locationid])
+            return data_response(roots)
+
+
+REFERENCE_RESOURCES = (
+    Resource(
+        Vendor,
+        filters=("vendor", "isactive"),
+        sort=("vendor", "createdat", "modifiedat"),
+        default_sort="vendor",
+        search=(("vendor", 10), ("website", 2), ("notes", 1)),
+        list_columns=("vendor", "website", "isactive"),
+        form_fields=("vendor", "website", "notes", "isactive"),
+    ),
+    Resource(
+        ProductModel,
+        filters=("vendorid", "assettypeid", "modelnumber", "isactive"),
+        sort=("modelnumber", "vendorid", "createdat", "modifiedat"),
+        default_sort="modelnumber",
+        search=(("modelnumber", 10), ("notes", 1)),
+        list_columns=("modelnumber", "vendorid", "assettypeid", "isactive"),
+        form_fields=("modelnumber", "vendorid", "assettypeid", "imageurl", "notes", "isactive"),
+    ),
+    Resource(
+        OperatingSystem,
+        filters=("operatingsystem", "isactive"),
+        sort=("operatingsystem", "modifiedat"),
+        default_sort="operatingsystem",
+        search=(("operatingsystem", 10),),
+        list_columns=("operatingsystem", "isactive"),
+        form_fields=("operatingsystem", "isactive"),
+    ),
+    Resource(
+        BusinessUnit,
+        filters=("businessunit", "code", "isactive"),
+        sort=("businessunit", "code", "modifiedat"),
+        default_sort="businessunit",
+        search=(("businessunit", 10), ("code", 8)),
+        list_columns=("businessunit", "code", "isactive"),
+        form_fields=("businessunit", "code", "isactive"),
+    ),
+    Resource(
+        LocationType,
+        filters=("locationtype",),
+        sort=("locationtype", "modifiedat"),
+        default_sort="locationtype",
+        search=(("locationtype", 10), ("description", 2)),
+        write=Access.ADMIN,
+        list_columns=("locationtype", "description"),
+        form_fields=("locationtype", "description"),
+    ),
+    LocationResource(
+        Location,
+        filters=("name", "locationtypeid", "parentlocationid", "isactive"),
+        sort=("name", "locationtypeid", "parentlocationid", "createdat", "modifiedat"),
+        default_sort="name",
+        search=(("name", 10), ("notes", 1)),
+        list_columns=("name", "locationtypeid", "parentlocationid", "isactive"),
+        form_fields=(
+            "name",
+            "locationtypeid",
+            "parentlocationid",
+            "mapx",
+            "mapy",
+            "floorplanimage",
+            "notes",
+            "isactive",
+        ),
+    ),
+)

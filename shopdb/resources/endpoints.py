@@ -1,0 +1,183 @@
+"""Generic REST endpoints built from a resource declaration.
+
+Each resource gets list, create, get, partial update and delete under
+`/api/<name>`. These views own the hard parts (permissions, the transaction,
+the audit entry, error replies); a resource only overrides small hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from shopdb.database import get_session
+from shopdb.errors import NotFoundError
+from shopdb.http.envelope import data_response
+from shopdb.resources.definition import Resource
+from shopdb.resources.queries import (
+    apply_filters,
+    apply_search,
+    apply_sort,
+    build_list_arguments,
+    paginate,
+)
+from shopdb.resources.schemas import ResourceSchemas, build_schemas
+from shopdb.services import records
+from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, current_identity, require
+from shopdb.services.settings import get_setting
+
+# Keys are 32-bit integers on every database; larger ids cannot exist.
+MAXIMUM_ID = 2**31 - 1
+
+
+class PaginationSchema(Schema):
+    page = fields.Integer(required=True)
+    perpage = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    totalpages = fields.Integer(required=True)
+
+
+class ListMetaSchema(Schema):
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class DeleteArgumentsSchema(Schema):
+    permanent = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Delete for good instead of retiring (admins; assets only)"},
+    )
+
+
+def authorize(access: Access, *, write: bool) -> None:
+    """Raise 401/403 unless the caller may do this; reads the anonymous-read
+    setting only when it matters (an anonymous caller reading asset data)."""
+    anonymous_read = False
+    identity = current_identity()
+    if access is Access.ASSET_READ and not write and not identity.is_authenticated:
+        anonymous_read = bool(get_setting(get_session(), ANONYMOUS_READ_SETTING, False))
+    require(access, write=write, anonymous_read=anonymous_read)
+
+
+def _envelopes(base: str, schemas: ResourceSchemas) -> tuple[type[Schema], type[Schema]]:
+    item = type(
+        f"{base}Envelope", (Schema,), {"data": fields.Nested(schemas.detail, required=True)}
+    )
+    listing = type(
+        f"{base}ListEnvelope",
+        (Schema,),
+        {
+            "data": fields.List(fields.Nested(schemas.output), required=True),
+            "meta": fields.Nested(ListMetaSchema, required=True),
+        },
+    )
+    return item, listing
+
+
+def build_blueprint(resource: Resource) -> Blueprint:
+    schemas = build_schemas(resource)
+    base = schemas.output.__name__.removesuffix("Schema")
+    item_envelope, list_envelope = _envelopes(base, schemas)
+    list_arguments = build_list_arguments(resource, f"{base}ListArguments")
+    blueprint = Blueprint(
+        resource.name,
+        __name__,
+        url_prefix=f"/api/{resource.name}",
+        description=resource.description,
+    )
+    output = schemas.output()
+    detail = schemas.detail()
+
+    def find(session: Any, itemid: int) -> Any:
+        if not 1 <= itemid <= MAXIMUM_ID:
+            raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
+        primary = getattr(resource.model, resource.primary_key)
+        query = resource.scope(select(resource.model).where(primary == itemid))
+        instance = session.scalars(query).first()
+        if instance is None:
+            raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
+        return instance
+
+    def reply(session: Any, instance: Any, status: int = 200, **extra: Any):
+        data = resource.detail(session, instance, detail.dump(instance))
+        return data_response({**data, **extra}, status)
+
+    @blueprint.route("")
+    class Collection(MethodView):
+        @blueprint.arguments(list_arguments, location="query")
+        @blueprint.response(200, list_envelope)
+        def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+            """List, filter, search and sort."""
+            authorize(resource.read, write=False)
+            session = get_session()
+            query = apply_filters(resource, resource.scope(select(resource.model)), args)
+            query, rank = apply_search(resource, query, args.get("q"))
+            query = apply_sort(resource, query, args.get("sort"), rank)
+            page = paginate(session, query, args["page"], args["perpage"])
+            return data_response(output.dump(page.rows, many=True), meta=page.meta())
+
+        if resource.allow_create:
+
+            @blueprint.arguments(schemas.create)
+            @blueprint.response(201, item_envelope)
+            def post(self, values: dict[str, Any]) -> ResponseReturnValue:
+                """Create one."""
+                authorize(resource.write, write=True)
+                session = get_session()
+                values = resource.prepare(session, values, None)
+                instance = records.create_record(session, resource.model, values)
+                extra = resource.after_create(session, instance)
+                response = reply(session, instance, 201, **extra)
+                session.commit()
+                return response
+
+    @blueprint.route("/<int:itemid>")
+    class Item(MethodView):
+        @blueprint.response(200, item_envelope)
+        def get(self, itemid: int) -> ResponseReturnValue:
+            """Fetch one."""
+            authorize(resource.read, write=False)
+            session = get_session()
+            return reply(session, find(session, itemid))
+
+        if resource.allow_update:
+
+            @blueprint.arguments(schemas.update(partial=True))
+            @blueprint.response(200, item_envelope)
+            def patch(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
+                """Change some fields; fields not sent keep their value."""
+                authorize(resource.write, write=True)
+                session = get_session()
+                instance = find(session, itemid)
+                values = resource.prepare(session, values, instance)
+                records.update_record(session, instance, values)
+                response = reply(session, instance)
+                session.commit()
+                return response
+
+        if resource.allow_delete:
+
+            @blueprint.arguments(DeleteArgumentsSchema, location="query")
+            @blueprint.response(204)
+            def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
+                """Delete one (assets are retired unless `permanent`)."""
+                authorize(resource.write, write=True)
+                session = get_session()
+                instance = find(session, itemid)
+                records.delete_record(
+                    session, instance, lambda: resource.remove(session, instance, args["permanent"])
+                )
+                session.commit()
+                return "", 204
+
+    resource.extra_routes(blueprint, schemas.output)
+    return blueprint
+
+
+def wants_json_body() -> bool:
+    return request.method in ("POST", "PUT", "PATCH")

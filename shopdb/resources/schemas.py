@@ -1,0 +1,151 @@
+"""Marshmallow schemas derived from a resource's model.
+
+Three per resource: the output (every exposed column), the create input (no
+keys, timestamps or read-only fields; unknown fields refused) and the partial
+update input. Input fields are tightened beyond what the column types say, so
+that nothing a client sends can make the database fail: integers within the
+column range, strings without NUL or lone surrogates, names not blank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
+from sqlalchemy import inspect
+
+if TYPE_CHECKING:
+    from shopdb.resources.definition import Resource
+
+TIMESTAMPS = ("createdat", "modifiedat")
+INTEGER_RANGE = validate.Range(min=-(2**31), max=2**31 - 1)
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+DATETIME_RANGE = validate.Range(min=datetime(1900, 1, 1), max=datetime(9999, 12, 31))
+UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def safe_text(value: str) -> None:
+    if UNSAFE_TEXT.search(value):
+        raise ValidationError("Must not contain NUL characters or unpaired surrogates.")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored as naive UTC; they leave with an explicit offset (RFC 3339)
+    and arrive in any offset, converted back to naive UTC."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is not None:
+            result = result.astimezone(UTC).replace(tzinfo=None)
+        return result
+
+
+class ModelSchema(SQLAlchemyAutoSchema):
+    """Generated from a model, with times in UTC."""
+
+    TYPE_MAPPING = {**SQLAlchemyAutoSchema.TYPE_MAPPING, datetime: UtcDateTime}
+
+
+class InputSchema(Schema):
+    """Base of every input schema: unknown fields are errors, text is trimmed."""
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def trim_text(self, data: Any, **_kwargs: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValidationError("The body must be a JSON object.", "_schema")
+        return {
+            key: value.strip() if isinstance(value, str) else value for key, value in data.items()
+        }
+
+
+@dataclass(frozen=True)
+class ResourceSchemas:
+    output: type[Schema]
+    detail: type[Schema]
+    create: type[Schema]
+    update: type[Schema]
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]+", name.lower()) if part)
+
+
+def _tighten(field: fields.Field, name: str, required: bool) -> fields.Field:
+    extra: list[Any] = []
+    if isinstance(field, fields.Integer):
+        field.strict = True
+        extra.append(ID_RANGE if name.endswith("id") else INTEGER_RANGE)
+    elif isinstance(field, fields.String):
+        extra.append(safe_text)
+        if required:
+            extra.append(not_blank)
+    elif isinstance(field, fields.Float):
+        field.allow_nan = False
+    elif isinstance(field, fields.DateTime):
+        extra.append(DATETIME_RANGE)
+    field.validators = [*field.validators, *extra]
+    return field
+
+
+def build_schemas(resource: Resource) -> ResourceSchemas:
+    model = resource.model
+    base = _camel(resource.name)
+    mapper = inspect(model)
+    primary = [column.key for column in mapper.primary_key]
+    dump_only = (*primary, *TIMESTAMPS, *resource.read_only)
+
+    output_meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "include_fk": True,
+            "exclude": tuple(resource.hidden),
+            "dump_only": dump_only,
+        },
+    )
+    output = type(f"{base}Schema", (ModelSchema,), {"Meta": output_meta, **resource.output_fields})
+
+    writable = [
+        column.key
+        for column in mapper.columns
+        if column.key not in dump_only and column.key not in resource.hidden
+    ]
+    generated = output().fields
+    attributes: dict[str, Any] = {}
+    for name in writable:
+        field = generated[name]
+        copy = type(field)(
+            required=field.required,
+            allow_none=field.allow_none,
+            validate=list(field.validators),
+            metadata=dict(field.metadata),
+        )
+        attributes[name] = _tighten(copy, name, field.required)
+    attributes.update(resource.extra_input)
+    create = type(f"{base}InputSchema", (InputSchema,), dict(attributes))
+    changeable = {
+        key: value for key, value in attributes.items() if key not in resource.create_only
+    }
+    update = type(f"{base}UpdateSchema", (InputSchema,), changeable)
+    detail = output
+    if resource.detail_fields:
+        detail = type(f"{base}DetailSchema", (output,), dict(resource.detail_fields))
+    return ResourceSchemas(output=output, detail=detail, create=create, update=update)

@@ -1,0 +1,93 @@
+"""The audit trail: one entry per write, with who, when, from where, and the
+before and after values of the fields that changed. Entries written while one
+request runs share its request id.
+
+`audit_log()` is public for plugins that record actions of their own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import g, has_app_context, has_request_context, request
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from shopdb.models import AuditLog
+from shopdb.services.access import Identity, current_identity
+
+# Never copied into the audit trail, whatever the model.
+SECRET_COLUMNS = frozenset({"passwordhash", "tokenhash"})
+
+
+def request_id() -> str | None:
+    """The id shared by every entry of the current request (or command)."""
+    if not has_app_context():
+        return None
+    if "requestid" not in g:
+        g.requestid = str(uuid.uuid4())
+    return g.requestid
+
+
+def client_address() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(instance: Any) -> dict[str, Any]:
+    """The column values of a row, JSON-safe, secrets left out."""
+    mapper = inspect(type(instance))
+    return {
+        column.key: json_safe(getattr(instance, column.key))
+        for column in mapper.column_attrs
+        if column.key not in SECRET_COLUMNS
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Only the fields whose value changed, as {"field": {"before", "after"}}."""
+    changed = {}
+    for key in sorted(set(before) | set(after)):
+        if key in ("modifiedat", "createdat"):
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            changed[key] = {"before": old, "after": new}
+    return changed
+
+
+def audit_log(
+    session: Session,
+    action: str,
+    entitytype: str,
+    entityid: Any = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    message: str | None = None,
+    identity: Identity | None = None,
+) -> AuditLog:
+    """Record one action. The caller's transaction commits it with the change."""
+    who = identity or current_identity()
+    entry = AuditLog(
+        userid=who.userid,
+        username=who.username or who.via,
+        action=action,
+        entitytype=entitytype,
+        entityid=None if entityid is None else str(entityid),
+        changes=changes,
+        ipaddress=client_address(),
+        requestid=request_id(),
+        message=message,
+    )
+    session.add(entry)
+    return entry

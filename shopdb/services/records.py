@@ -1,0 +1,171 @@
+"""The one write path: check references and unique values, write, audit.
+
+The API, the CLI and (later) collectors and imports all write through here,
+so every change is validated the same way and leaves an audit entry. Errors
+name the field and the value at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Table, UniqueConstraint, and_, func, inspect, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from shopdb.database import is_constraint_violation
+from shopdb.errors import ConflictError, InvalidInputError
+from shopdb.models import Base
+from shopdb.services.audit import audit_log, diff, snapshot
+
+
+def _table(model: type[Base]) -> Table:
+    return model.__table__  # type: ignore[return-value]
+
+
+def check_references(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """Every foreign key in `values` must point at an existing row."""
+    problems: dict[str, list[str]] = {}
+    for column in _table(model).columns:
+        value = values.get(column.key)
+        if value is None or not column.foreign_keys:
+            continue
+        (key,) = column.foreign_keys
+        target = key.column
+        found = session.execute(select(target).where(target == value).limit(1)).first()
+        if found is None:
+            problems[column.key] = [f"There is no {target.table.name} row with id {value}."]
+    if problems:
+        raise InvalidInputError("A referenced row does not exist; see details.", problems)
+
+
+def _unique_groups(model: type[Base]) -> list[tuple[str, ...]]:
+    table = _table(model)
+    groups = {
+        tuple(column.name for column in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    }
+    groups |= {(column.name,) for column in table.columns if column.unique}
+    return sorted(groups)
+
+
+def check_unique(
+    session: Session, model: type[Base], values: dict[str, Any], instance: Any = None
+) -> None:
+    """Refuse a write that would duplicate a unique value, naming the field(s)."""
+    table = _table(model)
+    primary = inspect(model).primary_key[0]
+    for group in _unique_groups(model):
+        if not any(name in values for name in group):
+            continue
+        merged = {
+            name: values[name] if name in values else getattr(instance, name, None)
+            for name in group
+        }
+        if any(value is None for value in merged.values()):
+            continue  # NULLs never collide in a unique constraint
+        query = select(primary).where(and_(*(table.c[name] == merged[name] for name in group)))
+        if instance is not None:
+            query = query.where(primary != getattr(instance, primary.key))
+        if session.execute(query.limit(1)).first() is not None:
+            shown = ", ".join(f"{name}={merged[name]!r}" for name in group)
+            raise ConflictError(
+                f"A {table.name} row with {shown} already exists.",
+                {name: ["This value is already taken."] for name in group},
+            )
+
+
+def references_to(session: Session, instance: Any) -> dict[str, int]:
+    """Rows elsewhere that point at `instance`, counted per table."""
+    model = type(instance)
+    table = _table(model)
+    counts: dict[str, int] = {}
+    for other in Base.metadata.sorted_tables:
+        for key in other.foreign_keys:
+            if key.column.table is not table:
+                continue
+            value = getattr(instance, key.column.key)
+            query = select(func.count()).select_from(other).where(key.parent == value)
+            if other is table:
+                query = query.where(other.c[inspect(model).primary_key[0].key] != value)
+            count = session.scalar(query) or 0
+            if count:
+                counts[other.name] = counts.get(other.name, 0) + count
+    return counts
+
+
+def refuse_if_referenced(session: Session, instance: Any, what: str) -> None:
+    counts = references_to(session, instance)
+    if counts:
+        listed = ", ".join(f"{count} in {table}" for table, count in sorted(counts.items()))
+        raise ConflictError(
+            f"Cannot delete {what}: other rows still reference it ({listed}).",
+            {"references": counts},
+        )
+
+
+def _flush(session: Session) -> None:
+    """Flush, turning a constraint the checks could not foresee (a race) into 409."""
+    try:
+        session.flush()
+    except DBAPIError as error:
+        if not is_constraint_violation(error):
+            raise
+        session.rollback()
+        raise ConflictError(
+            "The change conflicts with data written at the same time; reload and retry."
+        ) from None
+
+
+def create_record(session: Session, model: type[Base], values: dict[str, Any]) -> Any:
+    check_references(session, model, values)
+    check_unique(session, model, values)
+    instance = model(**values)
+    session.add(instance)
+    _flush(session)
+    primary = inspect(model).primary_key[0].key
+    after = snapshot(instance)
+    audit_log(
+        session,
+        "create",
+        model.__tablename__,
+        getattr(instance, primary),
+        changes=diff({}, after),
+    )
+    return instance
+
+
+def update_record(session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Apply `values`; returns the changed fields (empty: nothing written, nothing audited)."""
+    model = type(instance)
+    changed = {key: value for key, value in values.items() if getattr(instance, key) != value}
+    if not changed:
+        return {}
+    check_references(session, model, changed)
+    check_unique(session, model, changed, instance)
+    before = snapshot(instance)
+    for key, value in changed.items():
+        setattr(instance, key, value)
+    _flush(session)
+    changes = diff(before, snapshot(instance))
+    if changes:
+        primary = inspect(model).primary_key[0].key
+        audit_log(
+            session, "update", model.__tablename__, getattr(instance, primary), changes=changes
+        )
+    return changes
+
+
+def delete_record(session: Session, instance: Any, remove: Callable[[], str]) -> str:
+    """Run `remove` (a delete, or a soft delete that retires) and audit what it did."""
+    model = type(instance)
+    primary = inspect(model).primary_key[0].key
+    entityid = getattr(instance, primary)
+    before = snapshot(instance)
+    action = remove()
+    _flush(session)
+    after = {} if action == "delete" else snapshot(instance)
+    audit_log(session, action, model.__tablename__, entityid, changes=diff(before, after))
+    return action

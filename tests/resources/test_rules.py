@@ -1,0 +1,274 @@
+"""Rules of particular core resources, beyond what the generic suite checks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shopdb.database import get_database, get_session
+from shopdb.models import ADMIN, EDITOR, AssetStatus, AuditLog, LocationType, RelationshipType, Role
+from tests.conftest import count_queries
+from tests.harness.clients import make_callers
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+def callers(app):
+    return make_callers(app)
+
+
+@pytest.fixture
+def admin(callers):
+    return callers[ADMIN]
+
+
+@pytest.fixture
+def editor(callers):
+    return callers[EDITOR]
+
+
+def ids(app):
+    with app.app_context():
+        session = get_session()
+        statuses = dict(
+            session.execute(select(AssetStatus.assetstatus, AssetStatus.assetstatusid)).all()
+        )
+        kinds = dict(
+            session.execute(
+                select(RelationshipType.relationshiptype, RelationshipType.relationshiptypeid)
+            ).all()
+        )
+        roles = dict(session.execute(select(Role.role, Role.roleid)).all())
+        bay = session.scalar(
+            select(LocationType.locationtypeid).where(LocationType.locationtype == "bay")
+        )
+    return statuses, kinds, roles, bay
+
+
+def create(caller, url, body):
+    response = caller.post(url, json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]
+
+
+@pytest.fixture
+def plant(app, editor, admin):
+    """A machine in a bay, a PC that controls it, a switch it hangs off."""
+    statuses, kinds, _, bay = ids(app)
+    kind = create(admin, "/api/assettypes", {"assettype": "machine", "label": "Machine"})
+    hall = create(
+        admin, "/api/locations", {"name": "Hall", "locationtypeid": bay, "mapx": 1.0, "mapy": 1.0}
+    )
+
+    def asset(number, **values):
+        body = {
+            "assetnumber": number,
+            "assettypeid": kind["assettypeid"],
+            "assetstatusid": statuses["active"],
+            "locationid": hall["locationid"],
+            **values,
+        }
+        return create(editor, "/api/assets", body)
+
+    machine = asset("M-1", mapx=40.0, mapy=50.0)
+    pc = asset("PC-1")
+    switch = asset("SW-1", mapx=5.0, mapy=5.0)
+    for source, kind_name, target in ((pc, "controls", machine), (pc, "connectedto", switch)):
+        create(
+            editor,
+            "/api/assetrelationships",
+            {
+                "sourceassetid": source["assetid"],
+                "targetassetid": target["assetid"],
+                "relationshiptypeid": kinds[kind_name],
+            },
+        )
+    return {"machine": machine, "pc": pc, "switch": switch, "hall": hall, "statuses": statuses}
+
+
+def test_a_pc_shows_the_position_of_the_machine_it_controls(editor, plant):
+    data = editor.get(f"/api/assets/{plant['pc']['assetid']}").get_json()["data"]
+    assert data["position"] == {
+        "mapx": 40.0,
+        "mapy": 50.0,
+        "rule": "related",
+        "assetid": plant["machine"]["assetid"],
+        "locationid": None,
+    }
+    outgoing = {
+        edge["relationshiptype"]: edge["asset"]["assetnumber"]
+        for edge in data["relationships"]["outgoing"]
+    }
+    assert outgoing == {"controls": "M-1", "connectedto": "SW-1"}
+    machine = editor.get(f"/api/assets/{plant['machine']['assetid']}").get_json()["data"]
+    assert [edge["asset"]["assetnumber"] for edge in machine["relationships"]["incoming"]] == [
+        "PC-1"
+    ]
+
+
+def test_asset_detail_takes_a_fixed_number_of_queries(app, editor, plant):
+    engine = get_database(app).engine
+    with count_queries(engine) as few:
+        editor.get(f"/api/assets/{plant['pc']['assetid']}")
+    statuses, kinds, _, _ = ids(app)
+    for number in range(8):
+        extra = create(
+            editor,
+            "/api/assets",
+            {
+                "assetnumber": f"X-{number}",
+                "assettypeid": plant["machine"]["assettypeid"],
+                "assetstatusid": statuses["active"],
+            },
+        )
+        create(
+            editor,
+            "/api/assetrelationships",
+            {
+                "sourceassetid": plant["pc"]["assetid"],
+                "targetassetid": extra["assetid"],
+                "relationshiptypeid": kinds["connectedto"],
+            },
+        )
+    with count_queries(engine) as many:
+        response = editor.get(f"/api/assets/{plant['pc']['assetid']}")
+    assert len(response.get_json()["data"]["relationships"]["outgoing"]) == 10
+    assert many.count == few.count, many.statements
+
+
+def test_deleting_an_asset_retires_it_and_only_an_admin_deletes_for_good(editor, admin, plant):
+    switch = plant["switch"]["assetid"]
+    assert editor.delete(f"/api/assets/{switch}").status_code == 204
+    data = editor.get(f"/api/assets/{switch}").get_json()["data"]
+    assert data["isactive"] is False
+    assert data["assetstatusid"] == plant["statuses"]["retired"]
+    refused = editor.delete(f"/api/assets/{switch}?permanent=true")
+    assert refused.status_code == 403
+    referenced = admin.delete(f"/api/assets/{switch}?permanent=true")
+    assert referenced.status_code == 409
+    assert "assetrelationships" in referenced.get_json()["data"]["error"]["message"]
+    edges = admin.get(f"/api/assetrelationships?targetassetid={switch}").get_json()["data"]
+    for edge in edges:
+        assert (
+            admin.delete(f"/api/assetrelationships/{edge['assetrelationshipid']}").status_code
+            == 204
+        )
+    assert admin.delete(f"/api/assets/{switch}?permanent=true").status_code == 204
+    assert admin.get(f"/api/assets/{switch}").status_code == 404
+
+
+def test_referenced_reference_data_cannot_be_deleted(admin, plant):
+    response = admin.delete(f"/api/locations/{plant['hall']['locationid']}")
+    assert response.status_code == 409
+    error = response.get_json()["data"]["error"]
+    assert error["details"]["references"]["assets"] == 3
+
+
+def test_relationships_refuse_self_loops_and_duplicates(app, editor, plant):
+    _, kinds, _, _ = ids(app)
+    pc = plant["pc"]["assetid"]
+    loop = editor.post(
+        "/api/assetrelationships",
+        json={"sourceassetid": pc, "targetassetid": pc, "relationshiptypeid": kinds["partof"]},
+    )
+    assert loop.status_code == 400
+    assert "targetassetid" in loop.get_json()["data"]["error"]["details"]
+    again = editor.post(
+        "/api/assetrelationships",
+        json={
+            "sourceassetid": pc,
+            "targetassetid": plant["machine"]["assetid"],
+            "relationshiptypeid": kinds["controls"],
+        },
+    )
+    assert again.status_code == 409
+
+
+def test_a_location_cannot_move_under_its_own_descendant(app, admin):
+    _, _, _, bay = ids(app)
+    site = create(admin, "/api/locations", {"name": "Site", "locationtypeid": bay})
+    child = create(
+        admin,
+        "/api/locations",
+        {"name": "Child", "locationtypeid": bay, "parentlocationid": site["locationid"]},
+    )
+    response = admin.patch(
+        f"/api/locations/{site['locationid']}", json={"parentlocationid": child["locationid"]}
+    )
+    assert response.status_code == 400
+    assert "parentlocationid" in response.get_json()["data"]["error"]["details"]
+    tree = admin.get("/api/locations/tree").get_json()["data"]
+    assert [(node["name"], [c["name"] for c in node["children"]]) for node in tree] == [
+        ("Site", ["Child"])
+    ]
+
+
+def test_the_last_active_admin_stays(app, admin):
+    _, _, roles, _ = ids(app)
+    me = admin.get("/api/users?username=testadmin").get_json()["data"][0]
+    for change in ({"isactive": False}, {"roleid": roles["viewer"]}):
+        response = admin.patch(f"/api/users/{me['userid']}", json=change)
+        assert response.status_code == 409, change
+    assert admin.delete(f"/api/users/{me['userid']}").status_code == 409
+
+
+def test_users_never_show_password_hashes(admin):
+    listing = admin.get("/api/users").get_json()["data"]
+    assert listing and all(
+        "passwordhash" not in user and "password" not in user for user in listing
+    )
+
+
+def test_settings_keep_their_type(admin):
+    settings = {row["setting"]: row for row in admin.get("/api/settings").get_json()["data"]}
+    anonymous = settings["security.allowanonymousread"]
+    assert anonymous["value"] is False
+    wrong = admin.patch(f"/api/settings/{anonymous['settingid']}", json={"value": "yes"})
+    assert wrong.status_code == 400
+    assert "value" in wrong.get_json()["data"]["error"]["details"]
+
+
+def test_anonymous_reading_follows_the_site_setting(callers, admin, plant):
+    anonymous = callers[None]
+    assert anonymous.get("/api/assets").status_code == 401
+    settings = {row["setting"]: row for row in admin.get("/api/settings").get_json()["data"]}
+    flag = settings["security.allowanonymousread"]["settingid"]
+    assert admin.patch(f"/api/settings/{flag}", json={"value": True}).status_code == 200
+    assert anonymous.get("/api/assets").status_code == 200
+    assert anonymous.get(f"/api/assets/{plant['pc']['assetid']}").status_code == 200
+    for private in ("/api/users", "/api/settings", "/api/auditlogs", "/api/apitokens"):
+        assert anonymous.get(private).status_code == 401, private
+    assert anonymous.post("/api/vendors", json={"vendor": "Sneaky"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("options", "status", "code"),
+    [
+        ({"data": "{not json", "content_type": "application/json"}, 400, "malformed_json"),
+        (
+            {"data": "vendor=Dell", "content_type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
+        ({"json": ["a", "list"]}, 400, "invalid_input"),
+        ({"json": {"vendor": "x" * 2_000_000}}, 413, "payload_too_large"),
+    ],
+)
+def test_bad_bodies_get_their_own_errors(admin, options, status, code):
+    response = admin.post("/api/vendors", **options)
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["data"]["error"]["code"] == code
+
+
+def test_each_request_has_its_own_request_id_and_records_the_address(app, editor, plant):
+    with app.app_context():
+        entries = (
+            get_session()
+            .scalars(
+                select(AuditLog).where(AuditLog.entitytype == "assets", AuditLog.action == "create")
+            )
+            .all()
+        )
+    assert len({entry.requestid for entry in entries}) == len(entries)
+    assert all(entry.ipaddress for entry in entries)
