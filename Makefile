@@ -42,13 +42,13 @@ test-db: $(VENV)/.installed-test
 		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m database
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check shopdb tests
-	$(BIN)/ruff format --check shopdb tests
+	$(BIN)/ruff check shopdb tests bench
+	$(BIN)/ruff format --check shopdb tests bench
 	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format shopdb tests
-	$(BIN)/ruff check --fix shopdb tests
+	$(BIN)/ruff format shopdb tests bench
+	$(BIN)/ruff check --fix shopdb tests bench
 
 constraints: $(VENV)/.installed-test
 	{ echo "# Every package in the tree, pinned so a fresh machine gets what was tested."; \

@@ -8,6 +8,7 @@ from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shopdb import config as configuration
 from shopdb import database
@@ -41,6 +42,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "one server process. Use MySQL/MariaDB or PostgreSQL for more."
         )
 
+    if settings["SHOPDB_TRUSTED_PROXIES"]:
+        # Behind a reverse proxy: take the client address and scheme from the
+        # X-Forwarded-* headers the given number of proxies set, so audit
+        # entries and per-address rate limits see the real client.
+        hops = settings["SHOPDB_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     database.init_app(app)
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -145,6 +145,9 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SHOPDB_TRUSTED_PROXIES": parse_int(
+            "SHOPDB_TRUSTED_PROXIES", environ.get("SHOPDB_TRUSTED_PROXIES", "0"), minimum=0
+        ),
         "MAX_CONTENT_LENGTH": parse_int(
             "SHOPDB_MAX_REQUEST_BYTES", environ.get("SHOPDB_MAX_REQUEST_BYTES", "1048576")
         ),

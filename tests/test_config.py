@@ -131,3 +131,25 @@ def test_dotenv_is_read_from_the_working_directory(tmp_path, monkeypatch):
     finally:
         os.environ.pop("SHOPDB_LOG_LEVEL", None)  # load_dotenv set it for the process
     assert app.config["SHOPDB_LOG_LEVEL"] == "WARNING"
+
+
+def test_trusted_proxies_give_the_real_client_address(tmp_path):
+    app = create_app(
+        {
+            "SHOPDB_ENV": "testing",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "SHOPDB_INSTANCE_PATH": str(tmp_path),
+            "SHOPDB_TRUSTED_PROXIES": "1",
+        }
+    )
+    seen = {}
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "10.1.2.3"})
+    assert seen["address"] == "10.1.2.3"

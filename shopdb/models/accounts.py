@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdb.models.base import Base, TimestampMixin, flag_true, intpk
+from shopdb.models.base import TIMESTAMP, Base, TimestampMixin, flag_true, intpk
 
 ADMIN = "admin"
 EDITOR = "editor"
@@ -37,7 +37,7 @@ class User(TimestampMixin, Base):
     displayname: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(255))
     roleid: Mapped[int] = mapped_column(ForeignKey("roles.roleid"), index=True)
-    lastloginat: Mapped[datetime | None] = mapped_column(DateTime)
+    lastloginat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
     isactive: Mapped[flag_true]
 
     role: Mapped[Role] = relationship(back_populates="users")
@@ -55,9 +55,9 @@ class ApiToken(TimestampMixin, Base):
     tokenhash: Mapped[str] = mapped_column(String(128), unique=True)
     tokenprefix: Mapped[str] = mapped_column(String(16))
     scope: Mapped[str] = mapped_column(String(20))
-    expiresat: Mapped[datetime | None] = mapped_column(DateTime)
-    lastusedat: Mapped[datetime | None] = mapped_column(DateTime)
-    revokedat: Mapped[datetime | None] = mapped_column(DateTime)
+    expiresat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    lastusedat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    revokedat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
 
     user: Mapped[User] = relationship(back_populates="apitokens")
 
@@ -70,4 +70,4 @@ class RevokedToken(TimestampMixin, Base):
 
     revokedtokenid: Mapped[intpk]
     jti: Mapped[str] = mapped_column(String(64), unique=True)
-    expiresat: Mapped[datetime] = mapped_column(DateTime, index=True)
+    expiresat: Mapped[datetime] = mapped_column(TIMESTAMP, index=True)

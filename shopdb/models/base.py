@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from sqlalchemy import Boolean, DateTime, Double, MetaData, String, Text, func, true
+from sqlalchemy import Boolean, DateTime, Double, MetaData, String, Text, true
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -38,6 +38,10 @@ def case_sensitive_string(length: int) -> String:
     return String(length).with_variant(binary, "mysql", "mariadb")
 
 
+# Microseconds everywhere: MySQL's plain DATETIME would drop them, so a reply
+# could show a time the database does not hold.
+TIMESTAMP = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
 # Reusable column shapes -------------------------------------------------------
 intpk = Annotated[int, mapped_column(primary_key=True)]
 name100 = Annotated[str, mapped_column(String(100))]
@@ -56,11 +60,11 @@ class Base(DeclarativeBase):
 
 
 class TimestampMixin:
-    """`createdat` and `modifiedat`, kept by the ORM on every write."""
+    """`createdat` and `modifiedat`, kept by SQLAlchemy on every write (ORM and
+    Core alike). No server default: MySQL refuses CURRENT_TIMESTAMP on a
+    microsecond column, and one source of time is simpler anyway."""
 
-    createdat: Mapped[datetime] = mapped_column(
-        DateTime, nullable=False, default=utcnow, server_default=func.now()
-    )
+    createdat: Mapped[datetime] = mapped_column(TIMESTAMP, nullable=False, default=utcnow)
     modifiedat: Mapped[datetime] = mapped_column(
-        DateTime, nullable=False, default=utcnow, onupdate=utcnow, server_default=func.now()
+        TIMESTAMP, nullable=False, default=utcnow, onupdate=utcnow
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, Text, false
+from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.models.base import Base, TimestampMixin, intpk
+from shopdb.models.base import TIMESTAMP, Base, TimestampMixin, intpk
 
 
 class Plugin(TimestampMixin, Base):
@@ -20,6 +20,6 @@ class Plugin(TimestampMixin, Base):
     version: Mapped[str | None] = mapped_column(String(50))
     isinstalled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     isenabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    installedat: Mapped[datetime | None] = mapped_column(DateTime)
+    installedat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
     lasterror: Mapped[str | None] = mapped_column(Text)
-    lasterrorat: Mapped[datetime | None] = mapped_column(DateTime)
+    lasterrorat: Mapped[datetime | None] = mapped_column(TIMESTAMP)

@@ -7,6 +7,7 @@ request runs share its request id.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,12 +20,19 @@ from sqlalchemy.orm import Session
 from shopdb.models import AuditLog
 from shopdb.services.access import Identity, current_identity
 
-# Never copied into the audit trail, whatever the model.
+# Never copied into the audit trail, whatever the model: a short fingerprint
+# stands in, so the trail still shows that (and when) a secret changed.
 SECRET_COLUMNS = frozenset({"passwordhash", "tokenhash"})
 
 
 def request_id() -> str | None:
-    """The id shared by every entry of the current request (or command)."""
+    """The id shared by every entry of the current request (or command run).
+
+    Kept in the WSGI environment during a request, so it belongs to that
+    request even when an application context outlives it (tests, CLI).
+    """
+    if has_request_context():
+        return request.environ.setdefault("shopdb.requestid", str(uuid.uuid4()))
     if not has_app_context():
         return None
     if "requestid" not in g:
@@ -44,13 +52,22 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def fingerprint(secret: Any) -> str | None:
+    if secret is None:
+        return None
+    return "sha256:" + hashlib.sha256(str(secret).encode()).hexdigest()[:12]
+
+
 def snapshot(instance: Any) -> dict[str, Any]:
-    """The column values of a row, JSON-safe, secrets left out."""
+    """The column values of a row, JSON-safe, secrets replaced by fingerprints."""
     mapper = inspect(type(instance))
     return {
-        column.key: json_safe(getattr(instance, column.key))
+        column.key: (
+            fingerprint(getattr(instance, column.key))
+            if column.key in SECRET_COLUMNS
+            else json_safe(getattr(instance, column.key))
+        )
         for column in mapper.column_attrs
-        if column.key not in SECRET_COLUMNS
     }
 
 

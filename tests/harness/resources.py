@@ -52,6 +52,7 @@ class ResourceCase:
     existing: Callable[[Session], int] | None = None
     unique: tuple[str, ...] = ()
     delete_action: str = "delete"
+    owner_scoped: bool = False  # rows are visible to their owner and admins only
     skip_fields: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -314,12 +315,15 @@ class ResourceTests:
             expected = 200 if allowed(resource.read, role) else refused_status(role)
             assert reading.status_code == expected, (role, "list", reading.get_json())
             one = caller.get(f"{url}/{itemid}")
-            assert one.status_code == expected, (role, "get")
+            hidden = self.case.owner_scoped and role not in (None, ADMIN)
+            assert one.status_code == (404 if hidden else expected), (role, "get")
             writing_allowed = allowed(resource.write, role)
             if resource.allow_create and self.case.build:
                 response = caller.post(url, json=self.body(app))
                 expected = 201 if writing_allowed else refused_status(role)
                 assert response.status_code == expected, (role, "create", response.get_json())
+            if hidden:
+                continue  # someone else's row: the 404 above already says enough
             if resource.allow_update and not writing_allowed:
                 response = caller.patch(f"{url}/{itemid}", json={})
                 assert response.status_code == refused_status(role), (role, "update")

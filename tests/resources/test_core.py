@@ -199,3 +199,14 @@ class TestSettings(ResourceTests):
 
 class TestAuditLogs(ResourceTests):
     case = ResourceCase("auditlogs", existing=_audit_entry)
+
+
+class TestApiTokens(ResourceTests):
+    case = ResourceCase(
+        "apitokens",
+        build=lambda session: {"name": f"inventory script {serial()}", "scope": "read"},
+        change=lambda session, row: {"name": "renamed script"},
+        delete_action="revoke",
+        skip_fields=("scope",),
+        owner_scoped=True,
+    )

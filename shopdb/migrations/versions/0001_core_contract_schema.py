@@ -12,6 +12,9 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
+# Microsecond timestamps on MySQL/MariaDB, as in shopdb.models.base.
+TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ("core",)
@@ -25,8 +28,8 @@ def upgrade() -> None:
         sa.Column("assetstatusid", sa.Integer(), nullable=False),
         sa.Column("assetstatus", sa.String(length=50), nullable=False),
         sa.Column("description", sa.String(length=200), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("assetstatusid", name=op.f("pk_assetstatuses")),
         sa.UniqueConstraint("assetstatus", name=op.f("uq_assetstatuses_assetstatus")),
     )
@@ -37,8 +40,8 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=100), nullable=False),
         sa.Column("pluginname", sa.String(length=50), nullable=True),
         sa.Column("icon", sa.String(length=50), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("assettypeid", name=op.f("pk_assettypes")),
         sa.UniqueConstraint("assettype", name=op.f("uq_assettypes_assettype")),
     )
@@ -48,8 +51,8 @@ def upgrade() -> None:
         sa.Column("businessunit", sa.String(length=100), nullable=False),
         sa.Column("code", sa.String(length=20), nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("businessunitid", name=op.f("pk_businessunits")),
         sa.UniqueConstraint("businessunit", name=op.f("uq_businessunits_businessunit")),
     )
@@ -58,8 +61,8 @@ def upgrade() -> None:
         sa.Column("locationtypeid", sa.Integer(), nullable=False),
         sa.Column("locationtype", sa.String(length=50), nullable=False),
         sa.Column("description", sa.String(length=200), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("locationtypeid", name=op.f("pk_locationtypes")),
         sa.UniqueConstraint("locationtype", name=op.f("uq_locationtypes_locationtype")),
     )
@@ -68,8 +71,8 @@ def upgrade() -> None:
         sa.Column("operatingsystemid", sa.Integer(), nullable=False),
         sa.Column("operatingsystem", sa.String(length=100), nullable=False),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("operatingsystemid", name=op.f("pk_operatingsystems")),
         sa.UniqueConstraint("operatingsystem", name=op.f("uq_operatingsystems_operatingsystem")),
     )
@@ -80,11 +83,11 @@ def upgrade() -> None:
         sa.Column("version", sa.String(length=50), nullable=True),
         sa.Column("isinstalled", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("isenabled", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("installedat", sa.DateTime(), nullable=True),
+        sa.Column("installedat", TIMESTAMP, nullable=True),
         sa.Column("lasterror", sa.Text(), nullable=True),
-        sa.Column("lasterrorat", sa.DateTime(), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("lasterrorat", TIMESTAMP, nullable=True),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("pluginid", name=op.f("pk_plugins")),
         sa.UniqueConstraint("name", name=op.f("uq_plugins_name")),
     )
@@ -104,8 +107,8 @@ def upgrade() -> None:
         ),
         sa.Column("description", sa.String(length=200), nullable=True),
         sa.Column("propagatesthroughid", sa.Integer(), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["propagatesthroughid"],
             ["relationshiptypes.relationshiptypeid"],
@@ -126,8 +129,8 @@ def upgrade() -> None:
         sa.Column("roleid", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=50), nullable=False),
         sa.Column("description", sa.String(length=200), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("roleid", name=op.f("pk_roles")),
         sa.UniqueConstraint("role", name=op.f("uq_roles_role")),
     )
@@ -138,8 +141,8 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=True),
         sa.Column("valuetype", sa.String(length=20), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("settingid", name=op.f("pk_settings")),
         sa.UniqueConstraint("setting", name=op.f("uq_settings_setting")),
     )
@@ -150,8 +153,8 @@ def upgrade() -> None:
         sa.Column("website", sa.String(length=255), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("vendorid", name=op.f("pk_vendors")),
         sa.UniqueConstraint("vendor", name=op.f("uq_vendors_vendor")),
     )
@@ -168,8 +171,8 @@ def upgrade() -> None:
         sa.Column("floorplanheight", sa.Integer(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["locationtypeid"],
             ["locationtypes.locationtypeid"],
@@ -202,8 +205,8 @@ def upgrade() -> None:
         sa.Column("imageurl", sa.String(length=500), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["assettypeid"], ["assettypes.assettypeid"], name=op.f("fk_models_assettypeid")
         ),
@@ -225,10 +228,10 @@ def upgrade() -> None:
         sa.Column("displayname", sa.String(length=200), nullable=True),
         sa.Column("email", sa.String(length=255), nullable=True),
         sa.Column("roleid", sa.Integer(), nullable=False),
-        sa.Column("lastloginat", sa.DateTime(), nullable=True),
+        sa.Column("lastloginat", TIMESTAMP, nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(["roleid"], ["roles.roleid"], name=op.f("fk_users_roleid")),
         sa.PrimaryKeyConstraint("userid", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
@@ -244,11 +247,11 @@ def upgrade() -> None:
         sa.Column("tokenhash", sa.String(length=128), nullable=False),
         sa.Column("tokenprefix", sa.String(length=16), nullable=False),
         sa.Column("scope", sa.String(length=20), nullable=False),
-        sa.Column("expiresat", sa.DateTime(), nullable=True),
-        sa.Column("lastusedat", sa.DateTime(), nullable=True),
-        sa.Column("revokedat", sa.DateTime(), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("expiresat", TIMESTAMP, nullable=True),
+        sa.Column("lastusedat", TIMESTAMP, nullable=True),
+        sa.Column("revokedat", TIMESTAMP, nullable=True),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(["userid"], ["users.userid"], name=op.f("fk_apitokens_userid")),
         sa.PrimaryKeyConstraint("apitokenid", name=op.f("pk_apitokens")),
         sa.UniqueConstraint("tokenhash", name=op.f("uq_apitokens_tokenhash")),
@@ -272,8 +275,8 @@ def upgrade() -> None:
         sa.Column("mapy", sa.Double(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["assetstatusid"], ["assetstatuses.assetstatusid"], name=op.f("fk_assets_assetstatusid")
         ),
@@ -321,8 +324,8 @@ def upgrade() -> None:
         sa.Column("ipaddress", sa.String(length=45), nullable=True),
         sa.Column("requestid", sa.String(length=36), nullable=True),
         sa.Column("message", sa.String(length=500), nullable=True),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(["userid"], ["users.userid"], name=op.f("fk_auditlogs_userid")),
         sa.PrimaryKeyConstraint("auditlogid", name=op.f("pk_auditlogs")),
     )
@@ -342,8 +345,8 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=200), nullable=True),
         sa.Column("inheritsposition", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.CheckConstraint(
             "sourceassetid <> targetassetid", name=op.f("ck_assetrelationships_noselfloop")
         ),

@@ -10,6 +10,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
+
+# Microsecond timestamps on MySQL/MariaDB, as in shopdb.models.base.
+TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
@@ -22,9 +26,9 @@ def upgrade() -> None:
         "revokedtokens",
         sa.Column("revokedtokenid", sa.Integer(), nullable=False),
         sa.Column("jti", sa.String(length=64), nullable=False),
-        sa.Column("expiresat", sa.DateTime(), nullable=False),
-        sa.Column("createdat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("modifiedat", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("expiresat", TIMESTAMP, nullable=False),
+        sa.Column("createdat", TIMESTAMP, nullable=False),
+        sa.Column("modifiedat", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("revokedtokenid", name=op.f("pk_revokedtokens")),
         sa.UniqueConstraint("jti", name=op.f("uq_revokedtokens_jti")),
     )

@@ -1,0 +1,72 @@
+"""The public namespace for plugins: everything a plugin may import from ShopDB.
+
+Anything not exported here is private and may change without notice. The
+contract version below says what may be relied on (see docs/adr on versioning);
+an import-linter contract keeps bundled plugins honest.
+"""
+
+from shopdb.database import get_session
+from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from shopdb.models import (
+    CONNECTEDTO,
+    CONTROLS,
+    PARTOF,
+    Asset,
+    AssetRelationship,
+    AssetStatus,
+    AssetType,
+    Base,
+    BusinessUnit,
+    Location,
+    LocationType,
+    OperatingSystem,
+    ProductModel,
+    RelationshipType,
+    TimestampMixin,
+    Vendor,
+    case_sensitive_string,
+    utcnow,
+)
+from shopdb.resources import Resource
+from shopdb.services.access import Access, current_identity
+from shopdb.services.audit import audit_log
+from shopdb.services.positions import ResolvedPosition, resolve_asset_position
+from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
+from shopdb.version import __contract_version__
+
+__all__ = [
+    "CONNECTEDTO",
+    "CONTROLS",
+    "PARTOF",
+    "Access",
+    "Asset",
+    "AssetRelationship",
+    "AssetStatus",
+    "AssetType",
+    "Base",
+    "BusinessUnit",
+    "ConflictError",
+    "InvalidInputError",
+    "Location",
+    "LocationType",
+    "NotFoundError",
+    "OperatingSystem",
+    "PermissionDeniedError",
+    "ProductModel",
+    "RelationshipType",
+    "ResolvedPosition",
+    "Resource",
+    "TimestampMixin",
+    "Vendor",
+    "__contract_version__",
+    "audit_log",
+    "case_sensitive_string",
+    "current_identity",
+    "define_setting",
+    "get_session",
+    "get_setting",
+    "plugin_key",
+    "resolve_asset_position",
+    "set_setting",
+    "utcnow",
+]

@@ -1,0 +1,43 @@
+"""The audit trail: before/after of changed fields, shared request ids, no secrets."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shopdb.models import AuditLog, User
+from shopdb.services import users
+from shopdb.services.audit import audit_log, diff
+from shopdb.services.records import update_record
+
+pytestmark = pytest.mark.database
+
+
+def test_diff_keeps_only_changed_fields():
+    before = {"name": "a", "notes": None, "modifiedat": "1"}
+    after = {"name": "b", "notes": None, "modifiedat": "2"}
+    assert diff(before, after) == {"name": {"before": "a", "after": "b"}}
+
+
+def test_entries_of_one_request_share_its_request_id(app, seeded):
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.0.0.7"}):
+        first = audit_log(seeded, "note", "assets", 1, message="one")
+        second = audit_log(seeded, "note", "assets", 2, message="two")
+    with app.test_request_context("/"):
+        third = audit_log(seeded, "note", "assets", 3, message="three")
+    seeded.commit()
+    assert first.requestid == second.requestid != third.requestid
+    assert first.ipaddress == "10.0.0.7"
+
+
+def test_a_password_change_is_audited_without_the_password(seeded):
+    user = users.create_user(seeded, "operator", "a-long-passphrase!", "viewer")
+    seeded.commit()
+    update_record(seeded, user, {"passwordhash": "$argon2id$fresh-hash", "displayname": "Op"})
+    seeded.commit()
+    entry = seeded.scalars(select(AuditLog).where(AuditLog.entitytype == "users")).one()
+    assert set(entry.changes) == {"passwordhash", "displayname"}
+    assert entry.changes["passwordhash"]["after"].startswith("sha256:")
+    text = str(entry.changes)
+    assert "argon2" not in text and "a-long-passphrase!" not in text
+    assert seeded.get(User, user.userid).displayname == "Op"
