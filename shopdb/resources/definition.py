@@ -32,6 +32,7 @@ class Resource:
     fields also get `<field>min` and `<field>max`. `search` lists (field,
     weight) pairs for the free-text `q`, heavier first in the ranking.
     `create_only` fields are accepted when creating and fixed afterwards.
+    `form_fields` defaults to every writable column, in table order.
     `extra_input` adds or replaces input fields (a write-only password);
     `output_fields` replaces generated output fields; `detail_fields` documents
     what `detail()` adds to single-object replies.
@@ -74,6 +75,12 @@ class Resource:
                 raise ValueError(
                     f"resource {self.name!r} names fields its model lacks: {', '.join(unknown)}"
                 )
+        if not self.form_fields:
+            fixed = {self.primary_key, "createdat", "modifiedat", *self.read_only, *self.hidden}
+            self.form_fields = (
+                *(name for name in mapper.columns.keys() if name not in fixed),
+                *self.extra_input,
+            )
         writable = known | set(self.extra_input)
         unknown = [name for name in self.form_fields if name not in writable]
         if unknown:
