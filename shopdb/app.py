@@ -8,6 +8,7 @@ from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
 from flask import Flask
+from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shopdb import config as configuration
@@ -48,6 +49,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # entries and per-address rate limits see the real client.
         hops = settings["SHOPDB_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if settings["CORS_ORIGINS"]:
+        # Browsers on the listed origins may call the API with credentials;
+        # no origin is allowed unless listed (production refuses '*').
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": settings["CORS_ORIGINS"]}},
+            supports_credentials=True,
+        )
     database.init_app(app)
     for command in COMMANDS:
         app.cli.add_command(command)

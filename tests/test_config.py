@@ -153,3 +153,20 @@ def test_trusted_proxies_give_the_real_client_address(tmp_path):
 
     app.test_client().get("/whoami", headers={"X-Forwarded-For": "10.1.2.3"})
     assert seen["address"] == "10.1.2.3"
+
+
+def test_cors_allows_only_the_listed_origins(tmp_path):
+    app = create_app(
+        {
+            "SHOPDB_ENV": "testing",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "SHOPDB_INSTANCE_PATH": str(tmp_path),
+            "CORS_ORIGINS": "https://dashboard.example",
+        }
+    )
+    client = app.test_client()
+    allowed = client.get("/api/health", headers={"Origin": "https://dashboard.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://dashboard.example"
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
+    other = client.get("/api/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from shopdb.cli.support import FriendlyCommand, transaction
+from shopdb.services.audit import audit_log
 from shopdb.services.demo import DEMO_STEPS, seed_demo_data
 from shopdb.services.seeds import seed_reference_data
 
@@ -17,10 +18,14 @@ def seed_command(demo: bool) -> None:
     """Create missing reference data; running it again changes nothing."""
     with transaction() as session:
         report = seed_reference_data(session)
+        if report.changed:
+            audit_log(session, "seed", "reference", message=report.summary())
     click.echo(report.summary())
     if not demo:
         return
     progress = click.progressbar(length=DEMO_STEPS, label="Demo site")
     with transaction() as session, progress as bar:
         demo_report = seed_demo_data(session, progress=bar.update)
+        if demo_report.changed:
+            audit_log(session, "seed", "demo", message=demo_report.summary())
     click.echo(demo_report.summary().replace("reference data", "demo data"))

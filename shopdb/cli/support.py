@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
+from flask import g
 from flask.cli import AppGroup
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from shopdb.database import get_database, get_session, unavailable
 from shopdb.errors import ShopDBError
+from shopdb.services.access import Identity
 from shopdb.services.migrations import require_current_schema
 
 
@@ -33,6 +36,13 @@ class FriendlyGroup(AppGroup):
     command_class = FriendlyCommand
 
 
+def system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry
+        return "unknown"
+
+
 @contextmanager
 def transaction(check_schema: bool = True) -> Iterator[Session]:
     """A session committed at the end, rolled back on any error.
@@ -42,6 +52,8 @@ def transaction(check_schema: bool = True) -> Iterator[Session]:
     database = get_database()
     if check_schema:
         require_current_schema(database.engine)
+    # Audit entries written by commands name the operating-system account.
+    g.setdefault("identity", Identity(username=f"cli:{system_user()}", via="cli"))
     session = get_session()
     try:
         yield session

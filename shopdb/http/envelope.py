@@ -101,9 +101,11 @@ def _http_exception(error: HTTPException) -> Response:
         message = f"The request body is larger than the limit of {limit} bytes."
     elif status == 404 and not request.path.startswith("/api/"):
         message = "There is no page at this address."
-    elif status == 422:
-        status, message = 400, "The request has invalid fields; see details."
-    code = HTTP_CODES.get(error.code or 500, "error")
+    code = HTTP_CODES.get(status, "error")
+    if details or status == 422:
+        # A webargs/marshmallow validation failure: field by field.
+        status, code = 400, "invalid_input"
+        message = "The request has invalid fields; see details."
     response = error_response(status, code, message, details)
     for name, value in (getattr(error, "headers", None) or {}).items():
         if name.lower() not in ("content-type", "content-length"):

@@ -78,7 +78,7 @@ class Resource:
         if not self.form_fields:
             fixed = {self.primary_key, "createdat", "modifiedat", *self.read_only, *self.hidden}
             self.form_fields = (
-                *(name for name in mapper.columns.keys() if name not in fixed),
+                *(column.key for column in mapper.columns if column.key not in fixed),
                 *self.extra_input,
             )
         writable = known | set(self.extra_input)

@@ -7,7 +7,9 @@ the audit entry, error replies); a resource only overrides small hooks.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import request
 from flask.typing import ResponseReturnValue
@@ -15,6 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
+from webargs.flaskparser import FlaskParser
 
 from shopdb.database import get_session
 from shopdb.errors import NotFoundError
@@ -31,6 +34,8 @@ from shopdb.resources.schemas import ResourceSchemas, build_schemas
 from shopdb.services import records
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, current_identity, require
 from shopdb.services.settings import get_setting
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 # Keys are 32-bit integers on every database; larger ids cannot exist.
 MAXIMUM_ID = 2**31 - 1
@@ -52,6 +57,32 @@ class DeleteArgumentsSchema(Schema):
         load_default=False,
         metadata={"description": "Delete for good instead of retiring (admins; assets only)"},
     )
+
+
+class ValidationParser(FlaskParser):
+    """Invalid input is a 400 in ShopDB, in replies and in the OpenAPI document."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class ResourceBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ValidationParser()
+
+
+def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
+    """Check permissions before the arguments are parsed, so a caller who may
+    not do this hears 401/403, not complaints about its fields. Applied as the
+    outermost decorator; `functools.wraps` keeps flask-smorest's doc data."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            authorize(access, write=write)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def authorize(access: Access, *, write: bool) -> None:
@@ -84,7 +115,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
     base = schemas.output.__name__.removesuffix("Schema")
     item_envelope, list_envelope = _envelopes(base, schemas)
     list_arguments = build_list_arguments(resource, f"{base}ListArguments")
-    blueprint = Blueprint(
+    blueprint = ResourceBlueprint(
         resource.name,
         __name__,
         url_prefix=f"/api/{resource.name}",
@@ -107,13 +138,16 @@ def build_blueprint(resource: Resource) -> Blueprint:
         data = resource.detail(session, instance, detail.dump(instance))
         return data_response({**data, **extra}, status)
 
+    read = guarded(resource.read, write=False)
+    write = guarded(resource.write, write=True)
+
     @blueprint.route("")
     class Collection(MethodView):
+        @read
         @blueprint.arguments(list_arguments, location="query")
         @blueprint.response(200, list_envelope)
         def get(self, args: dict[str, Any]) -> ResponseReturnValue:
             """List, filter, search and sort."""
-            authorize(resource.read, write=False)
             session = get_session()
             query = apply_filters(resource, resource.scope(select(resource.model)), args)
             query, rank = apply_search(resource, query, args.get("q"))
@@ -123,11 +157,11 @@ def build_blueprint(resource: Resource) -> Blueprint:
 
         if resource.allow_create:
 
+            @write
             @blueprint.arguments(schemas.create)
             @blueprint.response(201, item_envelope)
             def post(self, values: dict[str, Any]) -> ResponseReturnValue:
                 """Create one."""
-                authorize(resource.write, write=True)
                 session = get_session()
                 values = resource.prepare(session, values, None)
                 instance = records.create_record(session, resource.model, values)
@@ -138,20 +172,20 @@ def build_blueprint(resource: Resource) -> Blueprint:
 
     @blueprint.route("/<int:itemid>")
     class Item(MethodView):
+        @read
         @blueprint.response(200, item_envelope)
         def get(self, itemid: int) -> ResponseReturnValue:
             """Fetch one."""
-            authorize(resource.read, write=False)
             session = get_session()
             return reply(session, find(session, itemid))
 
         if resource.allow_update:
 
+            @write
             @blueprint.arguments(schemas.update(partial=True))
             @blueprint.response(200, item_envelope)
             def patch(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
                 """Change some fields; fields not sent keep their value."""
-                authorize(resource.write, write=True)
                 session = get_session()
                 instance = find(session, itemid)
                 values = resource.prepare(session, values, instance)
@@ -162,11 +196,11 @@ def build_blueprint(resource: Resource) -> Blueprint:
 
         if resource.allow_delete:
 
+            @write
             @blueprint.arguments(DeleteArgumentsSchema, location="query")
             @blueprint.response(204)
             def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
                 """Delete one (assets are retired unless `permanent`)."""
-                authorize(resource.write, write=True)
                 session = get_session()
                 instance = find(session, itemid)
                 records.delete_record(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.errors import ValidationError
+from shopdb.errors import ConflictError, ValidationError
 from shopdb.models import Role, User
+from shopdb.services import records
 from shopdb.services.passwords import hash_password, password_problems
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
@@ -66,32 +66,29 @@ def create_user(
     if find_user(session, name) is not None:
         raise ValidationError(f"A user named {name!r} already exists.")
     check_password(password, name)
-    user = User(
-        username=name,
-        passwordhash=hash_password(password),
-        role=get_role(session, role),
-        displayname=displayname,
-        email=email,
-    )
-    session.add(user)
+    values = {
+        "username": name,
+        "passwordhash": hash_password(password),
+        "roleid": get_role(session, role).roleid,
+        "displayname": displayname,
+        "email": email,
+    }
     try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+        return records.create_record(session, User, values)
+    except ConflictError:
         raise ValidationError(f"A user named {name!r} already exists.") from None
-    return user
 
 
 def set_password(session: Session, username: str, password: str) -> User:
     user = get_user(session, username)
     check_password(password, user.username)
-    user.passwordhash = hash_password(password)
+    records.update_record(session, user, {"passwordhash": hash_password(password)})
     return user
 
 
 def set_active(session: Session, username: str, active: bool) -> User:
     user = get_user(session, username)
-    user.isactive = active
+    records.update_record(session, user, {"isactive": active})
     return user
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from shopdb.console import cli
 from shopdb.database import get_database, get_session
-from shopdb.models import RelationshipType, User
+from shopdb.models import AuditLog, RelationshipType, User
 from shopdb.services import migrations
 from shopdb.services.passwords import verify_password
 
@@ -182,3 +182,14 @@ def test_downgrade_takes_a_relative_step(invoke):
     down = invoke("db", "downgrade", "-1", "--yes")
     assert down.exit_code == 0, down.output
     assert f"from {HEAD.revision} to {BEFORE_HEAD}" in down.output
+
+
+def test_commands_leave_audit_entries(ready, empty_app):
+    ready("user", "create", "auditor", "--password-stdin", input="a-long-passphrase!\n")
+    ready("user", "disable", "auditor")
+    with empty_app.app_context():
+        entries = get_session().scalars(select(AuditLog).order_by(AuditLog.auditlogid)).all()
+    actions = [(entry.action, entry.entitytype) for entry in entries]
+    assert actions == [("seed", "reference"), ("create", "users"), ("update", "users")]
+    assert all(entry.username.startswith("cli:") for entry in entries)
+    assert "passwordhash" not in str(entries[1].changes.get("passwordhash", {}).get("after", ""))

@@ -272,3 +272,16 @@ def test_each_request_has_its_own_request_id_and_records_the_address(app, editor
         )
     assert len({entry.requestid for entry in entries}) == len(entries)
     assert all(entry.ipaddress for entry in entries)
+
+
+def test_permissions_are_checked_before_the_body(callers):
+    anonymous = callers[None].post("/api/vendors", json={"nosuchfield": 1})
+    assert anonymous.status_code == 401
+    viewer = callers["viewer"].post("/api/vendors", json={"nosuchfield": 1})
+    assert viewer.status_code == 403
+
+
+def test_the_document_says_invalid_input_is_400(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    post = document["paths"]["/api/vendors"]["post"]["responses"]
+    assert "400" in post and "422" not in post
