@@ -1,0 +1,178 @@
+"""BasePlugin: the hooks a plugin implements, documented where they are defined.
+
+A plugin package exposes one class named `Plugin` that subclasses BasePlugin.
+The loader creates it with no arguments, attaches the manifest (`meta`), then
+calls each data hook (`get_*`) exactly once and checks what it returns; the
+checked values are what the app wires in, so a hook is never asked twice and a
+wrong type is reported at start-up with the plugin's and the hook's name.
+
+Data hooks therefore run at load time, outside any request and before the app
+is fully built: they must not touch the database. `init_app` and the lifecycle
+hooks run later, with an app or a session.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from typing import TYPE_CHECKING, Any
+
+from shopdb.database import get_session
+from shopdb.plugins.errors import PluginContractError
+from shopdb.services import settings
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint, Flask
+    from sqlalchemy.orm import Session
+
+    from shopdb.models import Base
+    from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+    from shopdb.plugins.manifest import PluginManifest
+    from shopdb.resources.definition import Resource
+
+# What may follow `plugin.<name>.` in a settings key (see shopdb.services.settings).
+SETTING_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_.]*$")
+
+
+class BasePlugin(abc.ABC):
+    """Base class of every plugin; subclass it as `Plugin` in the plugin package."""
+
+    _manifest: PluginManifest | None = None
+
+    # Identity ----------------------------------------------------------------
+
+    @property
+    def meta(self) -> PluginManifest:
+        """The plugin's validated manifest, attached by the loader right after
+        the class is created (so it is not available inside `__init__`)."""
+        if self._manifest is None:
+            raise PluginContractError(
+                type(self).__module__,
+                f"{type(self).__name__}.meta was read before the loader attached the "
+                "manifest; plugins are created by shopdb.plugins.load_plugins.",
+            )
+        return self._manifest
+
+    @property
+    def name(self) -> str:
+        """The plugin's name (from the manifest)."""
+        return self.meta.name
+
+    def attach_manifest(self, manifest: PluginManifest) -> None:
+        """Called once by the loader; not a hook."""
+        self._manifest = manifest
+
+    # Required hooks ------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_models(self) -> list[type[Base]]:
+        """Every model class the plugin defines, all on `shopdb.api.Base`.
+
+        Runs once at load time. Return the classes, not instances. The tables
+        of these models are the plugin's own: the loader refuses a plugin whose
+        models create a table not listed here, or claim a core table or one
+        owned by another plugin. Return [] for a plugin without tables.
+        """
+
+    @abc.abstractmethod
+    def get_blueprint(self) -> Blueprint | None:
+        """A Flask or flask-smorest Blueprint for routes beyond the generic
+        resource endpoints, or None.
+
+        Runs once at load time. The app mounts it under the manifest's
+        `api_prefix`. Generic list/detail/create/update/delete endpoints come
+        from `get_resources()`, not from here.
+        """
+
+    # Optional hooks ------------------------------------------------------------
+    # The defaults contribute nothing and do nothing.
+
+    def get_resources(self) -> list[Resource]:
+        """Resource declarations (`shopdb.api.Resource`) for the plugin's models.
+
+        Runs once at load time. Each resource's model must be one of
+        `get_models()`. The framework builds REST endpoints, OpenAPI entries,
+        audit and search from them, exactly as for core tables.
+        """
+        return []
+
+    def get_navigation_items(self) -> list[NavigationItem]:
+        """Entries for the UI navigation (`NavigationItem`). Runs once at load time."""
+        return []
+
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
+        """For global search: model -> [(column name, weight)], heavier ranks first.
+
+        Runs once at load time. Models must be the plugin's own; weights are
+        positive integers (identities such as a hostname outrank notes).
+        """
+        return {}
+
+    def get_dashboard_widgets(self) -> list[DashboardWidget]:
+        """Cards for the dashboard (`DashboardWidget`). Runs once at load time."""
+        return []
+
+    def get_collector_schema(self) -> CollectorSchema | None:
+        """None, or {"identityfield": field, "fields": JSON Schema of one record}.
+
+        Runs once at load time. When given, the app offers
+        POST /api/collector/<plugin>; the schema (type object) must define the
+        identity field, which finds the asset a push updates.
+        """
+        return None
+
+    def get_cli_commands(self) -> list[click.Command]:
+        """click commands or groups added under `shopdb <plugin>`. Runs once at load time."""
+        return []
+
+    def init_app(self, app: Flask) -> None:
+        """Called once per app, after the plugin's blueprint and resources are
+        registered: add template filters, signal handlers, app config defaults.
+        Returns nothing."""
+        return None
+
+    # Lifecycle hooks -----------------------------------------------------------
+    # Each receives the session of the command or request that changes the
+    # plugin's state; the caller owns the transaction (flush, never commit).
+
+    def on_install(self, session: Session) -> None:
+        """After the plugin's migrations ran: seed its lookup rows, register its
+        asset types."""
+        return None
+
+    def on_uninstall(self, session: Session) -> None:
+        """Before the plugin's state is removed (its tables are dropped only on
+        an explicit flag, after this)."""
+        return None
+
+    def on_enable(self, session: Session) -> None:
+        """When an admin enables the installed plugin."""
+        return None
+
+    def on_disable(self, session: Session) -> None:
+        """When an admin disables the plugin; its data stays."""
+        return None
+
+    # Helpers --------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """The plugin's setting `plugin.<name>.<key>`, or `default` when unset.
+
+        Uses the current application context's session."""
+        key = self._setting_key(key)
+        return settings.get_setting(get_session(), key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store any JSON value as `plugin.<name>.<key>`; the caller commits."""
+        key = self._setting_key(key)
+        settings.set_setting(get_session(), key, value)
+
+    def _setting_key(self, key: str) -> str:
+        if not SETTING_KEY_PATTERN.match(key):
+            raise PluginContractError(
+                self.name,
+                f"the setting key {key!r} must be lowercase letters, digits, '_' and '.', "
+                "starting with a letter.",
+            )
+        return settings.plugin_key(self.name, key)

@@ -1,0 +1,272 @@
+"""Call each data hook of a plugin once and check what it returns.
+
+Every problem is a PluginContractError naming the plugin and the hook, raised
+at load time, so a wrong return type never reaches a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+from flask import Blueprint
+from sqlalchemy import Table, inspect
+from sqlalchemy.orm import Mapper
+
+from shopdb.models import Base
+from shopdb.plugins.base import BasePlugin
+from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+from shopdb.plugins.errors import PluginContractError
+from shopdb.resources.definition import Resource
+
+T = TypeVar("T")
+COLLECTOR_KEYS = frozenset({"identityfield", "fields"})
+
+
+@dataclass(frozen=True)
+class PluginParts:
+    """What a plugin's data hooks returned, checked; the app wires these."""
+
+    models: tuple[type[Base], ...]
+    blueprint: Blueprint | None
+    resources: tuple[Resource, ...]
+    navigation: tuple[NavigationItem, ...]
+    searchable: dict[type[Base], tuple[tuple[str, int], ...]]
+    widgets: tuple[DashboardWidget, ...]
+    collector_schema: CollectorSchema | None
+    cli_commands: tuple[click.Command, ...]
+
+
+def collect_parts(plugin: BasePlugin) -> PluginParts:
+    """Run every data hook once; raise on the first that breaks the contract."""
+    name = plugin.meta.name
+    models = _models(name, _call(plugin, "get_models"))
+    return PluginParts(
+        models=models,
+        blueprint=_blueprint(name, _call(plugin, "get_blueprint")),
+        resources=_resources(name, _call(plugin, "get_resources"), models),
+        navigation=_items(
+            name,
+            "get_navigation_items",
+            _call(plugin, "get_navigation_items"),
+            NavigationItem,
+            _check_navigation,
+        ),
+        searchable=_searchable(name, _call(plugin, "get_searchable_fields"), models),
+        widgets=_items(
+            name,
+            "get_dashboard_widgets",
+            _call(plugin, "get_dashboard_widgets"),
+            DashboardWidget,
+            _check_widget,
+        ),
+        collector_schema=_collector(name, _call(plugin, "get_collector_schema")),
+        cli_commands=_items(
+            name,
+            "get_cli_commands",
+            _call(plugin, "get_cli_commands"),
+            click.Command,
+            _check_command,
+        ),
+    )
+
+
+def _call(plugin: BasePlugin, hook: str) -> Any:
+    try:
+        return getattr(plugin, hook)()
+    except Exception as error:
+        raise PluginContractError(
+            plugin.meta.name, f"{hook}() raised {type(error).__name__}: {error}"
+        ) from error
+
+
+def _fail(plugin: str, hook: str, problem: str) -> PluginContractError:
+    return PluginContractError(plugin, f"{hook}() {problem}")
+
+
+def _sequence(plugin: str, hook: str, value: Any, what: str) -> Sequence[Any]:
+    if not isinstance(value, list | tuple):
+        raise _fail(plugin, hook, f"must return a list of {what}, not {type(value).__name__}.")
+    return value
+
+
+def _items(
+    plugin: str,
+    hook: str,
+    value: Any,
+    kind: type[T],
+    check: Callable[[str, str, T], None],
+) -> tuple[T, ...]:
+    items = _sequence(plugin, hook, value, kind.__name__)
+    for position, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise _fail(
+                plugin,
+                hook,
+                f"returned a {type(item).__name__} at position {position}; "
+                f"it must return {kind.__name__} values only.",
+            )
+        check(plugin, hook, item)
+    return tuple(items)
+
+
+# Models and resources ----------------------------------------------------------
+
+
+def _models(plugin: str, value: Any) -> tuple[type[Base], ...]:
+    hook = "get_models"
+    models = _sequence(plugin, hook, value, "model classes")
+    for model in models:
+        if not (isinstance(model, type) and issubclass(model, Base)):
+            raise _fail(
+                plugin,
+                hook,
+                f"returned {model!r}; it must return model classes that subclass shopdb.api.Base.",
+            )
+        mapper = inspect(model, raiseerr=False)
+        if not isinstance(mapper, Mapper) or not isinstance(
+            getattr(model, "__table__", None), Table
+        ):
+            raise _fail(plugin, hook, f"returned {model.__name__}, which maps no table.")
+    if len(set(models)) != len(models):
+        raise _fail(plugin, hook, "returned a model twice.")
+    return tuple(models)
+
+
+def _blueprint(plugin: str, value: Any) -> Blueprint | None:
+    if value is not None and not isinstance(value, Blueprint):
+        raise _fail(
+            plugin,
+            "get_blueprint",
+            f"must return a Flask or flask-smorest Blueprint or None, not {type(value).__name__}.",
+        )
+    return value
+
+
+def _resources(plugin: str, value: Any, models: Sequence[type[Base]]) -> tuple[Resource, ...]:
+    hook = "get_resources"
+    resources = _sequence(plugin, hook, value, "Resource declarations")
+    for resource in resources:
+        if not isinstance(resource, Resource):
+            raise _fail(
+                plugin,
+                hook,
+                f"returned a {type(resource).__name__}; it must return shopdb.api.Resource "
+                "declarations.",
+            )
+        if resource.model not in models:
+            raise _fail(
+                plugin,
+                hook,
+                f"declares the resource {resource.name!r} over {resource.model.__name__}, "
+                "which is not one of the plugin's models (get_models()).",
+            )
+    return tuple(resources)
+
+
+def _searchable(
+    plugin: str, value: Any, models: Sequence[type[Base]]
+) -> dict[type[Base], tuple[tuple[str, int], ...]]:
+    hook = "get_searchable_fields"
+    if not isinstance(value, dict):
+        raise _fail(
+            plugin,
+            hook,
+            f"must return a dict model -> [(field, weight)], not {type(value).__name__}.",
+        )
+    checked = {}
+    for model, fields in value.items():
+        if model not in models:
+            raise _fail(plugin, hook, f"names {model!r}, which is not one of the plugin's models.")
+        columns = set(inspect(model).columns.keys())
+        for entry in _sequence(plugin, hook, fields, "(field, weight) pairs"):
+            if not (
+                isinstance(entry, tuple)
+                and len(entry) == 2
+                and isinstance(entry[0], str)
+                and isinstance(entry[1], int)
+                and not isinstance(entry[1], bool)
+            ):
+                raise _fail(
+                    plugin, hook, f"gave {entry!r} for {model.__name__}; use (field, weight)."
+                )
+            field, weight = entry
+            if field not in columns:
+                raise _fail(plugin, hook, f"names {model.__name__}.{field}, which is no column.")
+            if weight < 1:
+                raise _fail(plugin, hook, f"gives {model.__name__}.{field} a weight below 1.")
+        checked[model] = tuple(fields)
+    return checked
+
+
+# Contributions ----------------------------------------------------------------
+
+
+def _check_navigation(plugin: str, hook: str, item: NavigationItem) -> None:
+    if not (isinstance(item.label, str) and item.label.strip()):
+        raise _fail(plugin, hook, f"returned a navigation item without a label: {item!r}.")
+    if not (isinstance(item.url, str) and item.url.startswith("/")):
+        raise _fail(
+            plugin,
+            hook,
+            f"returned {item.label!r} with url {item.url!r}; "
+            "use a path on this site starting with '/'.",
+        )
+    if not isinstance(item.icon, str) or not _is_int(item.order):
+        raise _fail(
+            plugin, hook, f"returned {item.label!r} with a non-text icon or a non-integer order."
+        )
+
+
+def _check_widget(plugin: str, hook: str, widget: DashboardWidget) -> None:
+    for field in ("name", "title", "template"):
+        value = getattr(widget, field)
+        if not (isinstance(value, str) and value.strip()):
+            raise _fail(plugin, hook, f"returned a widget whose {field} is not text: {widget!r}.")
+    if not _is_int(widget.order):
+        raise _fail(plugin, hook, f"returned the widget {widget.name!r} with a non-integer order.")
+    if widget.context is not None and not callable(widget.context):
+        raise _fail(
+            plugin,
+            hook,
+            f"returned the widget {widget.name!r} with a context that cannot be called.",
+        )
+
+
+def _check_command(plugin: str, hook: str, command: click.Command) -> None:
+    if not command.name:
+        raise _fail(plugin, hook, "returned a click command without a name.")
+
+
+def _collector(plugin: str, value: Any) -> CollectorSchema | None:
+    hook = "get_collector_schema"
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != COLLECTOR_KEYS:
+        raise _fail(
+            plugin,
+            hook,
+            'must return None or {"identityfield": <field>, "fields": <JSON Schema>}, '
+            f"not {value!r}.",
+        )
+    identity, fields = value["identityfield"], value["fields"]
+    if not (isinstance(identity, str) and identity):
+        raise _fail(plugin, hook, "gives an identityfield that is not a field name.")
+    properties = fields.get("properties") if isinstance(fields, dict) else None
+    if not (
+        isinstance(fields, dict) and fields.get("type") == "object" and isinstance(properties, dict)
+    ):
+        raise _fail(
+            plugin,
+            hook,
+            'gives "fields" that are not a JSON Schema of type object with "properties".',
+        )
+    if identity not in properties:
+        raise _fail(plugin, hook, f"names the identity field {identity!r}, which the schema lacks.")
+    return CollectorSchema(identityfield=identity, fields=fields)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
