@@ -27,6 +27,18 @@ from shopdb.models import (
     case_sensitive_string,
     utcnow,
 )
+from shopdb.plugins import (
+    BasePlugin,
+    CollectorSchema,
+    DashboardWidget,
+    NavigationItem,
+    PluginContractError,
+    PluginDependencyError,
+    PluginError,
+    PluginManifest,
+    PluginNotFoundError,
+    PluginVersionError,
+)
 from shopdb.resources import Resource
 from shopdb.services.access import Access, current_identity
 from shopdb.services.audit import audit_log
@@ -44,14 +56,24 @@ __all__ = [
     "AssetStatus",
     "AssetType",
     "Base",
+    "BasePlugin",
     "BusinessUnit",
+    "CollectorSchema",
     "ConflictError",
+    "DashboardWidget",
     "InvalidInputError",
     "Location",
     "LocationType",
+    "NavigationItem",
     "NotFoundError",
     "OperatingSystem",
     "PermissionDeniedError",
+    "PluginContractError",
+    "PluginDependencyError",
+    "PluginError",
+    "PluginManifest",
+    "PluginNotFoundError",
+    "PluginVersionError",
     "ProductModel",
     "RelationshipType",
     "ResolvedPosition",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import Blueprint, render_template, send_from_directory
+from flask import Blueprint, abort, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
@@ -26,5 +26,5 @@ def page() -> ResponseReturnValue:
 @blueprint.get("/vendor/<name>")
 def vendor_file(name: str) -> ResponseReturnValue:
     if name not in SWAGGER_FILES:
-        return "", 404
+        abort(404)
     return send_from_directory(SWAGGER_DIST, name, max_age=3600)
