@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 from sqlalchemy import select
 from webargs.flaskparser import FlaskParser
 
@@ -60,9 +60,16 @@ class DeleteArgumentsSchema(Schema):
 
 
 class ValidationParser(FlaskParser):
-    """Invalid input is a 400 in ShopDB, in replies and in the OpenAPI document."""
+    """Invalid input is a 400 in ShopDB, in replies and in the OpenAPI document,
+    and an unknown query parameter is invalid input: a misspelt filter must
+    fail loudly, not return the unfiltered list."""
 
     DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
 
 
 class ResourceBlueprint(Blueprint):

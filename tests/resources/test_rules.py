@@ -285,3 +285,9 @@ def test_the_document_says_invalid_input_is_400(app):
     document = app.test_client().get("/api/openapi.json").get_json()
     post = document["paths"]["/api/vendors"]["post"]["responses"]
     assert "400" in post and "422" not in post
+
+
+def test_a_misspelt_filter_is_refused_not_ignored(admin):
+    response = admin.get("/api/assets?assetnumbr=M-1")
+    assert response.status_code == 400
+    assert "assetnumbr" in response.get_json()["data"]["error"]["details"]
