@@ -6,7 +6,8 @@ SameSite=Lax) plus readable CSRF cookies for the double-submit check on cookie
 writes; the reply body carries them too, for scripts that send
 `Authorization: Bearer`. Both tokens carry the id of their sign-in session
 (`sid`); logout revokes the session, which ends the refresh token and every
-access token issued under it at once.
+access token issued under it at once. A password change ends every sign-in
+made before it and hands the caller fresh tokens.
 """
 
 from __future__ import annotations
@@ -124,6 +125,24 @@ class DoneDataSchema(Schema):
 
 class DoneEnvelopeSchema(Schema):
     data = fields.Nested(DoneDataSchema, required=True)
+
+
+class PasswordChangedDataSchema(Schema):
+    passwordchanged = fields.Boolean(required=True)
+    accesstoken = fields.String(
+        metadata={
+            "description": "A fresh access token of the caller's sign-in (not for API tokens)"
+        }
+    )
+    refreshtoken = fields.String(
+        metadata={
+            "description": "A fresh refresh token of the caller's sign-in (not for API tokens)"
+        }
+    )
+
+
+class PasswordChangedEnvelopeSchema(Schema):
+    data = fields.Nested(PasswordChangedDataSchema, required=True)
 
 
 # Helpers ---------------------------------------------------------------------
@@ -298,10 +317,18 @@ def me() -> ResponseReturnValue:
 @blueprint.post("/password")
 @signed_in(write=True)
 @blueprint.arguments(PasswordChangeSchema)
-@blueprint.response(200, DoneEnvelopeSchema)
+@blueprint.response(200, PasswordChangedEnvelopeSchema)
 def change_password(values: dict[str, str]) -> ResponseReturnValue:
     """Change your own password; the current one is required and the new one
-    must pass the password policy (400 with field details otherwise)."""
+    must pass the password policy (400 with field details otherwise).
+
+    The change ends every sign-in of the user made before it: their access and
+    refresh tokens are refused from now on (401 `token_revoked`), a stolen one
+    included. The caller's own sign-in goes on with the fresh `accesstoken`
+    and `refreshtoken` in the reply (and fresh cookies when the request came
+    with cookies); the tokens sent with this request stop working. API tokens
+    are separate credentials and stay valid; a caller using one gets no JWTs.
+    """
     user = current_user()
     if user is None:
         raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
@@ -310,7 +337,21 @@ def change_password(values: dict[str, str]) -> ResponseReturnValue:
     authentication.change_password(user, values["currentpassword"], values["newpassword"])
     audit_log(session, "passwordchange", "users", user.userid, message="Password changed.")
     session.commit()
-    return _no_store(data_response({"passwordchanged": True}))
+    if current_identity().via == "apitoken":
+        return _no_store(data_response({"passwordchanged": True}))
+    # Issued after the change (iat is not before its second), under the same
+    # sign-in session, so that logout still ends them.
+    claims = get_jwt()
+    sid = claims.get("sid") or claims["jti"]
+    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
+    refreshtoken = create_refresh_token(str(user.userid), additional_claims=_claims(user, sid))
+    response = data_response(
+        {"passwordchanged": True, "accesstoken": accesstoken, "refreshtoken": refreshtoken}
+    )
+    if get_jwt_request_location() == "cookies":
+        set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
+        set_refresh_cookies(response, refreshtoken, max_age=_seconds("JWT_REFRESH_TOKEN_EXPIRES"))
+    return _no_store(response)
 
 
 def init_app(app: Flask, api: Any = None) -> None:

@@ -13,7 +13,9 @@ never breaks the login page or its stylesheet.
 
 The user is loaded again on every request, in the same query as the
 revocation check, so a disabled account or a changed role takes effect at
-once; the row is cached in `g` for the rest of the request.
+once; the row is cached in `g` for the rest of the request. A JWT issued
+(`iat`) before the second of the user's last password change
+(`users.passwordchangedat`) counts as revoked.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from shopdb.database import get_session
 from shopdb.http.envelope import ApiError, error_response
 from shopdb.models import User
 from shopdb.services.access import ANONYMOUS, SCOPE_READ, SCOPE_WRITE, Identity
-from shopdb.services.authentication import load_token_user
+from shopdb.services.authentication import issued_before_password_change, load_token_user
 from shopdb.services.tokens import looks_like_token, scopes_for, verify_token
 
 API_KEY_HEADER = "X-API-Key"
@@ -166,6 +168,10 @@ def _token_user(payload: dict[str, Any]) -> tuple[User | None, bool]:
         return None, False
     tokenids = [value for value in (payload.get("jti"), payload.get("sid")) if value]
     user, revoked = load_token_user(get_session(), userid, tokenids)
+    # A password change ends every sign-in token issued before it; the row is
+    # already loaded, so this costs no query.
+    if user is not None and issued_before_password_change(user, payload.get("iat")):
+        revoked = True
     g.tokenuser = (key, user, revoked)
     return user, revoked
 
@@ -212,7 +218,8 @@ def _missing(reason: str) -> FlaskResponse:
 
 def _revoked(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
     return unauthorized(
-        "token_revoked", "This sign-in token was revoked (signed out); sign in again."
+        "token_revoked",
+        "This sign-in token was revoked (signed out, or the password changed); sign in again.",
     )
 
 

@@ -38,6 +38,9 @@ class User(TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(255))
     roleid: Mapped[int] = mapped_column(ForeignKey("roles.roleid"), index=True)
     lastloginat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    # When the password was last set (NULL: never since creation). Sign-in
+    # tokens issued before that second are refused.
+    passwordchangedat: Mapped[datetime | None] = mapped_column(TIMESTAMP)
     isactive: Mapped[flag_true]
 
     role: Mapped[Role] = relationship(back_populates="users")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, joinedload
@@ -23,7 +24,7 @@ from shopdb.services.passwords import (
     password_problems,
     verify_password,
 )
-from shopdb.services.users import find_user
+from shopdb.services.users import find_user, new_password_values
 
 # Reasons a sign-in fails; they go to the audit trail, never to the caller.
 UNKNOWN_USER = "unknown user name"
@@ -60,7 +61,8 @@ def authenticate(session: Session, username: str, password: str) -> SignIn:
     whether the name exists or the account is disabled.
     """
     user = None
-    if username.strip() and len(username) <= USERNAME_LENGTH:
+    # No user name holds a NUL, and PostgreSQL refuses one in a query.
+    if username.strip() and len(username) <= USERNAME_LENGTH and "\x00" not in username:
         user = find_user(session, username)
     if len(password) > MAXIMUM_LENGTH:
         # No account has a password this long; do not spend the KDF on it.
@@ -96,7 +98,26 @@ def change_password(user: User, currentpassword: str, newpassword: str) -> None:
             f"The new password is too weak: {'; '.join(problems)}.",
             {"newpassword": [f"The password is too weak: {problem}." for problem in problems]},
         )
-    user.passwordhash = hash_password(newpassword)
+    for column, value in new_password_values(newpassword).items():
+        setattr(user, column, value)
+
+
+def issued_before_password_change(user: User, issuedat: Any) -> bool:
+    """Whether a sign-in token issued at `issuedat` (the JWT `iat`, whole
+    seconds since the epoch) predates the user's last password change.
+
+    The change time is cut to its second: a token issued in the same second
+    counts as issued after it, so the tokens that the password endpoint hands
+    out right after the change stay valid. A token without a usable `iat`
+    cannot prove it is newer and is refused once a password has been changed.
+    """
+    changedat = user.passwordchangedat
+    if changedat is None:
+        return False
+    if isinstance(issuedat, bool) or not isinstance(issuedat, int | float):
+        return True
+    changedsecond = int(changedat.replace(tzinfo=UTC).timestamp())
+    return issuedat < changedsecond
 
 
 # Revoked tokens -----------------------------------------------------------------

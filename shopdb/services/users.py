@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shopdb.errors import ConflictError, ValidationError
-from shopdb.models import Role, User
+from shopdb.models import Role, User, utcnow
 from shopdb.services import records
 from shopdb.services.passwords import hash_password, password_problems
 
@@ -30,6 +31,12 @@ def check_password(password: str, username: str) -> None:
     problems = password_problems(password, username)
     if problems:
         raise ValidationError(f"The password is too weak: {'; '.join(problems)}.")
+
+
+def new_password_values(password: str) -> dict[str, Any]:
+    """The columns to write when a user's password is set (not at creation):
+    the hash, and the time, before which every sign-in token is refused."""
+    return {"passwordhash": hash_password(password), "passwordchangedat": utcnow()}
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -82,7 +89,7 @@ def create_user(
 def set_password(session: Session, username: str, password: str) -> User:
     user = get_user(session, username)
     check_password(password, user.username)
-    records.update_record(session, user, {"passwordhash": hash_password(password)})
+    records.update_record(session, user, new_password_values(password))
     return user
 
 

@@ -361,7 +361,9 @@ def test_password_change_is_checked_applied_and_audited(app):
         headers=bearer(token),
     )
     assert response.status_code == 200
-    assert response.get_json()["data"] == {"passwordchanged": True}
+    data = response.get_json()["data"]
+    assert data["passwordchanged"] is True
+    assert set(data) == {"passwordchanged", "accesstoken", "refreshtoken"}
     assert verify_password(get_user(app, userid).passwordhash, NEW_PASSWORD)
     assert login(app.test_client(), "alice", NEW_PASSWORD).status_code == 200
     [entry] = audit_entries(app, "passwordchange")

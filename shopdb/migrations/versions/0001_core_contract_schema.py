@@ -229,6 +229,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=255), nullable=True),
         sa.Column("roleid", sa.Integer(), nullable=False),
         sa.Column("lastloginat", TIMESTAMP, nullable=True),
+        sa.Column("passwordchangedat", TIMESTAMP, nullable=True),
         sa.Column("isactive", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("createdat", TIMESTAMP, nullable=False),
         sa.Column("modifiedat", TIMESTAMP, nullable=False),

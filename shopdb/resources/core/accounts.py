@@ -29,8 +29,10 @@ def _active_admins(session: Session) -> int:
 
 
 class UserResource(Resource):
-    """Passwords go in as `password` and are stored only as hashes; the last
-    active admin cannot be disabled, demoted or deleted."""
+    """Passwords go in as `password` and are stored only as hashes; setting
+    one on an existing user records `passwordchangedat`, which ends that
+    user's existing sign-ins. The last active admin cannot be disabled,
+    demoted or deleted."""
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
         values = dict(values)
@@ -48,7 +50,11 @@ class UserResource(Resource):
                 users.check_password(password, name)
             except ValidationError as error:
                 raise InvalidInputError(str(error), {"password": [str(error)]}) from None
-            values["passwordhash"] = hash_password(password)
+            if instance is None:
+                values["passwordhash"] = hash_password(password)
+            else:
+                # Setting a password ends the user's existing sign-ins.
+                values.update(users.new_password_values(password))
         if instance is not None and self._loses_admin(session, instance, values):
             self._keep_one_admin(session)
         return values
@@ -149,7 +155,7 @@ ACCOUNT_RESOURCES = (
         read=Access.ADMIN,
         write=Access.ADMIN,
         hidden=("passwordhash",),
-        read_only=("lastloginat",),
+        read_only=("lastloginat", "passwordchangedat"),
         extra_input={
             "password": fields.String(
                 load_only=True,
