@@ -24,15 +24,9 @@ from tests.http.auth_support import (
     get_user,
     login,
     make_user,
-    seeded_app,
 )
 
 pytestmark = pytest.mark.database
-
-
-@pytest.fixture
-def app(make_app, migrated_database_url):
-    yield from seeded_app(make_app, migrated_database_url)
 
 
 def audit_entries(app, action=None):

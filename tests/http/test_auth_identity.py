@@ -27,15 +27,9 @@ from tests.http.auth_support import (
     error_code,
     login,
     make_user,
-    seeded_app,
 )
 
 pytestmark = pytest.mark.database
-
-
-@pytest.fixture
-def app(make_app, migrated_database_url):
-    yield from seeded_app(make_app, migrated_database_url)
 
 
 def statements(counter) -> list[str]:

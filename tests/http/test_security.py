@@ -18,14 +18,7 @@ from tests.http.auth_support import (
     error_code,
     login,
     make_user,
-    seeded_app,
 )
-
-
-@pytest.fixture
-def app(make_app, migrated_database_url):
-    yield from seeded_app(make_app, migrated_database_url)
-
 
 # Security headers ------------------------------------------------------------
 
