@@ -12,9 +12,7 @@ made before it and hands the caller fresh tokens.
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +47,7 @@ from shopdb.http.identity import (
 )
 from shopdb.models import User, utcnow
 from shopdb.services import authentication
-from shopdb.services.access import Access, Identity, current_identity, require
+from shopdb.services.access import Access, Identity, current_identity, guarded
 from shopdb.services.audit import audit_log
 
 blueprint = Blueprint(
@@ -176,21 +174,6 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def signed_in(*, write: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Refuse anonymous callers (and tokens without the scope) before the body
-    is parsed, so they hear 401/403 rather than complaints about fields."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            require(Access.AUTHENTICATED, write=write)
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate
-
-
 # Endpoints -------------------------------------------------------------------
 
 
@@ -315,7 +298,7 @@ def me() -> ResponseReturnValue:
 
 
 @blueprint.post("/password")
-@signed_in(write=True)
+@guarded(Access.AUTHENTICATED, write=True)
 @blueprint.arguments(PasswordChangeSchema)
 @blueprint.response(200, PasswordChangedEnvelopeSchema)
 def change_password(values: dict[str, str]) -> ResponseReturnValue:

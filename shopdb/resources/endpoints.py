@@ -7,11 +7,8 @@ the audit entry, error replies); a resource only overrides small hooks.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from flask import request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -30,15 +27,9 @@ from shopdb.resources.queries import (
     build_list_arguments,
     paginate,
 )
-from shopdb.resources.schemas import ResourceSchemas, build_schemas
+from shopdb.resources.schemas import MAXIMUM_ID, ResourceSchemas, build_schemas
 from shopdb.services import records
-from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, current_identity, require
-from shopdb.services.settings import get_setting
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-# Keys are 32-bit integers on every database; larger ids cannot exist.
-MAXIMUM_ID = 2**31 - 1
+from shopdb.services.access import guarded
 
 
 class PaginationSchema(Schema):
@@ -74,32 +65,6 @@ class ValidationParser(FlaskParser):
 
 class ResourceBlueprint(Blueprint):
     ARGUMENTS_PARSER = ValidationParser()
-
-
-def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
-    """Check permissions before the arguments are parsed, so a caller who may
-    not do this hears 401/403, not complaints about its fields. Applied as the
-    outermost decorator; `functools.wraps` keeps flask-smorest's doc data."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            authorize(access, write=write)
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate
-
-
-def authorize(access: Access, *, write: bool) -> None:
-    """Raise 401/403 unless the caller may do this; reads the anonymous-read
-    setting only when it matters (an anonymous caller reading asset data)."""
-    anonymous_read = False
-    identity = current_identity()
-    if access is Access.ASSET_READ and not write and not identity.is_authenticated:
-        anonymous_read = bool(get_setting(get_session(), ANONYMOUS_READ_SETTING, False))
-    require(access, write=write, anonymous_read=anonymous_read)
 
 
 def _envelopes(base: str, schemas: ResourceSchemas) -> tuple[type[Schema], type[Schema]]:
@@ -218,7 +183,3 @@ def build_blueprint(resource: Resource) -> Blueprint:
 
     resource.extra_routes(blueprint, schemas.output)
     return blueprint
-
-
-def wants_json_body() -> bool:
-    return request.method in ("POST", "PUT", "PATCH")

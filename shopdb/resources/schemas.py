@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from shopdb.resources.definition import Resource
 
 TIMESTAMPS = ("createdat", "modifiedat")
-INTEGER_RANGE = validate.Range(min=-(2**31), max=2**31 - 1)
-ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+# Keys are 32-bit integers on every database; larger ids cannot exist.
+MAXIMUM_ID = 2**31 - 1
+INTEGER_RANGE = validate.Range(min=-(2**31), max=MAXIMUM_ID)
+ID_RANGE = validate.Range(min=1, max=MAXIMUM_ID)
 DATETIME_RANGE = validate.Range(min=datetime(1900, 1, 1), max=datetime(9999, 12, 31))
 UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 

@@ -10,12 +10,17 @@ tokens only push to collector endpoints.
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from flask import g, has_app_context
 
+from shopdb.database import get_session
 from shopdb.errors import AuthenticationRequiredError, PermissionDeniedError
 from shopdb.models import ADMIN, EDITOR, VIEWER
+from shopdb.services.settings import get_setting
 
 ROLE_RANK = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
 SCOPE_READ = "read"
@@ -23,6 +28,8 @@ SCOPE_WRITE = "write"
 SCOPE_COLLECTOR = "collector"
 SCOPES = (SCOPE_READ, SCOPE_WRITE, SCOPE_COLLECTOR)
 ANONYMOUS_READ_SETTING = "security.allowanonymousread"
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class Access(enum.Enum):
@@ -92,3 +99,30 @@ def require(access: Access, *, write: bool, anonymous_read: bool = False) -> Ide
     raise PermissionDeniedError(
         f"Your role {identity.role!r} may not do this; it needs the {needed!r} role."
     )
+
+
+def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
+    """Check permissions before the arguments are parsed, so a caller who may
+    not do this hears 401/403, not complaints about its fields. Applied as the
+    outermost decorator on a view; `functools.wraps` keeps flask-smorest's
+    doc data. The generic resource endpoints and /api/auth use it alike."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            authorize(access, write=write)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def authorize(access: Access, *, write: bool) -> None:
+    """Raise 401/403 unless the caller may do this; reads the anonymous-read
+    setting only when it matters (an anonymous caller reading asset data)."""
+    anonymous_read = False
+    identity = current_identity()
+    if access is Access.ASSET_READ and not write and not identity.is_authenticated:
+        anonymous_read = bool(get_setting(get_session(), ANONYMOUS_READ_SETTING, False))
+    require(access, write=write, anonymous_read=anonymous_read)

@@ -45,7 +45,6 @@ class ResolvedPosition:
 @dataclass(frozen=True)
 class _Edge:
     target: int
-    order: int
     mapx: float | None
     mapy: float | None
 
@@ -77,7 +76,7 @@ def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge
         if kind not in POSITION_EDGE_ORDER:
             continue
         rank = (POSITION_EDGE_ORDER.index(kind), edgeid)
-        edges[source].append((rank, _Edge(target, edgeid, mapx, mapy)))
+        edges[source].append((rank, _Edge(target, mapx, mapy)))
     return {source: [edge for _, edge in sorted(found)] for source, found in edges.items()}
 
 

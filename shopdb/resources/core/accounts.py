@@ -17,7 +17,7 @@ from shopdb.errors import (
 )
 from shopdb.models import ADMIN, ApiToken, Role, User
 from shopdb.resources.definition import Resource
-from shopdb.resources.schemas import safe_text
+from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
 from shopdb.services.access import SCOPES, Access, current_identity, require
 from shopdb.services.passwords import MAXIMUM_LENGTH, hash_password
@@ -97,10 +97,15 @@ class ApiTokenResource(Resource):
             return query
         return query.where(ApiToken.userid == identity.userid)
 
-    def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
-        identity = current_identity()
-        if identity.via == "apitoken":
+    @staticmethod
+    def _refuse_token_callers() -> None:
+        """An API token may not mint or revoke tokens, or one leak becomes many."""
+        if current_identity().via == "apitoken":
             raise PermissionDeniedError("Sign in to manage API tokens; a token cannot do it.")
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
+        self._refuse_token_callers()
+        identity = current_identity()
         if instance is not None:
             if "name" in values:
                 name, _, _ = tokens.validate_token_fields(values["name"], instance.scope, None)
@@ -136,8 +141,7 @@ class ApiTokenResource(Resource):
         return {"token": g.pop("newapitoken")}
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
-        if current_identity().via == "apitoken":
-            raise PermissionDeniedError("Sign in to manage API tokens; a token cannot do it.")
+        self._refuse_token_callers()
         if permanent:
             require(Access.ADMIN, write=True)
             return super().remove(session, instance, permanent)
@@ -178,7 +182,6 @@ ACCOUNT_RESOURCES = (
         allow_create=False,
         allow_delete=False,
         list_columns=("role", "description"),
-        form_fields=("description",),
     ),
     ApiTokenResource(
         ApiToken,
@@ -194,7 +197,7 @@ ACCOUNT_RESOURCES = (
         extra_input={
             "userid": fields.Integer(
                 strict=True,
-                validate=validate.Range(min=1, max=2**31 - 1),
+                validate=ID_RANGE,
                 metadata={"description": "Owner; admins only, defaults to the caller"},
             ),
             "scope": fields.String(required=True, validate=validate.OneOf(SCOPES)),

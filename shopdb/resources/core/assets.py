@@ -172,7 +172,6 @@ ASSET_RESOURCES = (
         search=(("assettype", 10), ("label", 8)),
         write=Access.ADMIN,
         list_columns=("assettype", "label", "pluginname", "icon"),
-        form_fields=("assettype", "label", "pluginname", "icon"),
     ),
     Resource(
         AssetStatus,
@@ -182,7 +181,6 @@ ASSET_RESOURCES = (
         search=(("assetstatus", 10), ("description", 2)),
         write=Access.ADMIN,
         list_columns=("assetstatus", "description"),
-        form_fields=("assetstatus", "description"),
     ),
     Resource(
         RelationshipType,
@@ -192,7 +190,6 @@ ASSET_RESOURCES = (
         search=(("relationshiptype", 10), ("description", 2)),
         write=Access.ADMIN,
         list_columns=("relationshiptype", "description", "propagatesthroughid"),
-        form_fields=("relationshiptype", "description", "propagatesthroughid"),
     ),
     RelationshipResource(
         AssetRelationship,

@@ -22,8 +22,7 @@ from shopdb.models import (
     Vendor,
 )
 from shopdb.resources.definition import Resource
-from shopdb.resources.endpoints import authorize
-from shopdb.services.access import Access
+from shopdb.services.access import Access, guarded
 
 
 class LocationResource(Resource):
@@ -55,15 +54,15 @@ class LocationResource(Resource):
         envelope = type(
             "LocationTreeEnvelope", (Schema,), {"data": fields.List(fields.Nested(node))}
         )
-        resource = self
+        dumper = output_schema()
 
         @blueprint.route("/tree")
+        @guarded(self.read, write=False)
         @blueprint.response(200, envelope)
         def tree() -> Any:
             """The whole location hierarchy, roots first, in one query."""
-            authorize(resource.read, write=False)
             rows = get_session().scalars(select(Location).order_by(Location.name)).all()
-            dumped = {row.locationid: {**output_schema().dump(row), "children": []} for row in rows}
+            dumped = {row.locationid: {**dumper.dump(row), "children": []} for row in rows}
             roots = []
             for row in rows:
                 parent = dumped.get(row.parentlocationid) if row.parentlocationid else None
@@ -79,7 +78,6 @@ REFERENCE_RESOURCES = (
         default_sort="vendor",
         search=(("vendor", 10), ("website", 2), ("notes", 1)),
         list_columns=("vendor", "website", "isactive"),
-        form_fields=("vendor", "website", "notes", "isactive"),
     ),
     Resource(
         ProductModel,
@@ -88,7 +86,6 @@ REFERENCE_RESOURCES = (
         default_sort="modelnumber",
         search=(("modelnumber", 10), ("notes", 1)),
         list_columns=("modelnumber", "vendorid", "assettypeid", "isactive"),
-        form_fields=("modelnumber", "vendorid", "assettypeid", "imageurl", "notes", "isactive"),
     ),
     Resource(
         OperatingSystem,
@@ -97,7 +94,6 @@ REFERENCE_RESOURCES = (
         default_sort="operatingsystem",
         search=(("operatingsystem", 10),),
         list_columns=("operatingsystem", "isactive"),
-        form_fields=("operatingsystem", "isactive"),
     ),
     Resource(
         BusinessUnit,
@@ -106,7 +102,6 @@ REFERENCE_RESOURCES = (
         default_sort="businessunit",
         search=(("businessunit", 10), ("code", 8)),
         list_columns=("businessunit", "code", "isactive"),
-        form_fields=("businessunit", "code", "isactive"),
     ),
     Resource(
         LocationType,
@@ -116,7 +111,6 @@ REFERENCE_RESOURCES = (
         search=(("locationtype", 10), ("description", 2)),
         write=Access.ADMIN,
         list_columns=("locationtype", "description"),
-        form_fields=("locationtype", "description"),
     ),
     LocationResource(
         Location,
