@@ -151,11 +151,16 @@ def is_constraint_violation(error: DBAPIError) -> bool:
     return bool(arguments) and arguments[0] in CHECK_CONSTRAINT_ERROR_CODES
 
 
+def driver_message(error: BaseException) -> str:
+    """The database driver's own message (not SQLAlchemy's wrapper), on one line."""
+    original = getattr(error, "orig", None) or error
+    return " ".join(str(original).split())
+
+
 def unavailable(url: str | URL, error: BaseException) -> DatabaseUnavailableError:
     """Turn a driver's connection failure into one sentence that names the server."""
     url = make_url(url)
-    original = getattr(error, "orig", None) or error
-    reason = " ".join(str(original).split())
+    reason = driver_message(error)
     if len(reason) > 200:
         reason = reason[:197] + "..."
     if url.get_backend_name() == "sqlite":

@@ -24,7 +24,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from shopdb.database import describe_url, sqlite_path, unavailable
+from shopdb.database import describe_url, driver_message, sqlite_path, unavailable
 from shopdb.errors import SchemaMismatchError, ShopDBError
 from shopdb.models import Base
 
@@ -173,7 +173,7 @@ def _run(engine: Engine, action: str, target: str) -> None:
         except DBAPIError as error:
             connection.rollback()
             reached = ", ".join(sorted(current_revisions(engine))) or "base (empty)"
-            reason = " ".join(str(getattr(error, "orig", error)).split())[:300]
+            reason = driver_message(error)[:300]
             raise ShopDBError(
                 f"The {action} failed ({reason}); each revision runs in its own transaction "
                 f"where the database allows, and the database is now at revision {reached}."
