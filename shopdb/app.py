@@ -16,6 +16,7 @@ from shopdb import database
 from shopdb.cli import COMMANDS
 from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit
 from shopdb.http.envelope import register_error_handlers
+from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
 from shopdb.resources import init_api
 from shopdb.resources.core import CORE_RESOURCES
 
@@ -67,6 +68,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
     app.register_blueprint(apidocs.blueprint)
-    api = init_api(app, CORE_RESOURCES)
+    plugins = start_plugins(app)
+    check_resource_names(plugins, CORE_RESOURCES)
+    api = init_api(app, [*CORE_RESOURCES, *plugins.resources])
     auth.init_app(app, api)
+    wire_plugins(app, api)
     return app

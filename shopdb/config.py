@@ -43,6 +43,9 @@ KNOWN_DEFAULT_SECRETS = frozenset(
 MINIMUM_SECRET_LENGTH = 32
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# What a plugin that fails to load does: stop the app (development, tests) or
+# stay out while everything else serves (production).
+PLUGIN_ERROR_MODES = ("RAISE", "SKIP")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
@@ -71,6 +74,11 @@ def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
     return value
+
+
+def parse_paths(raw: str) -> list[str]:
+    """Folders separated like PATH (':' on Linux, ';' on Windows); blanks ignored."""
+    return [str(Path(part.strip()).expanduser()) for part in raw.split(os.pathsep) if part.strip()]
 
 
 def parse_rate_limit(name: str, raw: str) -> str:
@@ -165,6 +173,12 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SHOPDB_LOGIN_RATE_LIMIT": parse_rate_limit(
             "SHOPDB_LOGIN_RATE_LIMIT", environ.get("SHOPDB_LOGIN_RATE_LIMIT", "10 per minute")
         ),
+        "SHOPDB_PLUGIN_PATHS": parse_paths(environ.get("SHOPDB_PLUGIN_PATHS", "")),
+        "SHOPDB_PLUGIN_ERRORS": parse_choice(
+            "SHOPDB_PLUGIN_ERRORS",
+            environ.get("SHOPDB_PLUGIN_ERRORS", "skip" if production else "raise"),
+            PLUGIN_ERROR_MODES,
+        ).lower(),
     }
     # String overrides were parsed above like environment variables; other
     # values (tests pass booleans and lists) replace the parsed setting.

@@ -21,6 +21,7 @@ __all__ = [
     "ADMIN",
     "CONNECTEDTO",
     "CONTROLS",
+    "CORE_TABLES",
     "EDITOR",
     "PARTOF",
     "VIEWER",
@@ -47,3 +48,7 @@ __all__ = [
     "case_sensitive_string",
     "utcnow",
 ]
+
+# The contract's tables: everything declared above. Plugin tables join the same
+# metadata when a plugin loads; this set tells them apart.
+CORE_TABLES = frozenset(Base.metadata.tables)

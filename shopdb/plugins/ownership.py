@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Table
 from sqlalchemy.orm import Mapper
 
-from shopdb.models import Base
+from shopdb.models import CORE_TABLES, Base
 from shopdb.plugins.errors import PluginContractError
 
 CORE = "core"
@@ -23,15 +23,8 @@ ALEMBIC_TABLE = "alembic_version"
 
 
 def core_tables() -> frozenset[str]:
-    """The tables of the contract models (whatever plugins have added since)."""
-    return frozenset(
-        {
-            mapper.local_table.name
-            for mapper in Base.registry.mappers
-            if _is_core(mapper) and isinstance(mapper.local_table, Table)
-        }
-        | {ALEMBIC_TABLE}
-    )
+    """The tables of the contract models, and Alembic's."""
+    return CORE_TABLES | {ALEMBIC_TABLE}
 
 
 def _is_core(mapper: Mapper) -> bool:

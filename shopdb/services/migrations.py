@@ -1,9 +1,15 @@
 """Schema migrations: upgrade, downgrade, where the database stands, and whether
 the models and the migrations agree.
 
-The core history is one Alembic branch labelled `core`; plugins will add their
-own branches through `version_locations`, all tracked in one `alembic_version`
-table, so `upgrade("heads")` brings every owner to its head.
+The core history is one Alembic branch labelled `core`; each installed plugin
+adds a branch of its own (labelled with its name, revisions in its
+`migrations/` folder), all tracked in one `alembic_version` table, so
+`upgrade("heads")` brings every owner to its head.
+
+Which plugin branches exist is a property of the app (the plugins installed on
+its database), not of the process: the app factory stores them as a
+`MigrationPlan` in `app.extensions`, and every function here reads the plan of
+the current app, or runs on the core alone outside an app context.
 """
 
 from __future__ import annotations
@@ -21,31 +27,53 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shopdb.database import describe_url, driver_message, sqlite_path, unavailable
 from shopdb.errors import SchemaMismatchError, ShopDBError
-from shopdb.models import Base
+from shopdb.models import CORE_TABLES, Base
 
 MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
 CORE_VERSIONS_PATH = MIGRATIONS_PATH / "versions"
+CORE_BRANCH = "core"
+PLAN_KEY = "shopdb.migrations"
 
 
-# Version folders beside the core one; plugins register theirs here.
-_version_locations: list[Path] = []
+@dataclass(frozen=True)
+class Branch:
+    """One owner's migration history: its label, its revision folder and the
+    tables it creates (None: every table the models know, for the core)."""
+
+    label: str
+    folder: Path
+    tables: frozenset[str] | None = None
 
 
-def register_version_location(path: Path) -> None:
-    """Add a folder of revisions (a plugin's own branch) to every migration run."""
-    if path not in _version_locations:
-        _version_locations.append(path)
+@dataclass(frozen=True)
+class MigrationPlan:
+    """The plugin branches of one app's database, in dependency order; the
+    core branch always comes first and is not listed."""
+
+    plugins: tuple[Branch, ...] = ()
+
+    @property
+    def labels(self) -> list[str]:
+        return [CORE_BRANCH, *(branch.label for branch in self.plugins)]
 
 
-def alembic_config() -> Config:
+def current_plan() -> MigrationPlan:
+    if has_app_context():
+        return current_app.extensions.get(PLAN_KEY) or MigrationPlan()
+    return MigrationPlan()
+
+
+def alembic_config(plan: MigrationPlan | None = None) -> Config:
+    plan = plan or current_plan()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))
-    locations = [CORE_VERSIONS_PATH, *_version_locations]
+    locations = [CORE_VERSIONS_PATH, *(branch.folder for branch in plan.plugins)]
     config.set_main_option("version_locations", " ".join(str(path) for path in locations))
     config.set_main_option("path_separator", "space")
     return config
@@ -161,8 +189,8 @@ def prepare_sqlite_folder(engine: Engine, instance_path: Path | None) -> None:
     )
 
 
-def _run(engine: Engine, action: str, target: str) -> None:
-    config = alembic_config()
+def _run(engine: Engine, action: str, target: str, plan: MigrationPlan | None = None) -> None:
+    config = alembic_config(plan)
     with connected(engine) as connection:
         config.attributes["connection"] = connection
         try:
@@ -180,30 +208,47 @@ def _run(engine: Engine, action: str, target: str) -> None:
             ) from None
 
 
-def upgrade(engine: Engine, target: str = "heads") -> None:
-    _run(engine, "upgrade", target)
+def upgrade(engine: Engine, target: str = "heads", plan: MigrationPlan | None = None) -> None:
+    _run(engine, "upgrade", target, plan)
 
 
-def downgrade(engine: Engine, target: str) -> None:
-    _run(engine, "downgrade", target)
+def upgrade_all(engine: Engine, plan: MigrationPlan | None = None) -> None:
+    """The core to its head, then each installed plugin in dependency order,
+    so a plugin's revisions always find its dependencies' tables."""
+    plan = plan or current_plan()
+    for label in plan.labels:
+        upgrade(engine, f"{label}@head", plan)
 
 
-def model_differences(engine: Engine) -> list[Any]:
-    """What autogenerate would change: empty when models and migrations agree."""
+def downgrade(engine: Engine, target: str, plan: MigrationPlan | None = None) -> None:
+    _run(engine, "downgrade", target, plan)
+
+
+def owned_tables(plan: MigrationPlan | None = None) -> frozenset[str]:
+    """The tables the database of this plan should hold: the core's and the
+    installed plugins'. Models of other plugins may be known to the process
+    (a test that loaded them, a plugin not installed here) and are not compared."""
+    plan = plan or current_plan()
+    return CORE_TABLES.union(*(branch.tables or () for branch in plan.plugins))
+
+
+def model_differences(engine: Engine, tables: frozenset[str] | None = None) -> list[Any]:
+    """What autogenerate would change for the given tables (default: those the
+    current plan owns): empty when models and migrations agree."""
+    tables = owned_tables() if tables is None else tables
+
+    def include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+        if kind == "table":
+            return name in tables
+        return True
+
     with connected(engine) as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "target_metadata": Base.metadata}
+            connection,
+            opts={
+                "compare_type": True,
+                "target_metadata": Base.metadata,
+                "include_object": include,
+            },
         )
-        return [
-            difference
-            for difference in compare_metadata(context, Base.metadata)
-            if not _is_alembic_bookkeeping(difference)
-        ]
-
-
-def _is_alembic_bookkeeping(difference: Any) -> bool:
-    return (
-        isinstance(difference, tuple)
-        and difference[0] == "remove_table"
-        and difference[1].name == "alembic_version"
-    )
+        return list(compare_metadata(context, Base.metadata))

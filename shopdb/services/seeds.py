@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from shopdb.models import (
     PARTOF,
     VIEWER,
     AssetStatus,
+    AssetType,
+    Base,
     LocationType,
     RelationshipType,
     Role,
@@ -83,12 +87,44 @@ class SeedReport:
         return f"Created {parts}."
 
 
+def seed_rows(
+    session: Session, model: type[Base], key: str, rows: Iterable[Mapping[str, Any]]
+) -> int:
+    """Add each row whose `key` value is not in the table yet; returns how many
+    were added. Plugins seed their lookup tables with it from `on_install`, so
+    installing twice changes nothing and rows an admin edited stay as edited."""
+    existing = set(session.scalars(select(getattr(model, key))))
+    added = 0
+    for row in rows:
+        if row[key] not in existing:
+            session.add(model(**row))
+            existing.add(row[key])
+            added += 1
+    session.flush()
+    return added
+
+
+def register_asset_type(
+    session: Session, assettype: str, label: str, pluginname: str, icon: str = ""
+) -> AssetType:
+    """The asset type a plugin owns, created on first install and returned as
+    found afterwards (an admin may have changed its label or icon)."""
+    existing = session.scalars(select(AssetType).where(AssetType.assettype == assettype)).all()
+    for row in existing:
+        if row.assettype == assettype:  # byte for byte, whatever the collation
+            return row
+    row = AssetType(assettype=assettype, label=label, pluginname=pluginname, icon=icon or None)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def _seed_simple(session: Session, model: type, column: str, rows: tuple, report: SeedReport):
-    existing = {getattr(row, column) for row in session.scalars(select(model))}
-    for name, description in rows:
-        if name not in existing:
-            session.add(model(**{column: name, "description": description}))
-            report.add(model.__tablename__)
+    added = seed_rows(
+        session, model, column, ({column: name, "description": text} for name, text in rows)
+    )
+    if added:
+        report.add(model.__tablename__, added)
 
 
 def _seed_relationship_types(session: Session, report: SeedReport) -> None:

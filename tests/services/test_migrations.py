@@ -55,7 +55,8 @@ def extra_revision(tmp_path, monkeypatch):
     """Put one more revision after the core head, as a plugin branch would."""
     folder = tmp_path / "extra_versions"
     folder.mkdir()
-    monkeypatch.setattr(migrations, "_version_locations", [folder])
+    plan = migrations.MigrationPlan((migrations.Branch("extra", folder, frozenset()),))
+    monkeypatch.setattr(migrations, "current_plan", lambda: plan)
 
     def write(source: str) -> None:
         (folder / "0002test_extra.py").write_text(source)

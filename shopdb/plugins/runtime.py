@@ -1,0 +1,254 @@
+"""The plugins of one running app: which were found, which are active, what
+each contributed, and why any failed.
+
+The app factory calls `start_plugins` before it builds the API and
+`wire_plugins` after: discovery finds every plugin, the database says which
+are installed and enabled, the loader imports those, `init_app` runs, and then
+their resources, blueprints and commands join the app. A plugin that fails
+any step is left out with its dependents (or, when SHOPDB_PLUGIN_ERRORS is
+`raise`, the error stops the app); the error is logged, kept here and stored
+against the plugin's row, where `shopdb plugin list` and GET /api/plugins show it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+
+from shopdb.database import get_database
+from shopdb.errors import DatabaseUnavailableError
+from shopdb.plugins.discovery import Discovery, PluginSource, discover_plugins
+from shopdb.plugins.errors import (
+    PluginContractError,
+    PluginDependencyError,
+    PluginError,
+    PluginNotFoundError,
+)
+from shopdb.plugins.loader import LoadedPlugin, load_plugins
+from shopdb.plugins.manifest import PluginManifest, read_manifest
+from shopdb.plugins.ordering import resolve_order
+from shopdb.plugins.state import PluginState, read_states, store_load_errors
+from shopdb.resources.definition import Resource
+from shopdb.services.migrations import PLAN_KEY, Branch, MigrationPlan
+
+RUNTIME_KEY = "shopdb.plugins"
+MIGRATIONS_FOLDER = "migrations"
+logger = logging.getLogger("shopdb.plugins")
+
+
+@dataclass
+class PluginRuntime:
+    """What the app knows about plugins after starting; `app.extensions["shopdb.plugins"]`."""
+
+    discovery: Discovery
+    states: dict[str, PluginState]
+    strict: bool
+    loaded: list[LoadedPlugin] = field(default_factory=list)
+    errors: dict[str, PluginError] = field(default_factory=dict)
+    state_unknown: str = ""  # why the database could not say which plugins are on
+
+    def get(self, name: str) -> LoadedPlugin | None:
+        return next((loaded for loaded in self.loaded if loaded.name == name), None)
+
+    def source(self, name: str) -> PluginSource | None:
+        return next((source for source in self.discovery.sources if source.name == name), None)
+
+    @property
+    def resources(self) -> list[Resource]:
+        return [resource for loaded in self.loaded for resource in loaded.parts.resources]
+
+    def fail(self, error: PluginError) -> None:
+        """Leave a plugin out (raise instead when strict), with every loaded
+        plugin that depends on it."""
+        if self.strict:
+            raise error
+        self.errors.setdefault(error.plugin, error)
+        logger.error("%s The plugin is left out; everything else is served.", error)
+        failed = {error.plugin}
+        for loaded in list(self.loaded):
+            if loaded.name in failed:
+                self.loaded.remove(loaded)
+            elif failed & set(loaded.manifest.dependencies):
+                failed.add(loaded.name)
+                self.loaded.remove(loaded)
+                self.errors.setdefault(
+                    loaded.name,
+                    PluginDependencyError(
+                        loaded.name,
+                        f"it depends on {error.plugin!r}, which failed to start (see that "
+                        "plugin's error).",
+                    ),
+                )
+
+
+def current_runtime(app: Flask | None = None) -> PluginRuntime:
+    return (app or current_app).extensions[RUNTIME_KEY]
+
+
+# Start -----------------------------------------------------------------------
+
+
+def start_plugins(app: Flask) -> PluginRuntime:
+    """Discover, read the state, load the active plugins and run their
+    `init_app`; store the runtime and the migration plan on the app."""
+    strict = app.config["SHOPDB_PLUGIN_ERRORS"] == "raise"
+    discovery = discover_plugins(app.config["SHOPDB_PLUGIN_PATHS"])
+    engine = get_database(app).engine
+    runtime = PluginRuntime(discovery, {}, strict)
+    try:
+        runtime.states = read_states(engine)
+    except DatabaseUnavailableError as error:
+        if app.config["SHOPDB_ENV"] == "production":
+            raise
+        runtime.state_unknown = str(error)
+        logger.debug("Starting without plugins: %s", error)
+    app.extensions[RUNTIME_KEY] = runtime
+
+    active = {name for name, state in runtime.states.items() if state.active}
+    for name in sorted(active - {source.name for source in discovery.sources}):
+        runtime.fail(_not_found(name, app.config["SHOPDB_PLUGIN_PATHS"], discovery))
+    for name, error in discovery.errors.items():
+        if name in active:
+            runtime.fail(error)
+    result = load_plugins(
+        [source for source in discovery.sources if source.name in active], strict=strict
+    )
+    runtime.loaded = result.plugins
+    for error in result.errors.values():
+        runtime.fail(error)
+    for loaded in list(runtime.loaded):
+        if loaded in runtime.loaded:
+            _init_app(app, runtime, loaded)
+    app.extensions[PLAN_KEY] = migration_plan(runtime)
+    return runtime
+
+
+def _not_found(name: str, paths: list[str], discovery: Discovery) -> PluginNotFoundError:
+    searched = ", ".join(paths) if paths else "no SHOPDB_PLUGIN_PATHS"
+    found = ", ".join(sorted(source.name for source in discovery.sources)) or "none"
+    return PluginNotFoundError(
+        name,
+        f"it is installed and enabled on this database, but no plugin of that name was "
+        f"found (bundled, {searched}, or an installed package; found: {found}). Put it "
+        f"back, or run 'shopdb plugin disable {name}'.",
+    )
+
+
+def _init_app(app: Flask, runtime: PluginRuntime, loaded: LoadedPlugin) -> None:
+    try:
+        loaded.plugin.init_app(app)
+    except Exception as error:
+        runtime.fail(
+            PluginContractError(
+                loaded.name, f"init_app() raised {type(error).__name__}: {error}"
+            ).with_traceback(error.__traceback__)
+        )
+
+
+def migration_plan(runtime: PluginRuntime, extra: Iterable[str] = ()) -> MigrationPlan:
+    """The migration branches of the installed plugins (and `extra` ones about
+    to be installed) that have a migrations folder, in dependency order."""
+    names = {name for name, state in runtime.states.items() if state.isinstalled} | set(extra)
+    manifests = installed_manifests(runtime, names)
+    ordered, _errors = resolve_order(manifests.values(), {})
+    branches = []
+    for manifest in ordered:
+        folder = manifest.path.parent / MIGRATIONS_FOLDER
+        if folder.is_dir():
+            loaded = runtime.get(manifest.name)
+            tables = loaded.tables if loaded else frozenset()
+            branches.append(Branch(manifest.name, folder, tables))
+    return MigrationPlan(tuple(branches))
+
+
+def installed_manifests(runtime: PluginRuntime, names: Iterable[str]) -> dict[str, PluginManifest]:
+    """The manifests of the named plugins that can be read (others are the
+    loader's business: their errors are reported there)."""
+    manifests = {}
+    for name in names:
+        loaded = runtime.get(name)
+        if loaded is not None:
+            manifests[name] = loaded.manifest
+            continue
+        source = runtime.source(name)
+        if source is None:
+            continue
+        try:
+            manifests[name] = read_manifest(source.folder)
+        except PluginError:
+            continue
+    return manifests
+
+
+# Wire ------------------------------------------------------------------------
+
+
+def check_resource_names(runtime: PluginRuntime, core: Iterable[Resource]) -> None:
+    """A plugin's resources live at /api/<name> beside the core's: a name
+    already taken leaves the later plugin out."""
+    taken = {resource.name: "the ShopDB core" for resource in core}
+    for loaded in list(runtime.loaded):
+        clashes = [r.name for r in loaded.parts.resources if r.name in taken]
+        if clashes:
+            runtime.fail(
+                PluginContractError(
+                    loaded.name,
+                    f"its resource {clashes[0]!r} has the name of a resource of "
+                    f"{taken[clashes[0]]}; give the resource another name.",
+                )
+            )
+            continue
+        taken.update(
+            {resource.name: f"plugin {loaded.name!r}" for resource in loaded.parts.resources}
+        )
+
+
+def wire_plugins(app: Flask, api: Api) -> None:
+    """Mount the active plugins' blueprints and commands, then record the
+    outcome of the start against each installed plugin."""
+    runtime = current_runtime(app)
+    for loaded in list(runtime.loaded):
+        blueprint = loaded.parts.blueprint
+        if blueprint is not None:
+            if blueprint.name in app.blueprints:
+                runtime.fail(
+                    PluginContractError(
+                        loaded.name,
+                        f"its blueprint is named {blueprint.name!r}, a name already in use; "
+                        "name the blueprint after the plugin.",
+                    )
+                )
+                continue
+            if isinstance(blueprint, SmorestBlueprint):
+                api.register_blueprint(blueprint, url_prefix=loaded.manifest.api_prefix)
+            else:
+                app.register_blueprint(blueprint, url_prefix=loaded.manifest.api_prefix)
+        if loaded.parts.cli_commands:
+            app.cli.add_command(plugin_command_group(loaded))
+    _store_outcome(app, runtime)
+
+
+def plugin_command_group(loaded: LoadedPlugin) -> AppGroup:
+    """`shopdb <plugin> ...`: the plugin's commands under its own name."""
+    group = AppGroup(loaded.name, help=f"Commands of the {loaded.name} plugin.")
+    for command in loaded.parts.cli_commands:
+        group.add_command(command)
+    return group
+
+
+def _store_outcome(app: Flask, runtime: PluginRuntime) -> None:
+    installed = {name for name, state in runtime.states.items() if state.isinstalled}
+    if not installed or runtime.state_unknown:
+        return
+    errors = {name: str(error) for name, error in runtime.errors.items()}
+    loaded = {loaded.name for loaded in runtime.loaded}
+    try:
+        store_load_errors(get_database(app).engine, errors, loaded, installed)
+    except Exception as error:  # a read-only replica, a lost connection: the log has it
+        logger.warning("Could not store the plugins' load errors: %s", error)
