@@ -16,6 +16,8 @@ from shopdb import database
 from shopdb.cli import COMMANDS
 from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit
 from shopdb.http.envelope import register_error_handlers
+from shopdb.plugins import endpoints as plugin_endpoints
+from shopdb.plugins.commands import plugin_group
 from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
 from shopdb.resources import init_api
 from shopdb.resources.core import CORE_RESOURCES
@@ -59,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             supports_credentials=True,
         )
     database.init_app(app)
-    for command in COMMANDS:
+    for command in (*COMMANDS, plugin_group):
         app.cli.add_command(command)
     register_error_handlers(app)
     identity.init_app(app)
@@ -72,5 +74,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     check_resource_names(plugins, CORE_RESOURCES)
     api = init_api(app, [*CORE_RESOURCES, *plugins.resources])
     auth.init_app(app, api)
+    api.register_blueprint(plugin_endpoints.blueprint)
     wire_plugins(app, api)
     return app

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 
 from shopdb.app import create_app
 from shopdb.cli import COMMANDS
+from shopdb.plugins.commands import plugin_group
 
 
 def _build() -> FlaskGroup:
@@ -17,7 +18,7 @@ def _build() -> FlaskGroup:
         add_default_commands=False,
         help="ShopDB: the shop-floor asset database.",
     )
-    for command in (*COMMANDS, shell_command, routes_command):
+    for command in (*COMMANDS, plugin_group, shell_command, routes_command):
         group.add_command(command)
     return group
 

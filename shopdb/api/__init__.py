@@ -43,6 +43,7 @@ from shopdb.resources import Resource
 from shopdb.services.access import Access, current_identity
 from shopdb.services.audit import audit_log
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
+from shopdb.services.seeds import register_asset_type, seed_rows
 from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
 from shopdb.version import __contract_version__
 
@@ -88,7 +89,9 @@ __all__ = [
     "get_session",
     "get_setting",
     "plugin_key",
+    "register_asset_type",
     "resolve_asset_position",
+    "seed_rows",
     "set_setting",
     "utcnow",
 ]

@@ -26,7 +26,10 @@ def upgrade(revision: str) -> None:
     migrations.prepare_sqlite_folder(engine, Path(current_app.config["SHOPDB_INSTANCE_PATH"]))
     migrations.refuse_newer_schema(engine)
     before = migrations.current_revisions(engine)
-    migrations.upgrade(engine, revision)
+    if revision == "heads":
+        migrations.upgrade_all(engine)
+    else:
+        migrations.upgrade(engine, revision)
     after = migrations.current_revisions(engine)
     where = describe_url(engine.url)
     if before == after:

@@ -159,12 +159,17 @@ def migration_plan(runtime: PluginRuntime, extra: Iterable[str] = ()) -> Migrati
     ordered, _errors = resolve_order(manifests.values(), {})
     branches = []
     for manifest in ordered:
-        folder = manifest.path.parent / MIGRATIONS_FOLDER
+        folder = manifest.path / MIGRATIONS_FOLDER
         if folder.is_dir():
             loaded = runtime.get(manifest.name)
             tables = loaded.tables if loaded else frozenset()
             branches.append(Branch(manifest.name, folder, tables))
-    return MigrationPlan(tuple(branches))
+    dormant = [
+        source.folder / MIGRATIONS_FOLDER
+        for source in runtime.discovery.sources
+        if source.name not in names and (source.folder / MIGRATIONS_FOLDER).is_dir()
+    ]
+    return MigrationPlan(tuple(branches), tuple(dormant))
 
 
 def installed_manifests(runtime: PluginRuntime, names: Iterable[str]) -> dict[str, PluginManifest]:

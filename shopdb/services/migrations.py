@@ -53,10 +53,14 @@ class Branch:
 
 @dataclass(frozen=True)
 class MigrationPlan:
-    """The plugin branches of one app's database, in dependency order; the
-    core branch always comes first and is not listed."""
+    """The plugin branches of one app's database: `plugins` are installed, in
+    dependency order (the core branch always comes first and is not listed);
+    `dormant` are the folders of plugins found but not installed, whose
+    revisions may still be recorded (uninstalled with their data kept) and
+    must be known, but whose heads are not required."""
 
     plugins: tuple[Branch, ...] = ()
+    dormant: tuple[Path, ...] = ()
 
     @property
     def labels(self) -> list[str]:
@@ -73,7 +77,7 @@ def alembic_config(plan: MigrationPlan | None = None) -> Config:
     plan = plan or current_plan()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))
-    locations = [CORE_VERSIONS_PATH, *(branch.folder for branch in plan.plugins)]
+    locations = [CORE_VERSIONS_PATH, *(branch.folder for branch in plan.plugins), *plan.dormant]
     config.set_main_option("version_locations", " ".join(str(path) for path in locations))
     config.set_main_option("path_separator", "space")
     return config
@@ -83,8 +87,18 @@ def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
-def head_revisions() -> set[str]:
-    return set(script_directory().get_heads())
+def required_heads(script: ScriptDirectory, plan: MigrationPlan | None = None) -> set[str]:
+    """The head of the core and of each installed plugin's branch."""
+    plan = plan or current_plan()
+    heads = set()
+    for label in plan.labels:
+        try:
+            heads.add(script.get_revision(f"{label}@head").revision)
+        except CommandError as error:
+            raise ShopDBError(
+                f"The migrations of {label!r} have no branch labelled {label!r}: {error}"
+            ) from None
+    return heads
 
 
 @contextmanager
@@ -144,18 +158,26 @@ def schema_status(engine: Engine) -> SchemaStatus:
         raise SchemaMismatchError(
             f"There is no database at {path}; run 'shopdb db upgrade' to create it."
         )
-    heads = frozenset(head_revisions())
+    script = script_directory()
+    heads = frozenset(required_heads(script))
     current = frozenset(current_revisions(engine))
-    known = {revision.revision for revision in script_directory().walk_revisions()}
+    known = {revision.revision for revision in script.walk_revisions()}
     if not current:
         state = SchemaState.EMPTY
     elif current - known:
         state = SchemaState.NEWER
-    elif current == heads:
+    elif heads <= _applied(script, current):
         state = SchemaState.CURRENT
     else:
         state = SchemaState.OLDER
     return SchemaStatus(state, current, heads)
+
+
+def _applied(script: ScriptDirectory, current: frozenset[str]) -> set[str]:
+    """Every revision the current ones stand on. A plugin revision that
+    `depends_on` a core revision makes Alembic store only the plugin's, so
+    the core head is applied without being listed in alembic_version."""
+    return {revision.revision for revision in script.iterate_revisions(tuple(current), "base")}
 
 
 def require_current_schema(engine: Engine) -> None:

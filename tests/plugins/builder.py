@@ -82,6 +82,7 @@ def write_plugin(
     if code is not None:
         (folder / "__init__.py").write_text(_source(code, name), encoding="utf-8")
     for filename, source in (files or {}).items():
+        (folder / filename).parent.mkdir(parents=True, exist_ok=True)
         (folder / filename).write_text(_source(source, name), encoding="utf-8")
     importlib.invalidate_caches()
     return folder

@@ -55,7 +55,7 @@ def extra_revision(tmp_path, monkeypatch):
     """Put one more revision after the core head, as a plugin branch would."""
     folder = tmp_path / "extra_versions"
     folder.mkdir()
-    plan = migrations.MigrationPlan((migrations.Branch("extra", folder, frozenset()),))
+    plan = migrations.MigrationPlan(dormant=(folder,))
     monkeypatch.setattr(migrations, "current_plan", lambda: plan)
 
     def write(source: str) -> None:
