@@ -127,9 +127,11 @@ class BasePlugin(abc.ABC):
         return []
 
     def init_app(self, app: Flask) -> None:
-        """Called once per app, after the plugin's blueprint and resources are
-        registered: add template filters, signal handlers, app config defaults.
-        Returns nothing."""
+        """Called once per app when it starts, before the plugin's resources
+        and blueprint are registered: add template filters, signal handlers,
+        app config defaults. Returns nothing. If it raises, the plugin (and
+        every plugin that depends on it) is left out of this app, or the app
+        stops when SHOPDB_PLUGIN_ERRORS is `raise`."""
         return None
 
     # Lifecycle hooks -----------------------------------------------------------

@@ -65,7 +65,8 @@ def _report(runtime: PluginRuntime, name: str, source: Any) -> PluginReport:
             error = str(problem)
     if name in runtime.errors:
         error = str(runtime.errors[name])
-    elif error is None and state is not None and installed and state.lasterror:
+    elif error is None and state and state.active and state.lasterror and not runtime.get(name):
+        # The error the server stored at its last start (this process may be a command).
         error, errorat = state.lasterror, state.lasterrorat
 
     if installed and source is None and name not in runtime.discovery.errors:

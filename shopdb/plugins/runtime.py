@@ -136,7 +136,7 @@ def _not_found(name: str, paths: list[str], discovery: Discovery) -> PluginNotFo
         name,
         f"it is installed and enabled on this database, but no plugin of that name was "
         f"found (bundled, {searched}, or an installed package; found: {found}). Put it "
-        f"back, or run 'shopdb plugin disable {name}'.",
+        f"back, or run 'SHOPDB_PLUGIN_ERRORS=skip shopdb plugin uninstall {name}'.",
     )
 
 
@@ -225,8 +225,9 @@ def wire_plugins(app: Flask, api: Api) -> None:
                 runtime.fail(
                     PluginContractError(
                         loaded.name,
-                        f"its blueprint is named {blueprint.name!r}, a name already in use; "
-                        "name the blueprint after the plugin.",
+                        f"its blueprint is named {blueprint.name!r}, a name already in use "
+                        f"(by a resource or another blueprint); give it a name of its own, "
+                        f"such as {loaded.name + 'extra'!r}.",
                     )
                 )
                 continue

@@ -317,7 +317,7 @@ def test_an_installed_plugin_whose_files_are_gone_is_reported(site, plugins_dir)
     write_plugin(plugins_dir, name, code=EMPTY_CODE)
     assert run(site(), "plugin", "install", name).exit_code == 0
     (plugins_dir / name).rename(plugins_dir.parent / f"moved{name}")
-    with pytest.raises(PluginNotFoundError, match="disable"):
+    with pytest.raises(PluginNotFoundError, match="uninstall"):
         site()
     app = site(SHOPDB_PLUGIN_ERRORS="skip")
     assert "missing" in run(app, "plugin", "list").output
