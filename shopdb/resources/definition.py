@@ -3,20 +3,27 @@ model to build its REST endpoints, OpenAPI entries, permissions, audit, search
 and (later) UI pages.
 
 A resource overrides small hooks (`prepare`, `detail`, `remove`, ...) for the
-rare rule the generic path cannot know; everything else is data.
+rare rule the generic path cannot know; everything else is data. The record
+methods (`select`, `find`, `create`, `update`, `delete`, ...) are what the
+endpoints call for every resource; where the records live (one table, or an
+asset and its extension row) is the business of `shopdb.resources.storage`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from sqlalchemy import Select, inspect
+from sqlalchemy import Column, Select
 from sqlalchemy.orm import Session
 
+from shopdb.resources.samples import sample_body
+from shopdb.resources.schemas import MAXIMUM_ID, ResourceSchemas, build_schemas
+from shopdb.resources.storage import AssetExtensionStorage, TableStorage
 from shopdb.services.access import Access
 from shopdb.services.records import refuse_if_referenced
 
@@ -36,6 +43,11 @@ class Resource:
     `extra_input` adds or replaces input fields (a write-only password);
     `output_fields` replaces generated output fields; `detail_fields` documents
     what `detail()` adds to single-object replies.
+
+    `asset_type` makes the resource an asset extension: its model is a
+    plugin's table keyed by assetid, and each record is the asset of that type
+    and the extension row as one flat object. Every field option may then
+    name the asset's fields (`assetnumber`, `locationid`, ...) as well.
     """
 
     model: type[Base]
@@ -59,16 +71,20 @@ class Resource:
     allow_update: bool = True
     allow_delete: bool = True
     description: str = ""
+    asset_type: str = ""
 
     def __post_init__(self) -> None:
-        mapper = inspect(self.model)
         self.name = self.name or self.model.__tablename__
         self.label = self.label or self.name
-        (self.primary_key,) = [column.key for column in mapper.primary_key]
+        self.storage = (AssetExtensionStorage if self.asset_type else TableStorage)(self)
+        (self.primary_key,) = [column.key for column in self.model.__table__.primary_key]
         self.default_sort = self.default_sort or self.primary_key
         self.description = self.description or (self.model.__doc__ or "").strip()
         self.sort = tuple(self.sort) or (self.primary_key,)
-        known = set(mapper.columns.keys())
+        if self.asset_type and "assettypeid" not in self.read_only:
+            self.read_only = (*self.read_only, "assettypeid")  # fixed by the asset type
+        self.detail_fields = {**self.storage.detail_fields(), **self.detail_fields}
+        known = set(self.columns)
         for group in (self.filters, self.sort, self.read_only, self.hidden, self.list_columns):
             unknown = [name for name in group if name not in known]
             if unknown:
@@ -78,7 +94,7 @@ class Resource:
         if not self.form_fields:
             fixed = {self.primary_key, "createdat", "modifiedat", *self.read_only, *self.hidden}
             self.form_fields = (
-                *(column.key for column in mapper.columns if column.key not in fixed),
+                *(name for name in self.columns if name not in fixed),
                 *self.extra_input,
             )
         writable = known | set(self.extra_input)
@@ -92,6 +108,67 @@ class Resource:
     @property
     def entitytype(self) -> str:
         return self.model.__tablename__
+
+    @property
+    def entitytypes(self) -> tuple[str, ...]:
+        """The audit entity types a record's writes are logged under (an
+        asset extension writes the asset's row and its own)."""
+        return self.storage.entitytypes
+
+    @property
+    def columns(self) -> Mapping[str, Column]:
+        """Every field backed by a column, by name, in record order."""
+        return self.storage.columns
+
+    def column(self, name: str) -> Column:
+        """The column a field name stands for, to filter, sort or search by."""
+        try:
+            return self.storage.columns[name]
+        except KeyError:
+            raise KeyError(f"resource {self.name!r} has no field {name!r}") from None
+
+    @cached_property
+    def schemas(self) -> ResourceSchemas:
+        """Output, detail, create and update schemas, built once."""
+        return build_schemas(self)
+
+    # Records -----------------------------------------------------------------
+    # Called by the endpoints for every resource, and usable outside a request
+    # (collectors, imports): they take the session and never commit.
+
+    def select(self) -> Select:
+        """The base query of lists and lookups, before `scope`."""
+        return self.storage.select()
+
+    def find(self, session: Session, itemid: int) -> Any | None:
+        """The record with this primary key (within `scope`), or None."""
+        if not 1 <= itemid <= MAXIMUM_ID:
+            return None
+        return self.find_by(session, self.primary_key, itemid)
+
+    def find_by(self, session: Session, field: str, value: Any) -> Any | None:
+        """The first record (within `scope`) whose `field` equals `value`, or None."""
+        query = self.scope(self.select().where(self.column(field) == value))
+        return session.scalars(query.limit(1)).first()
+
+    def create(self, session: Session, values: dict[str, Any]) -> Any:
+        """Create one record from validated input: `prepare`, check, write, audit."""
+        return self.storage.create(session, self.prepare(session, values, None))
+
+    def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+        """Apply validated input; returns the changed fields as {field: {before,
+        after}}, empty when nothing changed (then nothing is written or audited)."""
+        return self.storage.update(session, instance, self.prepare(session, values, instance))
+
+    def delete(self, session: Session, instance: Any, permanent: bool = False) -> str:
+        """Delete (or retire, or revoke) one record through `remove` and audit
+        it; returns the audit action."""
+        return self.storage.delete(session, instance, permanent)
+
+    def sample(self, session: Session, number: int) -> dict[str, Any]:
+        """A valid create body for tests and scaffolded plugins, unique per
+        `number`; override it when a field needs a special format."""
+        return sample_body(self, session, number)
 
     # Hooks -------------------------------------------------------------------
     # Each receives the session; the generic endpoints own the transaction.
@@ -109,12 +186,14 @@ class Resource:
         return {}
 
     def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
-        """Add computed parts to a single-object reply (position, relationships)."""
-        return data
+        """Add computed parts to a single-object reply (an asset record's
+        position and relationships)."""
+        return self.storage.detail(session, instance, data)
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
         """Delete the row unless others reference it; returns the audit action.
-        Assets override this to retire instead."""
+        Assets override this to retire instead; an asset extension retires its
+        asset itself and calls this for its own row on a permanent delete."""
         itemid = getattr(instance, self.primary_key)
         refuse_if_referenced(session, instance, f"{self.name} {itemid}")
         session.delete(instance)

@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
-from sqlalchemy import select
 from webargs.flaskparser import FlaskParser
 
 from shopdb.database import get_session
@@ -27,8 +26,7 @@ from shopdb.resources.queries import (
     build_list_arguments,
     paginate,
 )
-from shopdb.resources.schemas import MAXIMUM_ID, ResourceSchemas, build_schemas
-from shopdb.services import records
+from shopdb.resources.schemas import ResourceSchemas
 from shopdb.services.access import guarded
 
 
@@ -46,7 +44,9 @@ class ListMetaSchema(Schema):
 class DeleteArgumentsSchema(Schema):
     permanent = fields.Boolean(
         load_default=False,
-        metadata={"description": "Delete for good instead of retiring (admins; assets only)"},
+        metadata={
+            "description": "Delete for good instead of retiring (admins; asset records only)"
+        },
     )
 
 
@@ -83,7 +83,7 @@ def _envelopes(base: str, schemas: ResourceSchemas) -> tuple[type[Schema], type[
 
 
 def build_blueprint(resource: Resource) -> Blueprint:
-    schemas = build_schemas(resource)
+    schemas = resource.schemas
     base = schemas.output.__name__.removesuffix("Schema")
     item_envelope, list_envelope = _envelopes(base, schemas)
     list_arguments = build_list_arguments(resource, f"{base}ListArguments")
@@ -97,11 +97,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
     detail = schemas.detail()
 
     def find(session: Any, itemid: int) -> Any:
-        if not 1 <= itemid <= MAXIMUM_ID:
-            raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
-        primary = getattr(resource.model, resource.primary_key)
-        query = resource.scope(select(resource.model).where(primary == itemid))
-        instance = session.scalars(query).first()
+        instance = resource.find(session, itemid)
         if instance is None:
             raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
         return instance
@@ -121,7 +117,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
         def get(self, args: dict[str, Any]) -> ResponseReturnValue:
             """List, filter, search and sort."""
             session = get_session()
-            query = apply_filters(resource, resource.scope(select(resource.model)), args)
+            query = apply_filters(resource, resource.scope(resource.select()), args)
             query, rank = apply_search(resource, query, args.get("q"))
             query = apply_sort(resource, query, args.get("sort"), rank)
             page = paginate(session, query, args["page"], args["perpage"])
@@ -135,8 +131,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
             def post(self, values: dict[str, Any]) -> ResponseReturnValue:
                 """Create one."""
                 session = get_session()
-                values = resource.prepare(session, values, None)
-                instance = records.create_record(session, resource.model, values)
+                instance = resource.create(session, values)
                 extra = resource.after_create(session, instance)
                 response = reply(session, instance, 201, **extra)
                 session.commit()
@@ -160,8 +155,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 """Change some fields; fields not sent keep their value."""
                 session = get_session()
                 instance = find(session, itemid)
-                values = resource.prepare(session, values, instance)
-                records.update_record(session, instance, values)
+                resource.update(session, instance, values)
                 response = reply(session, instance)
                 session.commit()
                 return response
@@ -175,9 +169,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 """Delete one (assets are retired unless `permanent`)."""
                 session = get_session()
                 instance = find(session, itemid)
-                records.delete_record(
-                    session, instance, lambda: resource.remove(session, instance, args["permanent"])
-                )
+                resource.delete(session, instance, args["permanent"])
                 session.commit()
                 return "", 204
 

@@ -52,7 +52,6 @@ def _query_field(column: Any) -> fields.Field:
 
 def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
     """The query-string schema of a resource's list endpoint (validated and documented)."""
-    columns = resource.model.__table__.columns
     sortable = ", ".join(resource.sort)
 
     def check_sort(value: str) -> None:
@@ -84,7 +83,7 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             metadata={"description": f"Free text matched in: {searched}"},
         )
     for key in resource.filters:
-        column = columns[key]
+        column = resource.column(key)
         attributes[key] = _query_field(column)
         if isinstance(column.type, RANGED_TYPES) and not isinstance(column.type, Boolean):
             attributes[f"{key}min"] = _query_field(column)
@@ -119,9 +118,8 @@ def _escape_like(text: str) -> str:
 
 
 def apply_filters(resource: Resource, query: Select, args: dict[str, Any]) -> Select:
-    columns = resource.model.__table__.columns
     for key in resource.filters:
-        column = columns[key]
+        column = resource.column(key)
         if key in args:
             query = query.where(column == args[key])
         if f"{key}min" in args:
@@ -136,9 +134,8 @@ def apply_search(resource: Resource, query: Select, text: str | None) -> tuple[S
     if not text or not resource.search:
         return query, None
     pattern = f"%{_escape_like(text.lower())}%"
-    columns = resource.model.__table__.columns
     matches = [
-        (func.lower(columns[name]).like(pattern, escape="\\"), weight)
+        (func.lower(resource.column(name)).like(pattern, escape="\\"), weight)
         for name, weight in resource.search
     ]
     query = query.where(or_(*(match for match, _ in matches)))
@@ -147,19 +144,18 @@ def apply_search(resource: Resource, query: Select, text: str | None) -> tuple[S
 
 
 def apply_sort(resource: Resource, query: Select, sort: str | None, rank: Any) -> Select:
-    columns = resource.model.__table__.columns
-    primary = columns[resource.primary_key]
+    primary = resource.column(resource.primary_key)
     order = []
     if sort:
         for part in sort.split(","):
             key = part.strip()
-            column = columns[key.removeprefix("-")]
+            column = resource.column(key.removeprefix("-"))
             order.append(column.desc() if key.startswith("-") else column.asc())
     elif rank is not None:
         order.append(rank.desc())
     else:
         key = resource.default_sort
-        column = columns[key.removeprefix("-")]
+        column = resource.column(key.removeprefix("-"))
         order.append(column.desc() if key.startswith("-") else column.asc())
     return query.order_by(*order, primary.asc())
 

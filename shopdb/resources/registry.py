@@ -19,6 +19,8 @@ from shopdb.resources.endpoints import build_blueprint
 from shopdb.version import __version__
 
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
+API_KEY = "shopdb.api"
+RESOURCES_KEY = "shopdb.resources"
 
 
 class ErrorSchema(Schema):
@@ -83,11 +85,19 @@ def init_api(app: Flask, resources: Iterable[Resource]) -> ShopDBApi:
         },
     )
     app.before_request(check_json_body)
-    seen: set[str] = set()
-    for resource in resources:
-        if resource.name in seen:
-            raise ValueError(f"two resources are named {resource.name!r}")
-        seen.add(resource.name)
-        api.register_blueprint(build_blueprint(resource))
-    app.extensions["shopdb.resources"] = {resource.name: resource for resource in resources}
+    app.extensions[API_KEY] = api
+    app.extensions[RESOURCES_KEY] = {}
+    register_resources(app, resources)
     return api
+
+
+def register_resources(app: Flask, resources: Iterable[Resource]) -> None:
+    """Serve more resources on an app whose API `init_api` built, before it
+    serves its first request (tests add resources of their own this way)."""
+    api: ShopDBApi = app.extensions[API_KEY]
+    registered: dict[str, Resource] = app.extensions[RESOURCES_KEY]
+    for resource in resources:
+        if resource.name in registered:
+            raise ValueError(f"two resources are named {resource.name!r}")
+        api.register_blueprint(build_blueprint(resource))
+        registered[resource.name] = resource

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
-from sqlalchemy import inspect
 
 if TYPE_CHECKING:
     from shopdb.resources.definition import Resource
@@ -107,40 +106,46 @@ def _tighten(field: fields.Field, name: str, required: bool) -> fields.Field:
 
 
 def build_schemas(resource: Resource) -> ResourceSchemas:
-    model = resource.model
+    """An asset extension's schemas carry the asset's fields as well (from its
+    storage); inputs stay flat, the storage splits them between the rows."""
     base = _camel(resource.name)
-    mapper = inspect(model)
-    primary = [column.key for column in mapper.primary_key]
-    dump_only = (*primary, *TIMESTAMPS, *resource.read_only)
+    dump_only = (resource.primary_key, *TIMESTAMPS, *resource.read_only)
 
     output_meta = type(
         "Meta",
         (),
         {
-            "model": model,
+            "model": resource.model,
             "include_fk": True,
             "exclude": tuple(resource.hidden),
             "dump_only": dump_only,
         },
     )
-    output = type(f"{base}Schema", (ModelSchema,), {"Meta": output_meta, **resource.output_fields})
+    output = type(
+        f"{base}Schema",
+        (ModelSchema,),
+        {
+            "Meta": output_meta,
+            **resource.storage.output_fields(),
+            **resource.output_fields,
+        },
+    )
 
     writable = [
-        column.key
-        for column in mapper.columns
-        if column.key not in dump_only and column.key not in resource.hidden
+        name for name in resource.columns if name not in dump_only and name not in resource.hidden
     ]
     generated = output().fields
     attributes: dict[str, Any] = {}
     for name in writable:
         field = generated[name]
+        required = field.required and name not in resource.storage.defaulted
         copy = type(field)(
-            required=field.required,
+            required=required,
             allow_none=field.allow_none,
             validate=list(field.validators),
             metadata=dict(field.metadata),
         )
-        attributes[name] = _tighten(copy, name, field.required)
+        attributes[name] = _tighten(copy, name, required)
     attributes.update(resource.extra_input)
     create = type(f"{base}InputSchema", (InputSchema,), dict(attributes))
     changeable = {

@@ -7,7 +7,7 @@ name the field and the value at fault.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import Table, UniqueConstraint, and_, func, inspect, select
@@ -40,8 +40,8 @@ def check_references(session: Session, model: type[Base], values: dict[str, Any]
         raise InvalidInputError("A referenced row does not exist; see details.", problems)
 
 
-def _unique_groups(model: type[Base]) -> list[tuple[str, ...]]:
-    table = _table(model)
+def unique_groups(table: Table) -> list[tuple[str, ...]]:
+    """The column-name groups whose values must be unique together."""
     groups = {
         tuple(column.name for column in constraint.columns)
         for constraint in table.constraints
@@ -57,7 +57,7 @@ def check_unique(
     """Refuse a write that would duplicate a unique value, naming the field(s)."""
     table = _table(model)
     primary = inspect(model).primary_key[0]
-    for group in _unique_groups(model):
+    for group in unique_groups(table):
         if not any(name in values for name in group):
             continue
         merged = {
@@ -77,12 +77,15 @@ def check_unique(
             )
 
 
-def references_to(session: Session, instance: Any) -> dict[str, int]:
-    """Rows elsewhere that point at `instance`, counted per table."""
+def references_to(session: Session, instance: Any, ignore: Collection[str] = ()) -> dict[str, int]:
+    """Rows elsewhere that point at `instance`, counted per table, leaving out
+    the tables named in `ignore`."""
     model = type(instance)
     table = _table(model)
     counts: dict[str, int] = {}
     for other in Base.metadata.sorted_tables:
+        if other.name in ignore:
+            continue
         for key in other.foreign_keys:
             if key.column.table is not table:
                 continue
@@ -96,8 +99,10 @@ def references_to(session: Session, instance: Any) -> dict[str, int]:
     return counts
 
 
-def refuse_if_referenced(session: Session, instance: Any, what: str) -> None:
-    counts = references_to(session, instance)
+def refuse_if_referenced(
+    session: Session, instance: Any, what: str, ignore: Collection[str] = ()
+) -> None:
+    counts = references_to(session, instance, ignore)
     if counts:
         listed = ", ".join(f"{count} in {table}" for table, count in sorted(counts.items()))
         raise ConflictError(

@@ -1,0 +1,197 @@
+"""Where a resource's records live, so that the generic endpoints (and, next,
+collectors) read and write every resource the same way.
+
+Most resources are one table (`TableStorage`). An asset extension is a
+plugin's table keyed by assetid beside the core `assets` row
+(`AssetExtensionStorage`); its records are served flat, the asset's fields
+and the extension's side by side, and every write goes to the row that owns
+the field, through the one write path in `shopdb.services.records`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import fields
+from marshmallow_sqlalchemy import ModelConverter
+from sqlalchemy import Column, Select, inspect, select
+from sqlalchemy.orm import Session, contains_eager
+
+from shopdb.errors import ConflictError
+from shopdb.models import Asset, AssetType, utcnow
+from shopdb.resources.assetrecords import (
+    ACTIVE,
+    add_asset_detail,
+    asset_detail_fields,
+    asset_status,
+    retire_asset,
+)
+from shopdb.resources.schemas import TIMESTAMPS, ModelSchema
+from shopdb.services import records
+from shopdb.services.access import Access, require
+
+if TYPE_CHECKING:
+    from shopdb.resources.definition import Resource
+
+ASSETS = Asset.__table__
+
+
+class TableStorage:
+    """Records are the rows of the resource's own table."""
+
+    # Create fields that may be left out although their column needs a value:
+    # the storage fills them in.
+    defaulted: frozenset[str] = frozenset()
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.model = resource.model
+        self.entitytypes: tuple[str, ...] = (self.model.__tablename__,)
+        self.columns: dict[str, Column] = {
+            column.key: column for column in self.model.__table__.columns
+        }
+
+    def select(self) -> Select:
+        return select(self.model)
+
+    def output_fields(self) -> dict[str, fields.Field]:
+        """Output fields beyond the model's own columns."""
+        return {}
+
+    def detail_fields(self) -> dict[str, fields.Field]:
+        """Fields `detail` adds to single-object replies."""
+        return {}
+
+    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+    def create(self, session: Session, values: dict[str, Any]) -> Any:
+        return records.create_record(session, self.model, values)
+
+    def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+        return records.update_record(session, instance, values)
+
+    def delete(self, session: Session, instance: Any, permanent: bool) -> str:
+        return records.delete_record(
+            session, instance, lambda: self.resource.remove(session, instance, permanent)
+        )
+
+
+class AssetExtensionStorage(TableStorage):
+    """Records of a plugin asset class: the `assets` row of type
+    `resource.asset_type` joined with the plugin's row of the same assetid.
+
+    The model reaches its asset through a one-way relationship
+    (`asset: Mapped[Asset] = relationship()`), loaded by the same select, so a
+    list costs the same number of queries whatever the page size. Timestamps
+    shown are the asset's; a change to the extension's fields alone moves the
+    asset's `modifiedat` too, so the record's time is always the last change.
+    Deleting retires the asset; a permanent delete (admins) removes both rows.
+    """
+
+    defaulted = frozenset({"assetstatusid"})
+
+    def __init__(self, resource: Resource) -> None:
+        super().__init__(resource)
+        mapper = inspect(self.model)
+        keys = list(mapper.primary_key)
+        if not (
+            len(keys) == 1
+            and keys[0].key == "assetid"
+            and any(key.column is ASSETS.c.assetid for key in keys[0].foreign_keys)
+        ):
+            raise ValueError(
+                f"resource {resource.name!r} extends assets (asset_type "
+                f"{resource.asset_type!r}), so {self.model.__name__} needs the single primary "
+                "key assetid with a foreign key to assets.assetid."
+            )
+        related = [
+            prop
+            for prop in mapper.relationships
+            if prop.mapper.class_ is Asset and set(prop.local_columns) == {keys[0]}
+        ]
+        if len(related) != 1:
+            raise ValueError(
+                f"resource {resource.name!r} extends assets, so {self.model.__name__} needs one "
+                "relationship to its asset: asset: Mapped[Asset] = relationship()."
+            )
+        self.relation = getattr(self.model, related[0].key)
+        own = {name: column for name, column in self.columns.items() if name not in TIMESTAMPS}
+        clashes = sorted((set(own) & set(ASSETS.c.keys())) - {"assetid"})
+        if clashes:
+            raise ValueError(
+                f"resource {resource.name!r}: {self.model.__name__} repeats the asset's "
+                f"field(s) {', '.join(clashes)}; an extension adds fields, rename them."
+            )
+        self.own = frozenset(own) - {"assetid"}
+        self.entitytypes = (ASSETS.name, self.model.__tablename__)
+        # Asset fields first; the key compares equal on both sides, the
+        # extension's is the one its table is ordered and found by.
+        self.columns = {**{column.key: column for column in ASSETS.columns}, **own}
+
+    def select(self) -> Select:
+        return select(self.model).join(self.relation).options(contains_eager(self.relation))
+
+    def output_fields(self) -> dict[str, fields.Field]:
+        """The asset's fields, read through the relationship (`asset.name`)."""
+        converter = ModelConverter(schema_cls=ModelSchema)
+        output = converter.fields_for_model(Asset, include_fk=True)
+        for name, field in output.items():
+            if name != "assetid":
+                field.attribute = f"{self.relation.key}.{name}"
+        return output
+
+    def detail_fields(self) -> dict[str, fields.Field]:
+        return asset_detail_fields()
+
+    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
+        return add_asset_detail(session, getattr(instance, self.relation.key), data)
+
+    def split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the asset's values, the extension's values)"""
+        own = {key: value for key, value in values.items() if key in self.own}
+        for_asset = {key: value for key, value in values.items() if key not in self.own}
+        return for_asset, own
+
+    def create(self, session: Session, values: dict[str, Any]) -> Any:
+        for_asset, own = self.split(values)
+        for_asset["assettypeid"] = self._assettypeid(session)
+        if for_asset.get("assetstatusid") is None:
+            for_asset["assetstatusid"] = asset_status(session, ACTIVE).assetstatusid
+        asset = records.create_record(session, Asset, for_asset)
+        return records.create_record(session, self.model, {**own, "assetid": asset.assetid})
+
+    def _assettypeid(self, session: Session) -> int:
+        kind = self.resource.asset_type
+        found = session.scalar(select(AssetType.assettypeid).where(AssetType.assettype == kind))
+        if found is None:
+            raise ConflictError(
+                f"The asset type {kind!r} is not registered on this site, so no "
+                f"{self.resource.name} can be created; install the plugin that provides "
+                f"{kind!r} ('shopdb plugin install <plugin>')."
+            )
+        return found
+
+    def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+        for_asset, own = self.split(values)
+        asset = getattr(instance, self.relation.key)
+        changes = records.update_record(session, asset, for_asset)
+        own_changes = records.update_record(session, instance, own)
+        if own_changes and not changes:
+            asset.modifiedat = utcnow()
+        return {**changes, **own_changes}
+
+    def delete(self, session: Session, instance: Any, permanent: bool) -> str:
+        asset = getattr(instance, self.relation.key)
+        if not permanent:
+            return records.delete_record(session, asset, lambda: retire_asset(session, asset))
+        require(Access.ADMIN, write=True)
+        what = f"{self.resource.name} {asset.assetid}"
+        records.refuse_if_referenced(session, asset, what, ignore={self.model.__tablename__})
+        super().delete(session, instance, permanent)
+        return records.delete_record(session, asset, lambda: _delete(session, asset))
+
+
+def _delete(session: Session, instance: Any) -> str:
+    session.delete(instance)
+    return "delete"
