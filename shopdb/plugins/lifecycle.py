@@ -145,12 +145,7 @@ class PluginManager:
     def uninstall(self, name: str, drop_data: bool) -> Outcome:
         outcome = Outcome()
         row = self._installed(name)
-        dependents = self._dependents(name, lambda state: state.isinstalled)
-        if dependents:
-            raise PluginDependencyError(
-                name,
-                f"{', '.join(dependents)} depend(s) on it and are installed; uninstall them first.",
-            )
+        self._refuse_while_needed(name, lambda state: state.isinstalled, "installed", "uninstall")
         if self.runtime.source(name) is not None:
             self._hook(self.load(self.with_dependencies(name))[name], "on_uninstall")
         else:
@@ -193,12 +188,7 @@ class PluginManager:
 
     def disable(self, name: str) -> Outcome:
         row = self._installed(name)
-        dependents = self._dependents(name, lambda state: state.active)
-        if dependents:
-            raise PluginDependencyError(
-                name,
-                f"{', '.join(dependents)} depend(s) on it and are enabled; disable them first.",
-            )
+        self._refuse_while_needed(name, lambda state: state.active, "enabled", "disable")
         manifest = self.manifest(name) if self.runtime.source(name) else None
         return self._switch(name, row, False, manifest)
 
@@ -228,6 +218,16 @@ class PluginManager:
                 name, f"it is not installed on this database; run 'shopdb plugin install {name}'."
             )
         return row
+
+    def _refuse_while_needed(
+        self, name: str, counts: Callable[[PluginState], bool], state: str, step: str
+    ) -> None:
+        dependents = self._dependents(name, counts)
+        if dependents:
+            raise PluginDependencyError(
+                name,
+                f"{', '.join(dependents)} depend(s) on it and are {state}; {step} them first.",
+            )
 
     def _dependents(self, name: str, counts: Callable[[PluginState], bool]) -> list[str]:
         """Plugins on this database that need `name` and match `counts`."""
