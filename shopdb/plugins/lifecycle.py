@@ -193,9 +193,10 @@ class PluginManager:
         return self._switch(name, row, False, manifest)
 
     def migrate(self, name: str) -> Outcome:
-        self._installed(name)
+        row = self._installed(name)
         outcome = Outcome()
         self._migrate(name, migration_plan(self.runtime), outcome)
+        self._record_version(row)
         return outcome
 
     def upgrade_all(self) -> Outcome:
@@ -204,9 +205,27 @@ class PluginManager:
         self._migrate(migrations.CORE_BRANCH, plan, outcome)
         for branch in plan.plugins:
             self._migrate(branch.label, plan, outcome)
+            row = self._find(branch.label)
+            if row is not None:
+                self._record_version(row)
         return outcome
 
     # Helpers ------------------------------------------------------------------
+
+    def _record_version(self, row: Plugin) -> None:
+        """After a migration the stored version is the one on disk."""
+        if self.runtime.source(row.name) is None:
+            return
+        version = self.manifest(row.name).version
+        if row.version != version:
+            audit_log(
+                self.session,
+                "upgrade",
+                "plugins",
+                row.pluginid,
+                changes=diff({"version": row.version}, {"version": version}),
+            )
+            row.version = version
 
     def _find(self, name: str) -> Plugin | None:
         return self.session.scalar(select(Plugin).where(Plugin.name == name))

@@ -267,6 +267,18 @@ def test_db_upgrade_brings_installed_plugins_to_their_head(site, plugins_dir):
     assert "current schema revision" in run(site(), "db", "current").output
 
 
+def test_migrate_records_the_version_on_disk(site, plugins_dir):
+    name = write_widget_plugin(plugins_dir)
+    assert run(site(), "plugin", "install", name).exit_code == 0
+    manifest = plugins_dir / name / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"1.0.0"', '"1.1.0"'))
+    app = site()
+    result = run(app, "plugin", "migrate", name)
+    assert result.exit_code == 0, result.output
+    assert state(app, name).version == "1.1.0"
+    assert run(site(), "plugin", "upgrade-all").exit_code == 0
+
+
 def test_a_plugin_failing_init_app_stops_a_testing_app(site, plugins_dir):
     code = (
         RESOURCE_CODE
