@@ -8,6 +8,7 @@ operator sees them all in one message instead of fixing them one boot at a time.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +47,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # What a plugin that fails to load does: stop the app (development, tests) or
 # stay out while everything else serves (production).
 PLUGIN_ERROR_MODES = ("RAISE", "SKIP")
+# Collector keys: COLLECTOR_API_KEY for every plugin's collector, and
+# COLLECTOR_API_KEY_<PLUGIN> (the plugin's name upper-cased) for one.
+COLLECTOR_KEY_PREFIX = "COLLECTOR_API_KEY"
+COLLECTOR_KEY_NAME = re.compile(r"^COLLECTOR_API_KEY(_[A-Z][A-Z0-9]*)?$")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
@@ -92,6 +97,29 @@ def parse_rate_limit(name: str, raw: str) -> str:
     raise ConfigError(
         f"{name} must be a rate such as '10 per minute' or '5/minute;50/hour', not {raw!r}."
     )
+
+
+def parse_collector_keys(environ: Mapping[str, str]) -> dict[str, str]:
+    """Every COLLECTOR_API_KEY* variable that holds a key, by variable name.
+
+    Read by prefix because the plugins are not known yet; a variable with the
+    prefix but not one of the two forms is a typo that would leave a
+    collector locked out, so it stops the start instead.
+    """
+    keys = {}
+    for name, value in environ.items():
+        if not name.upper().startswith(COLLECTOR_KEY_PREFIX):
+            continue
+        variable = name.upper()
+        if not COLLECTOR_KEY_NAME.match(variable):
+            raise ConfigError(
+                f"{name} is not a collector key variable; use COLLECTOR_API_KEY (every "
+                "plugin's collector) or COLLECTOR_API_KEY_<PLUGIN> (one plugin, its name "
+                "upper-cased, such as COLLECTOR_API_KEY_COMPUTERS)."
+            )
+        if value.strip():
+            keys[variable] = value.strip()
+    return keys
 
 
 def parse_database_url(raw: str) -> URL:
@@ -179,6 +207,10 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             environ.get("SHOPDB_PLUGIN_ERRORS", "skip" if production else "raise"),
             PLUGIN_ERROR_MODES,
         ).lower(),
+        "COLLECTOR_API_KEYS": parse_collector_keys(environ),
+        "SHOPDB_COLLECTOR_BATCH_LIMIT": parse_int(
+            "SHOPDB_COLLECTOR_BATCH_LIMIT", environ.get("SHOPDB_COLLECTOR_BATCH_LIMIT", "500")
+        ),
     }
     # String overrides were parsed above like environment variables; other
     # values (tests pass booleans and lists) replace the parsed setting.
@@ -239,6 +271,11 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
         problems.append("SHOPDB_COOKIE_SECURE is off; cookies must be Secure behind TLS")
     if config.get("DEBUG"):
         problems.append("SHOPDB_DEBUG is on; debug mode must be off in production")
+    for name, key in sorted(config.get("COLLECTOR_API_KEYS", {}).items()):
+        if key in KNOWN_DEFAULT_SECRETS:
+            problems.append(f"{name} is a known default value; generate a new random one")
+        elif len(key) < MINIMUM_SECRET_LENGTH:
+            problems.append(f"{name} is shorter than {MINIMUM_SECRET_LENGTH} characters")
     return problems
 
 

@@ -21,6 +21,9 @@ from shopdb.errors import ConfigError, DatabaseUnavailableError
 
 EXTENSION_KEY = "shopdb.database"
 MYSQL_SQL_MODE = "TRADITIONAL,ONLY_FULL_GROUP_BY"
+# Execution option read when a SQLite transaction begins: "IMMEDIATE" takes
+# the write lock at BEGIN (see begin_write).
+SQLITE_BEGIN_OPTION = "shopdb_sqlite_begin"
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -36,7 +39,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
 def _configure_mysql(dbapi_connection: Any, _record: Any) -> None:
@@ -122,6 +126,20 @@ def _close_session(_exception: BaseException | None) -> None:
         session.close()
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as one that will write.
+
+    On SQLite a plain BEGIN reads first and fails at once with "database is
+    locked" when another writer commits before this one writes; BEGIN
+    IMMEDIATE waits for the write lock (up to the busy timeout) instead. The
+    server databases lock rows as they go and need nothing here.
+    """
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
 # Errors people see ------------------------------------------------------------
 
 
@@ -149,6 +167,28 @@ def is_constraint_violation(error: DBAPIError) -> bool:
         return True
     arguments = getattr(error.orig, "args", ())
     return bool(arguments) and arguments[0] in CHECK_CONSTRAINT_ERROR_CODES
+
+
+# Failures after which running the same transaction again may well succeed:
+# SQLite busy or locked; MySQL/MariaDB deadlock or lock wait timeout;
+# PostgreSQL serialization failure or deadlock.
+SQLITE_RETRY_CODES = frozenset({5, 6})
+MYSQL_RETRY_CODES = frozenset({1205, 1213})
+POSTGRESQL_RETRY_STATES = frozenset({"40001", "40P01"})
+
+
+def is_retryable(error: DBAPIError) -> bool:
+    """True when the database gave up on a transaction because of others
+    running at the same time, so that running it again is the cure."""
+    original = error.orig
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in SQLITE_RETRY_CODES
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in POSTGRESQL_RETRY_STATES
+    arguments = getattr(original, "args", ())
+    return bool(arguments) and arguments[0] in MYSQL_RETRY_CODES
 
 
 def driver_message(error: BaseException) -> str:

@@ -170,3 +170,39 @@ def test_cors_allows_only_the_listed_origins(tmp_path):
     assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
     other = client.get("/api/health", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_collector_keys_are_every_collector_key_variable_set():
+    config = load_config(
+        {
+            "SHOPDB_ENV": "testing",
+            "COLLECTOR_API_KEY": " shared ",
+            "COLLECTOR_API_KEY_COMPUTERS": "for-computers",
+            "COLLECTOR_API_KEY_PRINTERS": "",
+        }
+    )
+    assert config["COLLECTOR_API_KEYS"] == {
+        "COLLECTOR_API_KEY": "shared",
+        "COLLECTOR_API_KEY_COMPUTERS": "for-computers",
+    }
+    assert config["SHOPDB_COLLECTOR_BATCH_LIMIT"] == 500
+
+
+@pytest.mark.parametrize(
+    "name", ["COLLECTOR_API_KEYS", "COLLECTOR_API_KEY_", "COLLECTOR_API_KEY_A-B"]
+)
+def test_a_misspelt_collector_key_variable_is_named(name):
+    with pytest.raises(ConfigError, match=f"{name} is not a collector key variable"):
+        load_config({"SHOPDB_ENV": "testing", name: "x" * 40})
+
+
+def test_production_refuses_short_collector_keys():
+    config = load_config(
+        {**GOOD_PRODUCTION, "COLLECTOR_API_KEY": "short", "COLLECTOR_API_KEY_USB": "u" * 32}
+    )
+    assert production_problems(config) == ["COLLECTOR_API_KEY is shorter than 32 characters"]
+
+
+def test_the_batch_limit_must_be_a_positive_number():
+    with pytest.raises(ConfigError, match="SHOPDB_COLLECTOR_BATCH_LIMIT must be at least 1"):
+        load_config({"SHOPDB_ENV": "testing", "SHOPDB_COLLECTOR_BATCH_LIMIT": "0"})

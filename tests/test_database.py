@@ -3,12 +3,16 @@ uses WAL; MySQL/MariaDB speak utf8mb4 in strict mode."""
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+import pymysql
 import pytest
 from sqlalchemy import insert, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 import shopdb
-from shopdb.database import describe_url, get_database, sqlite_path
+from shopdb.database import describe_url, get_database, is_retryable, sqlite_path
 from shopdb.models import AssetStatus
 
 pytestmark = pytest.mark.database
@@ -45,3 +49,26 @@ def test_passwords_never_appear_in_descriptions():
 def test_contract_version_is_semver():
     major, minor, patch = (int(part) for part in shopdb.__contract_version__.split("."))
     assert (major, minor, patch) >= (0, 1, 0)
+
+
+def _sqlite_busy() -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorcode = 517  # SQLITE_BUSY_SNAPSHOT, an extended SQLITE_BUSY
+    return error
+
+
+@pytest.mark.parametrize(
+    ("original", "retryable"),
+    [
+        (_sqlite_busy(), True),
+        (pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock"), True),
+        (pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"), True),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), True),
+        (psycopg.errors.SerializationFailure("could not serialize access"), True),
+        (pymysql.err.IntegrityError(1062, "Duplicate entry"), False),
+        (psycopg.errors.UniqueViolation("duplicate key value"), False),
+        (sqlite3.OperationalError("no such table: x"), False),
+    ],
+)
+def test_only_failures_caused_by_concurrency_are_retryable(original, retryable):
+    assert is_retryable(OperationalError("UPDATE x", {}, original)) is retryable

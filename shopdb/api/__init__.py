@@ -11,6 +11,7 @@ from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
     PARTOF,
+    TIMESTAMP,
     Asset,
     AssetRelationship,
     AssetStatus,
@@ -39,7 +40,7 @@ from shopdb.plugins import (
     PluginNotFoundError,
     PluginVersionError,
 )
-from shopdb.resources import Resource
+from shopdb.resources import HasMany, HasOne, Hostname, IpAddress, MacAddress, Resource
 from shopdb.services.access import Access, current_identity
 from shopdb.services.audit import audit_log
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
@@ -51,6 +52,7 @@ __all__ = [
     "CONNECTEDTO",
     "CONTROLS",
     "PARTOF",
+    "TIMESTAMP",
     "Access",
     "Asset",
     "AssetRelationship",
@@ -62,9 +64,14 @@ __all__ = [
     "CollectorSchema",
     "ConflictError",
     "DashboardWidget",
+    "HasMany",
+    "HasOne",
+    "Hostname",
     "InvalidInputError",
+    "IpAddress",
     "Location",
     "LocationType",
+    "MacAddress",
     "NavigationItem",
     "NotFoundError",
     "OperatingSystem",

@@ -70,22 +70,32 @@ def error_response(
     return response
 
 
-def _from_exception(error: Exception) -> Response:
+def error_parts(error: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
+    """(status, code, message, details) for the errors ShopDB raises on
+    purpose, None for anything else; replies and per-record batch results
+    describe an error the same way."""
     if isinstance(error, ApiError):
-        return error_response(error.status, error.code, error.message, error.details)
+        return error.status, error.code, error.message, error.details
     if isinstance(error, InvalidInputError):
-        return error_response(400, "invalid_input", str(error), error.details)
+        return 400, "invalid_input", str(error), error.details
     if isinstance(error, ValidationError):
-        return error_response(400, "invalid_input", str(error))
+        return 400, "invalid_input", str(error), {}
     if isinstance(error, NotFoundError):
-        return error_response(404, "not_found", str(error))
+        return 404, "not_found", str(error), {}
     if isinstance(error, ConflictError):
-        return error_response(409, "conflict", str(error), error.details)
+        return 409, "conflict", str(error), error.details
     if isinstance(error, AuthenticationRequiredError):
-        return error_response(401, "authentication_required", str(error))
+        return 401, "authentication_required", str(error), {}
     if isinstance(error, PermissionDeniedError):
-        return error_response(403, "permission_denied", str(error))
-    raise error
+        return 403, "permission_denied", str(error), {}
+    return None
+
+
+def _from_exception(error: Exception) -> Response:
+    parts = error_parts(error)
+    if parts is None:
+        raise error
+    return error_response(*parts)
 
 
 def _http_exception(error: HTTPException) -> Response:

@@ -104,7 +104,7 @@ def _is_static(endpoint: str | None) -> bool:
     return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
 
 
-def _bearer_value() -> str | None:
+def bearer_value() -> str | None:
     header = request.headers.get("Authorization", "").strip()
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer":
@@ -114,7 +114,7 @@ def _bearer_value() -> str | None:
 
 def _identify() -> Identity | None:
     api_key = request.headers.get(API_KEY_HEADER, "").strip()
-    bearer = _bearer_value()
+    bearer = bearer_value()
     for candidate in (api_key, bearer):
         if looks_like_token(candidate):
             return _identify_api_token(candidate)

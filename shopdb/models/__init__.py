@@ -4,7 +4,7 @@ on `Base.metadata`, which migrations and tests compare against."""
 from shopdb.models.accounts import ADMIN, EDITOR, VIEWER, ApiToken, RevokedToken, Role, User
 from shopdb.models.assets import Asset, AssetStatus, AssetType
 from shopdb.models.audit import AuditLog
-from shopdb.models.base import Base, TimestampMixin, case_sensitive_string, utcnow
+from shopdb.models.base import TIMESTAMP, Base, TimestampMixin, case_sensitive_string, utcnow
 from shopdb.models.locations import Location, LocationType
 from shopdb.models.plugins import Plugin
 from shopdb.models.reference import BusinessUnit, OperatingSystem, ProductModel, Vendor
@@ -24,6 +24,7 @@ __all__ = [
     "CORE_TABLES",
     "EDITOR",
     "PARTOF",
+    "TIMESTAMP",
     "VIEWER",
     "ApiToken",
     "Asset",

@@ -114,11 +114,17 @@ class BasePlugin(abc.ABC):
         return []
 
     def get_collector_schema(self) -> CollectorSchema | None:
-        """None, or {"identityfield": field, "fields": JSON Schema of one record}.
+        """None, or {"identityfield": field, "fields": JSON Schema of one
+        record, "resource": resource name (optional)}.
 
         Runs once at load time. When given, the app offers
-        POST /api/collector/<plugin>; the schema (type object) must define the
-        identity field, which finds the asset a push updates.
+        POST /api/collector/<plugin>: a push creates or updates the record
+        whose identity matches, through the named resource (default: the
+        plugin's only asset extension, else its only resource). Checked at
+        load: a valid Draft 2020-12 schema of type object; every property a
+        writable field of the resource; the identity a column with a unique
+        constraint. `"casefold": true` on the identity property folds case
+        as well as trimming. See docs/PLUGIN-HOOKS.md.
         """
         return None
 

@@ -1,13 +1,17 @@
-"""`shopdb plugin ...`: see, install, remove, switch and migrate plugins."""
+"""`shopdb plugin ...`: see, install, remove, switch, migrate and create plugins."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
-from shopdb.cli.support import FriendlyGroup, transaction
+from shopdb.cli.support import FriendlyGroup, system_user, transaction
+from shopdb.config import parse_paths
 from shopdb.database import get_database
+from shopdb.plugins import scaffold
 from shopdb.plugins.lifecycle import Outcome, PluginManager
 from shopdb.plugins.reports import STATUSES, plugin_reports
 from shopdb.plugins.runtime import current_runtime
@@ -15,7 +19,7 @@ from shopdb.plugins.runtime import current_runtime
 
 @click.group("plugin", cls=FriendlyGroup)
 def plugin_group() -> None:
-    """List, install, uninstall, enable, disable and migrate plugins.
+    """List, install, uninstall, enable, disable, migrate and create plugins.
 
     Changes take effect at the next start of the ShopDB server.
     """
@@ -116,3 +120,35 @@ def migrate(name: str) -> None:
 def upgrade_all() -> None:
     """Bring the core and every installed plugin to the newest schema revision."""
     _manage(lambda manager: manager.upgrade_all(), check_schema=False)
+
+
+# No app context: writing files needs no database, and the plugin directory
+# it writes to may not exist yet (the app would refuse to start over that).
+@plugin_group.command("new", with_appcontext=False)
+@click.argument("name")
+@click.option("--description", required=True, help="One line: what the plugin adds.")
+@click.option("--author", default=None, help="Default: the operating-system user.")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write NAME/. Default: the first SHOPDB_PLUGIN_PATHS entry, else ./plugins.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing folder NAME/ there.")
+def new(
+    name: str, description: str, author: str | None, directory: Path | None, overwrite: bool
+) -> None:
+    """Write a working plugin NAME: manifest, model, resource, migration and tests."""
+    if not description.strip():
+        raise click.BadParameter("describe the plugin in one line.", param_hint="--description")
+    paths = parse_paths(os.environ.get("SHOPDB_PLUGIN_PATHS", ""))
+    draft = scaffold.PluginDraft(
+        name=name,
+        description=" ".join(description.split()),
+        author=(author or system_user()).strip() or "unknown",
+        directory=scaffold.target_directory(directory, paths),
+    )
+    scaffold.check_name(name, scaffold.discover_for_new(paths), draft.folder)
+    written = scaffold.write_plugin(draft, overwrite)
+    for line in scaffold.next_steps(draft, written, paths):
+        click.echo(line)

@@ -19,10 +19,12 @@ from shopdb.models import Base
 from shopdb.plugins.base import BasePlugin
 from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
 from shopdb.plugins.errors import PluginContractError
+from shopdb.resources.collector import Collector
 from shopdb.resources.definition import Resource
 
 T = TypeVar("T")
 COLLECTOR_KEYS = frozenset({"identityfield", "fields"})
+COLLECTOR_OPTIONAL_KEYS = frozenset({"resource"})
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,20 @@ class PluginParts:
     widgets: tuple[DashboardWidget, ...]
     collector_schema: CollectorSchema | None
     cli_commands: tuple[click.Command, ...]
+    # Built from collector_schema and the resource it writes through.
+    collector: Collector | None = None
 
 
 def collect_parts(plugin: BasePlugin) -> PluginParts:
     """Run every data hook once; raise on the first that breaks the contract."""
     name = plugin.meta.name
     models = _models(name, _call(plugin, "get_models"))
+    resources = _resources(name, _call(plugin, "get_resources"), models)
+    collector_schema = _collector_schema(name, _call(plugin, "get_collector_schema"), resources)
     return PluginParts(
         models=models,
         blueprint=_blueprint(name, _call(plugin, "get_blueprint")),
-        resources=_resources(name, _call(plugin, "get_resources"), models),
+        resources=resources,
         navigation=_items(
             name,
             "get_navigation_items",
@@ -62,7 +68,7 @@ def collect_parts(plugin: BasePlugin) -> PluginParts:
             DashboardWidget,
             _check_widget,
         ),
-        collector_schema=_collector(name, _call(plugin, "get_collector_schema")),
+        collector_schema=collector_schema,
         cli_commands=_items(
             name,
             "get_cli_commands",
@@ -70,6 +76,7 @@ def collect_parts(plugin: BasePlugin) -> PluginParts:
             click.Command,
             _check_command,
         ),
+        collector=_collector(name, collector_schema, resources),
     )
 
 
@@ -240,16 +247,22 @@ def _check_command(plugin: str, hook: str, command: click.Command) -> None:
         raise _fail(plugin, hook, "returned a click command without a name.")
 
 
-def _collector(plugin: str, value: Any) -> CollectorSchema | None:
+def _collector_schema(
+    plugin: str, value: Any, resources: Sequence[Resource]
+) -> CollectorSchema | None:
+    """The schema's shape, and the resource it writes through, filled in."""
     hook = "get_collector_schema"
     if value is None:
         return None
-    if not isinstance(value, dict) or set(value) != COLLECTOR_KEYS:
+    if not (
+        isinstance(value, dict)
+        and COLLECTOR_KEYS <= set(value) <= COLLECTOR_KEYS | COLLECTOR_OPTIONAL_KEYS
+    ):
         raise _fail(
             plugin,
             hook,
-            'must return None or {"identityfield": <field>, "fields": <JSON Schema>}, '
-            f"not {value!r}.",
+            'must return None or {"identityfield": <field>, "fields": <JSON Schema>} '
+            f'(and optionally "resource": <resource name>), not {value!r}.',
         )
     identity, fields = value["identityfield"], value["fields"]
     if not (isinstance(identity, str) and identity):
@@ -265,7 +278,53 @@ def _collector(plugin: str, value: Any) -> CollectorSchema | None:
         )
     if identity not in properties:
         raise _fail(plugin, hook, f"names the identity field {identity!r}, which the schema lacks.")
-    return CollectorSchema(identityfield=identity, fields=fields)
+    resource = _collector_resource(plugin, hook, value.get("resource"), resources)
+    return CollectorSchema(identityfield=identity, fields=fields, resource=resource.name)
+
+
+def _collector_resource(
+    plugin: str, hook: str, named: Any, resources: Sequence[Resource]
+) -> Resource:
+    """The named resource; else the only asset extension, else the only resource."""
+    names = ", ".join(repr(resource.name) for resource in resources) or "none"
+    if named is not None:
+        found = [resource for resource in resources if resource.name == named]
+        if not found:
+            raise _fail(
+                plugin,
+                hook,
+                f"names the resource {named!r}, which is not one of the plugin's resources "
+                f"(get_resources(): {names}).",
+            )
+        return found[0]
+    if not resources:
+        raise _fail(
+            plugin,
+            hook,
+            "gives a collector schema, but the plugin has no resource for pushes to write "
+            "through; declare one in get_resources().",
+        )
+    candidates = [resource for resource in resources if resource.asset_type] or list(resources)
+    if len(candidates) > 1:
+        raise _fail(
+            plugin,
+            hook,
+            f"does not say which resource pushes write through ({names}); add "
+            '"resource": <name> to the collector schema.',
+        )
+    return candidates[0]
+
+
+def _collector(
+    plugin: str, schema: CollectorSchema | None, resources: Sequence[Resource]
+) -> Collector | None:
+    if schema is None:
+        return None
+    (resource,) = [resource for resource in resources if resource.name == schema["resource"]]
+    try:
+        return Collector(plugin, resource, schema["identityfield"], schema["fields"])
+    except ValueError as error:
+        raise _fail(plugin, "get_collector_schema", f"is refused: {error}") from None
 
 
 def _is_int(value: Any) -> bool:

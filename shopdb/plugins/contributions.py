@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -47,8 +47,18 @@ class DashboardWidget:
 
 class CollectorSchema(TypedDict):
     """What `get_collector_schema()` returns for a plugin that takes pushes at
-    POST /api/collector/<plugin>: the identity field that finds the asset, and
-    a JSON Schema (type object) for one record, which must define that field."""
+    POST /api/collector/<plugin>.
+
+    `identityfield` names the field that finds the record a push updates: a
+    column of the resource with a unique constraint, so the database holds
+    one record per identity. `fields` is a JSON Schema (Draft 2020-12, type
+    object) of one record; every property must be a writable field of the
+    resource, and the identity property may carry `"casefold": true` (a
+    ShopDB keyword) to fold case as well as trim. `resource` names the
+    plugin's resource the pushes write through; optional when the plugin has
+    one asset extension resource, or one resource. The loader fills it in.
+    """
 
     identityfield: str
     fields: dict[str, Any]
+    resource: NotRequired[str]

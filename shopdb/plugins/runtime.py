@@ -34,6 +34,8 @@ from shopdb.plugins.loader import LoadedPlugin, load_plugins
 from shopdb.plugins.manifest import PluginManifest, read_manifest
 from shopdb.plugins.ordering import resolve_order
 from shopdb.plugins.state import PluginState, read_states, store_load_errors
+from shopdb.resources.collector import BLUEPRINT as COLLECTOR_BLUEPRINT
+from shopdb.resources.collector import register_collectors
 from shopdb.resources.definition import Resource
 from shopdb.services.migrations import PLAN_KEY, Branch, MigrationPlan
 
@@ -198,6 +200,8 @@ def check_resource_names(runtime: PluginRuntime, core: Iterable[Resource]) -> No
     """A plugin's resources live at /api/<name> beside the core's: a name
     already taken leaves the later plugin out."""
     taken = {resource.name: "the ShopDB core" for resource in core}
+    # /api/collector/<plugin> and its blueprint belong to the collector endpoints.
+    taken.update(dict.fromkeys(("collector", COLLECTOR_BLUEPRINT), "the collector endpoints"))
     for loaded in list(runtime.loaded):
         clashes = [r.name for r in loaded.parts.resources if r.name in taken]
         if clashes:
@@ -215,13 +219,13 @@ def check_resource_names(runtime: PluginRuntime, core: Iterable[Resource]) -> No
 
 
 def wire_plugins(app: Flask, api: Api) -> None:
-    """Mount the active plugins' blueprints and commands, then record the
-    outcome of the start against each installed plugin."""
+    """Mount the active plugins' blueprints, commands and collector endpoints,
+    then record the outcome of the start against each installed plugin."""
     runtime = current_runtime(app)
     for loaded in list(runtime.loaded):
         blueprint = loaded.parts.blueprint
         if blueprint is not None:
-            if blueprint.name in app.blueprints:
+            if blueprint.name in app.blueprints or blueprint.name == COLLECTOR_BLUEPRINT:
                 runtime.fail(
                     PluginContractError(
                         loaded.name,
@@ -237,6 +241,10 @@ def wire_plugins(app: Flask, api: Api) -> None:
                 app.register_blueprint(blueprint, url_prefix=loaded.manifest.api_prefix)
         if loaded.parts.cli_commands:
             app.cli.add_command(plugin_command_group(loaded))
+    # After the loop: a plugin left out above gets no collector endpoint.
+    register_collectors(
+        api, [loaded.parts.collector for loaded in runtime.loaded if loaded.parts.collector]
+    )
     _store_outcome(app, runtime)
 
 

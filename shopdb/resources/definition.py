@@ -21,8 +21,15 @@ from marshmallow import Schema
 from sqlalchemy import Column, Select
 from sqlalchemy.orm import Session
 
+from shopdb.resources.nested import HasMany, HasOne, NestedPart
 from shopdb.resources.samples import sample_body
-from shopdb.resources.schemas import MAXIMUM_ID, ResourceSchemas, build_schemas
+from shopdb.resources.schemas import (
+    MAXIMUM_ID,
+    TIMESTAMPS,
+    ResourceSchemas,
+    build_schemas,
+    check_rules,
+)
 from shopdb.resources.storage import AssetExtensionStorage, TableStorage
 from shopdb.services.access import Access
 from shopdb.services.records import refuse_if_referenced
@@ -41,8 +48,17 @@ class Resource:
     `create_only` fields are accepted when creating and fixed afterwards.
     `form_fields` defaults to every writable column, in table order.
     `extra_input` adds or replaces input fields (a write-only password);
-    `output_fields` replaces generated output fields; `detail_fields` documents
-    what `detail()` adds to single-object replies.
+    `field_rules` refines the input field of a column, keeping what the column
+    says (required, nullable, length): a field gives the type
+    (`{"macaddress": MacAddress()}`), a validator adds a check
+    (`{"spindles": validate.Range(min=0)}`); `output_fields` replaces
+    generated output fields; `detail_fields` documents what `detail()` adds to
+    single-object replies.
+
+    `nested` shows rows of other tables inside the record and writes them with
+    it: `{"focas": HasOne(EquipmentFocas)}` for a detail row keyed by the
+    record, `{"interfaces": HasMany(ComputerInterface, key="macaddress")}` for
+    a set of child rows (see `shopdb.resources.nested`).
 
     `asset_type` makes the resource an asset extension: its model is a
     plugin's table keyed by assetid, and each record is the asset of that type
@@ -65,6 +81,8 @@ class Resource:
     create_only: Sequence[str] = ()
     hidden: Sequence[str] = ()
     extra_input: dict[str, Any] = field(default_factory=dict)
+    field_rules: dict[str, Any] = field(default_factory=dict)
+    nested: dict[str, HasOne | HasMany] = field(default_factory=dict)
     detail_fields: dict[str, Any] = field(default_factory=dict)
     output_fields: dict[str, Any] = field(default_factory=dict)
     allow_create: bool = True
@@ -91,13 +109,17 @@ class Resource:
                 raise ValueError(
                     f"resource {self.name!r} names fields its model lacks: {', '.join(unknown)}"
                 )
+        check_rules(f"resource {self.name!r}", self.field_rules, self.writable)
+        clashes = sorted(set(self.nested) & (known | set(self.extra_input)))
+        if clashes:
+            raise ValueError(f"resource {self.name!r} nests under names of its fields: {clashes}")
+        self.nesting = {
+            name: NestedPart(self.name, self.model, name, declaration)
+            for name, declaration in self.nested.items()
+        }
         if not self.form_fields:
-            fixed = {self.primary_key, "createdat", "modifiedat", *self.read_only, *self.hidden}
-            self.form_fields = (
-                *(name for name in self.columns if name not in fixed),
-                *self.extra_input,
-            )
-        writable = known | set(self.extra_input)
+            self.form_fields = (*self.writable, *self.extra_input, *self.nested)
+        writable = known | set(self.extra_input) | set(self.nested)
         unknown = [name for name in self.form_fields if name not in writable]
         if unknown:
             raise ValueError(f"resource {self.name!r} has unknown form fields: {unknown}")
@@ -120,6 +142,16 @@ class Resource:
         """Every field backed by a column, by name, in record order."""
         return self.storage.columns
 
+    @property
+    def writable(self) -> list[str]:
+        """The columns a client may write, in record order."""
+        fixed = {self.primary_key, *TIMESTAMPS, *self.read_only, *self.hidden}
+        return [name for name in self.columns if name not in fixed]
+
+    @property
+    def nested_tables(self) -> frozenset[str]:
+        return frozenset(part.table.name for part in self.nesting.values())
+
     def column(self, name: str) -> Column:
         """The column a field name stands for, to filter, sort or search by."""
         try:
@@ -137,8 +169,12 @@ class Resource:
     # (collectors, imports): they take the session and never commit.
 
     def select(self) -> Select:
-        """The base query of lists and lookups, before `scope`."""
-        return self.storage.select()
+        """The base query of lists and lookups, before `scope`; nested rows
+        come with it (one more query per nested declaration)."""
+        query = self.storage.select()
+        if self.nesting:
+            query = query.options(*(part.load_option(self.model) for part in self.nesting.values()))
+        return query
 
     def find(self, session: Session, itemid: int) -> Any | None:
         """The record with this primary key (within `scope`), or None."""
@@ -153,12 +189,38 @@ class Resource:
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
         """Create one record from validated input: `prepare`, check, write, audit."""
-        return self.storage.create(session, self.prepare(session, values, None))
+        own, nested = self._split(self.prepare(session, values, None))
+        for name, value in nested.items():
+            self.nesting[name].check(None, value)
+        instance = self.storage.create(session, own)
+        for name, value in nested.items():
+            self.nesting[name].write(session, instance, value, creating=True)
+        return instance
 
     def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
         """Apply validated input; returns the changed fields as {field: {before,
-        after}}, empty when nothing changed (then nothing is written or audited)."""
-        return self.storage.update(session, instance, self.prepare(session, values, instance))
+        after}}, empty when nothing changed (then nothing is written or audited).
+        A nested part that changed is one entry, its before and after as the
+        record shows them."""
+        own, nested = self._split(self.prepare(session, values, instance))
+        for name, value in nested.items():
+            self.nesting[name].check(instance, value)
+        changes = self.storage.update(session, instance, own)
+        nested_changes = {}
+        for name, value in nested.items():
+            change = self.nesting[name].write(session, instance, value)
+            if change:
+                nested_changes[name] = change
+        if nested_changes and not changes:
+            self.storage.touch(instance)  # the record's time is its last change
+        return {**changes, **nested_changes}
+
+    def _split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the record's own values, the nested ones)"""
+        if not self.nesting:
+            return values, {}
+        own = {key: value for key, value in values.items() if key not in self.nesting}
+        return own, {key: value for key, value in values.items() if key in self.nesting}
 
     def delete(self, session: Session, instance: Any, permanent: bool = False) -> str:
         """Delete (or retire, or revoke) one record through `remove` and audit
@@ -192,10 +254,13 @@ class Resource:
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
         """Delete the row unless others reference it; returns the audit action.
-        Assets override this to retire instead; an asset extension retires its
-        asset itself and calls this for its own row on a permanent delete."""
+        Nested rows go first, each deleted and audited on its own. Assets
+        override this to retire instead; an asset extension retires its asset
+        itself and calls this for its own row on a permanent delete."""
         itemid = getattr(instance, self.primary_key)
-        refuse_if_referenced(session, instance, f"{self.name} {itemid}")
+        refuse_if_referenced(session, instance, f"{self.name} {itemid}", self.nested_tables)
+        for part in self.nesting.values():
+            part.remove_all(session, instance)
         session.delete(instance)
         return "delete"
 

@@ -9,7 +9,9 @@ column range, strings without NUL or lone surrogates, names not blank.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -64,13 +66,15 @@ class ModelSchema(SQLAlchemyAutoSchema):
 class InputSchema(Schema):
     """Base of every input schema: unknown fields are errors, text is trimmed."""
 
+    not_an_object = "The body must be a JSON object."
+
     class Meta:
         unknown = RAISE
 
     @pre_load
     def trim_text(self, data: Any, **_kwargs: Any) -> Any:
         if not isinstance(data, dict):
-            raise ValidationError("The body must be a JSON object.", "_schema")
+            raise ValidationError(self.not_an_object, "_schema")
         return {
             key: value.strip() if isinstance(value, str) else value for key, value in data.items()
         }
@@ -84,7 +88,7 @@ class ResourceSchemas:
     update: type[Schema]
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]+", name.lower()) if part)
 
 
@@ -105,10 +109,71 @@ def _tighten(field: fields.Field, name: str, required: bool) -> fields.Field:
     return field
 
 
+def input_field(
+    generated: fields.Field, name: str, required: bool, rule: Any = None
+) -> fields.Field:
+    """The input field of one column, from the field generated for its output.
+
+    The column decides whether it is required, nullable and how long it may
+    be; a `rule` (from `field_rules`) refines that: a field instance gives the
+    type (`MacAddress()`), a validator or a list of them adds checks
+    (`validate.Range(min=0)`). The result is tightened like every input field.
+    """
+    if isinstance(rule, fields.Field):
+        field = copy.copy(rule)
+        field.required = required
+        field.allow_none = generated.allow_none
+        field.validators = [*generated.validators, *rule.validators]
+        field.metadata = {**generated.metadata, **rule.metadata}
+    else:
+        field = type(generated)(
+            required=required,
+            allow_none=generated.allow_none,
+            validate=list(generated.validators),
+            metadata=dict(generated.metadata),
+        )
+        if rule is not None:
+            added = list(rule) if isinstance(rule, list | tuple) else [rule]
+            field.validators = [*field.validators, *added]
+    return _tighten(field, name, required)
+
+
+def input_fields(
+    generated: Mapping[str, fields.Field],
+    names: Iterable[str],
+    rules: Mapping[str, Any],
+    defaulted: Collection[str] = (),
+) -> dict[str, Any]:
+    """Input fields for the named columns; `defaulted` ones may be left out
+    although their column needs a value (the storage fills them in)."""
+    return {
+        name: input_field(
+            generated[name],
+            name,
+            generated[name].required and name not in defaulted,
+            rules.get(name),
+        )
+        for name in names
+    }
+
+
+def check_rules(owner: str, rules: Mapping[str, Any], writable: Collection[str]) -> None:
+    unknown = sorted(set(rules) - set(writable))
+    if unknown:
+        raise ValueError(f"{owner} has field rules for fields it cannot write: {unknown}")
+    for name, rule in rules.items():
+        checks = list(rule) if isinstance(rule, list | tuple) else [rule]
+        if not all(isinstance(check, fields.Field) or callable(check) for check in checks):
+            raise ValueError(
+                f"{owner}: the field rule for {name!r} must be a marshmallow field "
+                "(MacAddress()), a validator (validate.Range(min=0)) or a list of validators."
+            )
+
+
 def build_schemas(resource: Resource) -> ResourceSchemas:
     """An asset extension's schemas carry the asset's fields as well (from its
     storage); inputs stay flat, the storage splits them between the rows."""
-    base = _camel(resource.name)
+    base = camel(resource.name)
     dump_only = (resource.primary_key, *TIMESTAMPS, *resource.read_only)
 
     output_meta = type(
@@ -127,30 +192,28 @@ def build_schemas(resource: Resource) -> ResourceSchemas:
         {
             "Meta": output_meta,
             **resource.storage.output_fields(),
+            **{nested.name: nested.output_field() for nested in resource.nesting.values()},
             **resource.output_fields,
         },
     )
 
-    writable = [
-        name for name in resource.columns if name not in dump_only and name not in resource.hidden
-    ]
-    generated = output().fields
-    attributes: dict[str, Any] = {}
-    for name in writable:
-        field = generated[name]
-        required = field.required and name not in resource.storage.defaulted
-        copy = type(field)(
-            required=required,
-            allow_none=field.allow_none,
-            validate=list(field.validators),
-            metadata=dict(field.metadata),
-        )
-        attributes[name] = _tighten(copy, name, required)
+    attributes = input_fields(
+        output().fields,
+        resource.writable,
+        resource.field_rules,
+        resource.storage.defaulted,
+    )
     attributes.update(resource.extra_input)
-    create = type(f"{base}InputSchema", (InputSchema,), dict(attributes))
+    nesting = resource.nesting.values()
+    create = type(
+        f"{base}InputSchema",
+        (InputSchema,),
+        {**attributes, **{nested.name: nested.create_field() for nested in nesting}},
+    )
     changeable = {
         key: value for key, value in attributes.items() if key not in resource.create_only
     }
+    changeable.update({nested.name: nested.update_field() for nested in nesting})
     update = type(f"{base}UpdateSchema", (InputSchema,), changeable)
     detail = output
     if resource.detail_fields:

@@ -76,6 +76,11 @@ class TableStorage:
             session, instance, lambda: self.resource.remove(session, instance, permanent)
         )
 
+    def touch(self, instance: Any) -> None:
+        """Date the record now: only its nested rows changed."""
+        if "modifiedat" in self.columns:
+            instance.modifiedat = utcnow()
+
 
 class AssetExtensionStorage(TableStorage):
     """Records of a plugin asset class: the `assets` row of type
@@ -187,9 +192,13 @@ class AssetExtensionStorage(TableStorage):
             return records.delete_record(session, asset, lambda: retire_asset(session, asset))
         require(Access.ADMIN, write=True)
         what = f"{self.resource.name} {asset.assetid}"
-        records.refuse_if_referenced(session, asset, what, ignore={self.model.__tablename__})
+        ignore = {self.model.__tablename__, *self.resource.nested_tables}
+        records.refuse_if_referenced(session, asset, what, ignore=ignore)
         super().delete(session, instance, permanent)
         return records.delete_record(session, asset, lambda: _delete(session, asset))
+
+    def touch(self, instance: Any) -> None:
+        getattr(instance, self.relation.key).modifiedat = utcnow()
 
 
 def _delete(session: Session, instance: Any) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, current_app
+from marshmallow import fields
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, String, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from shopdb.models import ADMIN, EDITOR, VIEWER, AuditLog
 from shopdb.resources.definition import Resource
 from shopdb.resources.queries import MAXIMUM_PERPAGE
 from shopdb.services.access import Access
+from shopdb.services.records import unique_groups
 from tests.conftest import count_queries
 from tests.harness.clients import Caller, make_callers
 
@@ -63,6 +65,48 @@ class ResourceCase:
             return current_app.extensions["shopdb.resources"][name].sample(session, serial())
 
         return cls(name, build=build, **options)
+
+    @classmethod
+    def declared(cls, resource: Resource) -> ResourceCase:
+        """A sampled case read from the declaration alone, for resources nobody
+        wrote a case for (a site's plugins in the contract suite): the change
+        is a fresh sample of the text fields `sample()` makes up and an update
+        accepts, the unique field checked is the first single one (the
+        resource's own table first), and an asset extension retires on delete."""
+        create = resource.schemas.create().fields
+        update = resource.schemas.update().fields
+        own = resource.model.__table__
+        tables = sorted(
+            {column.table for column in resource.columns.values()}, key=lambda t: t is not own
+        )
+        groups = [group for table in tables for group in unique_groups(table)]
+        unique = [group for group in groups if len(group) == 1 and group[0] in create]
+        made_up = {name for group in groups for name in group} | {
+            name for name, field in create.items() if field.required
+        }
+        changeable = tuple(
+            name
+            for name, field in create.items()
+            if isinstance(field, fields.String)
+            and name in made_up
+            and name in update
+            and name not in resource.create_only
+            and name in resource.columns
+            and not resource.columns[name].foreign_keys
+        )
+
+        name = resource.name  # the app's own declaration is looked up by name
+
+        def change(session: Session, row: dict[str, Any]) -> dict[str, Any]:
+            fresh = current_app.extensions["shopdb.resources"][name].sample(session, serial())
+            return {field: fresh[field] for field in changeable if field in fresh}
+
+        return cls.sampled(
+            name,
+            change=change if changeable else None,
+            unique=unique[0] if unique else (),
+            delete_action="retire" if resource.asset_type else "delete",
+        )
 
 
 def allowed(access: Access, role: str | None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +39,26 @@ def make_plugin(plugins_dir: Path) -> Callable[..., Path]:
 @pytest.fixture(autouse=True)
 def forget_plugins(tmp_path: Path) -> Iterator[None]:
     """After each test: drop the tables, mappers and modules its plugins added."""
+    with plugins_forgotten(tmp_path):
+        yield
+
+
+@contextmanager
+def plugins_forgotten(root: Path) -> Iterator[None]:
+    """Forget, on leaving, every table, mapper and module added meanwhile by
+    plugins whose files are under `root`."""
     snapshot = ModelSnapshot.take()
-    yield
-    root = tmp_path.resolve()
-    packages = [
-        name
-        for name, module in list(sys.modules.items())
-        if _is_under(getattr(module, "__file__", None), root)
-    ]
-    lasting = snapshot.restore(packages)
-    importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        root = root.resolve()
+        packages = [
+            name
+            for name, module in list(sys.modules.items())
+            if _is_under(getattr(module, "__file__", None), root)
+        ]
+        lasting = snapshot.restore(packages)
+        importlib.invalidate_caches()
     assert lasting == [], f"a test plugin altered a core model: {lasting}"
     assert set(Base.metadata.tables) == set(snapshot.columns), "a plugin table leaked"
 

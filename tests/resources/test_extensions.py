@@ -4,7 +4,6 @@ then the rules only extensions have; last, `sample()` on core resources."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from types import ModuleType
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import ForeignKey, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdb.database import build_engine, get_database, get_session
+from shopdb.database import get_database, get_session
 from shopdb.models import ADMIN, EDITOR, Asset, AssetType, AuditLog, Base, Vendor
 from shopdb.plugins.isolation import ModelSnapshot
 from shopdb.resources import Resource
@@ -22,6 +21,7 @@ from shopdb.resources.registry import register_resources
 from tests import factories
 from tests.conftest import count_queries
 from tests.harness.clients import Caller, make_callers
+from tests.harness.models import created_tables, imported_models
 from tests.harness.resources import ResourceCase, ResourceTests, serial
 
 pytestmark = pytest.mark.database
@@ -34,25 +34,15 @@ MODULE = "tests.resources.gadgets"
 
 @pytest.fixture(scope="module")
 def gadgets() -> Iterator[ModuleType]:
-    """The test plugin, imported for this module only: its table must not stay
-    in Base.metadata, where the migration comparison and every other test's
-    row cleanup would find it."""
-    snapshot = ModelSnapshot.take()
-    module = importlib.import_module(MODULE)
-    yield module
-    assert snapshot.restore([MODULE]) == []
-    assert set(Base.metadata.tables) == set(snapshot.columns)
+    """The test plugin, imported for this module only."""
+    with imported_models(MODULE) as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
 def gadget_table(gadgets: ModuleType, migrated_database_url: str) -> Iterator[None]:
-    """The plugin's table in this process's shared database, as its migration
-    would make it; dropped when the module is done."""
-    engine = build_engine(migrated_database_url)
-    gadgets.Gadget.__table__.create(engine)
-    yield
-    gadgets.Gadget.__table__.drop(engine)
-    engine.dispose()
+    with created_tables(migrated_database_url, [gadgets.Gadget.__table__]):
+        yield
 
 
 @pytest.fixture

@@ -1,0 +1,112 @@
+"""Input field types for values with one right spelling: IP addresses, MAC
+addresses and host names. Each accepts the forms people and tools write,
+stores one canonical form (so that a unique check or a collector's re-push
+compares like with like) and refuses anything else with a message that says
+what is accepted.
+
+A resource gives a column one of these through `field_rules`
+(`Resource(..., field_rules={"macaddress": MacAddress()})`); the column still
+decides whether the field is required, nullable and how long it may be.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from marshmallow import fields
+
+MAC_FORMS = "aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff"
+MAC_PATTERNS = (
+    re.compile(r"[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}"),
+    re.compile(r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}"),
+    re.compile(r"[0-9a-f]{12}"),
+)
+HOSTNAME_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+MAXIMUM_HOSTNAME = 253
+
+
+class CanonicalText(fields.String):
+    """Text checked and turned into its canonical form on input.
+
+    `sample(number)` gives a valid value unique per number, for
+    `Resource.sample()`.
+    """
+
+    description = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"description": self.description})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return self.canonical(super()._deserialize(value, attr, data, **kwargs).strip())
+
+    def canonical(self, text: str) -> str:
+        raise NotImplementedError
+
+    def sample(self, number: int) -> str:
+        raise NotImplementedError
+
+
+class IpAddress(CanonicalText):
+    """An IPv4 or IPv6 address, stored in its compressed form (`fd00::5`)."""
+
+    description = "IPv4 or IPv6 address; stored compressed (10.0.0.5, fd00::5)"
+    default_error_messages = {
+        "invalid_ip": "Not an IP address; write IPv4 as 10.0.0.5 or IPv6 as fd00::5."
+    }
+
+    def canonical(self, text: str) -> str:
+        try:
+            return ipaddress.ip_address(text).compressed
+        except ValueError:
+            raise self.make_error("invalid_ip") from None
+
+    def sample(self, number: int) -> str:
+        return str(ipaddress.IPv4Address((10 << 24) + number % (1 << 24)))
+
+
+class MacAddress(CanonicalText):
+    """A 48-bit MAC address in any common spelling, stored lower-case with
+    colons (`aa:bb:cc:dd:ee:ff`)."""
+
+    description = f"MAC address: {MAC_FORMS}; stored as aa:bb:cc:dd:ee:ff"
+    default_error_messages = {"invalid_mac": f"Not a MAC address; write it as {MAC_FORMS}."}
+
+    def canonical(self, text: str) -> str:
+        lowered = text.lower()
+        if not any(pattern.fullmatch(lowered) for pattern in MAC_PATTERNS):
+            raise self.make_error("invalid_mac")
+        digits = re.sub("[^0-9a-f]", "", lowered)
+        return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
+
+    def sample(self, number: int) -> str:
+        # 02:00:...: a locally administered address, never a real vendor's.
+        digits = f"0200{number % (1 << 32):08x}"
+        return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
+
+
+class Hostname(CanonicalText):
+    """A host name of RFC 1123 labels, stored lower-case without a trailing dot."""
+
+    description = "Host name (RFC 1123): dot-separated labels of letters, digits and hyphens"
+    default_error_messages = {
+        "invalid_hostname": (
+            "Not a host name; use dot-separated labels of 1 to 63 letters, digits and "
+            f"hyphens (no hyphen first or last), at most {MAXIMUM_HOSTNAME} characters."
+        )
+    }
+
+    def canonical(self, text: str) -> str:
+        name = text.lower().removesuffix(".")
+        labels = name.split(".")
+        if len(name) > MAXIMUM_HOSTNAME or not all(
+            HOSTNAME_LABEL.fullmatch(label) for label in labels
+        ):
+            raise self.make_error("invalid_hostname")
+        return name
+
+    def sample(self, number: int) -> str:
+        return f"host{number}"

@@ -1,0 +1,194 @@
+"""What the contract suite runs over, and where.
+
+The plugins are those the site's configuration finds: bundled ones, folders in
+SHOPDB_PLUGIN_PATHS (read as the app reads it) and installed entry points.
+Each is loaded once when the suite is collected, before any test runs, so the
+loader sees every table its import creates; what that gave is kept as plain
+data (`survey()`) and the plugin is forgotten again. Tests that need a
+database share one `PluginSite` per plugin per test process.
+
+The scaffolder's tests use `invoke` and `PLUGIN_PATHS` too.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.cli import ScriptInfo
+from sqlalchemy import inspect
+
+from shopdb.app import create_app
+from shopdb.config import parse_paths
+from shopdb.console import cli
+from shopdb.database import get_database
+from shopdb.errors import ConfigError
+from shopdb.plugins import (
+    Discovery,
+    FatalPluginError,
+    PluginError,
+    PluginSource,
+    discover_plugins,
+    load_plugins,
+    read_manifest,
+)
+from shopdb.plugins.isolation import ModelSnapshot
+from tests.conftest import app_config, delete_all_rows
+from tests.harness.resources import ResourceCase
+
+PLUGIN_PATHS = parse_paths(os.environ.get("SHOPDB_PLUGIN_PATHS", ""))
+
+
+def invoke(app: Flask, *args: str, input: str | None = None) -> Result:
+    """`shopdb ARGS...` on `app`, in this process."""
+    return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+
+
+def table_names(app: Flask) -> set[str]:
+    return set(inspect(get_database(app).engine).get_table_names())
+
+
+# What the plugins are ------------------------------------------------------------
+
+
+@dataclass
+class PluginReport:
+    """One plugin as found and as loaded alone (with what it depends on)."""
+
+    name: str
+    source: PluginSource | None
+    packages: list[str] = field(default_factory=list)  # its own and its dependencies'
+    error: str = ""  # why it cannot be found or loaded strictly
+    tables: frozenset[str] = frozenset()
+    cases: list[ResourceCase] = field(default_factory=list)
+
+
+@dataclass
+class Survey:
+    """Every plugin found, and the tables each claimed when all loaded together
+    (as on a site that installs them all); `problem` is why none could be
+    searched for (a SHOPDB_PLUGIN_PATHS entry that is no folder)."""
+
+    plugins: dict[str, PluginReport] = field(default_factory=dict)
+    together: dict[str, frozenset[str]] = field(default_factory=dict)
+    together_errors: dict[str, str] = field(default_factory=dict)
+    problem: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.plugins)
+
+
+@functools.cache
+def survey() -> Survey:
+    try:
+        discovery = discover_plugins(PLUGIN_PATHS)
+    except ConfigError as error:
+        return Survey(problem=str(error))
+    result = Survey()
+    for name, error in discovery.errors.items():
+        result.plugins[name] = PluginReport(name, None, error=str(error))
+    for source in discovery.sources:
+        result.plugins[source.name] = _load_alone(source.name, discovery)
+    _load_together(discovery, result)
+    return result
+
+
+def with_dependencies(name: str, discovery: Discovery) -> list[PluginSource]:
+    """The plugin's source and those of what it needs, as found; a dependency
+    that is missing is left for the loader to name."""
+    by_name = {source.name: source for source in discovery.sources}
+    chosen: dict[str, PluginSource] = {}
+    waiting = [name]
+    while waiting:
+        current = waiting.pop()
+        if current in chosen or current not in by_name:
+            continue
+        chosen[current] = by_name[current]
+        try:
+            waiting.extend(read_manifest(by_name[current].folder).dependencies)
+        except PluginError:
+            continue  # the loader reports it
+    return list(chosen.values())
+
+
+def _load_alone(name: str, discovery: Discovery) -> PluginReport:
+    sources = with_dependencies(name, discovery)
+    report = PluginReport(name, sources[0], packages=[source.package for source in sources])
+    snapshot = ModelSnapshot.take()
+    try:
+        loaded = load_plugins(sources, strict=True).get(name)
+        report.tables = loaded.tables
+        report.cases = [ResourceCase.declared(resource) for resource in loaded.parts.resources]
+    except PluginError as error:
+        report.error = str(error)
+    except Exception as error:  # a resource the generic tests cannot be derived for
+        report.error = f"Plugin {name!r}: {type(error).__name__}: {error}"
+    finally:
+        snapshot.restore(report.packages)
+    return report
+
+
+def _load_together(discovery: Discovery, survey: Survey) -> None:
+    snapshot = ModelSnapshot.take()
+    try:
+        result = load_plugins(discovery, strict=False)
+        survey.together = {loaded.name: loaded.tables for loaded in result.plugins}
+        survey.together_errors = {name: str(error) for name, error in result.errors.items()}
+    except FatalPluginError as error:
+        survey.together_errors = {error.plugin: str(error)}
+    finally:
+        snapshot.restore([source.package for source in discovery.sources])
+
+
+# Where they run ---------------------------------------------------------------
+
+
+class PluginSite:
+    """A database with the core schema, its reference data and one plugin
+    installed (with what it needs) through the real commands; `start()` is a
+    (re)start of ShopDB on it."""
+
+    def __init__(self, name: str, url: str, instance: Path) -> None:
+        self.name = name
+        self.url = url
+        self.instance = instance
+        self.added: set[str] = set()  # the tables `plugin install` created
+
+    def start(self) -> Flask:
+        return create_app(app_config(self.url, self.instance, SHOPDB_PLUGIN_PATHS=PLUGIN_PATHS))
+
+    def run(self, app: Flask, *args: str) -> str:
+        result = invoke(app, *args)
+        if result.exit_code != 0:
+            raise AssertionError(
+                f"'shopdb {' '.join(args)}' failed on {self.url.split('://')[0]} for the "
+                f"plugin {self.name!r}:\n{result.output}"
+            )
+        return result.output
+
+    def install(self) -> None:
+        app = self.start()
+        try:
+            self.run(app, "db", "upgrade")
+            self.run(app, "seed")
+            before = table_names(app)
+            self.run(app, "plugin", "install", self.name)
+            self.added = table_names(app) - before
+        finally:
+            stop(app)
+
+    def reset(self, app: Flask) -> None:
+        """Empty every table, then seed and install again: the harness's tests
+        expect what a fresh install leaves, nothing more."""
+        delete_all_rows(get_database(app).engine)
+        self.run(app, "seed")
+        self.run(app, "plugin", "install", self.name)
+
+
+def stop(app: Flask) -> None:
+    get_database(app).dispose()
