@@ -54,6 +54,7 @@ from shopdb.http.envelope import ApiError, data_response, error_parts
 from shopdb.http.identity import verifies_own_credentials
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceBlueprint
+from shopdb.resources.registry import ErrorSchema
 from shopdb.services.records import unique_groups
 
 BLUEPRINT = "collectors"
@@ -372,12 +373,6 @@ class PushResultSchema(Schema):
     dryrun = fields.Boolean(required=True)
 
 
-class RecordErrorSchema(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict(required=True)
-
-
 class BatchItemSchema(Schema):
     index = fields.Integer(required=True)
     status = fields.String(required=True, metadata={"description": "ok or error"})
@@ -385,7 +380,7 @@ class BatchItemSchema(Schema):
     assetid = fields.Integer(allow_none=True)
     identityvalue = fields.Raw()
     changes = fields.Dict(keys=fields.String(), values=fields.Nested(ChangeSchema))
-    error = fields.Nested(RecordErrorSchema, metadata={"description": "error only"})
+    error = fields.Nested(ErrorSchema, metadata={"description": "error only"})
 
 
 class BatchCountsSchema(Schema):

@@ -14,13 +14,12 @@ from sqlalchemy import ForeignKey, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopdb.database import get_database, get_session
-from shopdb.models import ADMIN, EDITOR, Asset, AssetType, AuditLog, Base, Vendor
+from shopdb.models import Asset, AssetType, AuditLog, Base, Vendor
 from shopdb.plugins.isolation import ModelSnapshot
 from shopdb.resources import Resource
 from shopdb.resources.registry import register_resources
 from tests import factories
 from tests.conftest import count_queries
-from tests.harness.clients import Caller, make_callers
 from tests.harness.models import created_tables, imported_models
 from tests.harness.resources import ResourceCase, ResourceTests, serial
 
@@ -55,21 +54,6 @@ def app(app, gadgets, gadget_table):
         factories.asset_type(session, gadgets.ASSET_TYPE)
         session.commit()
     return app
-
-
-@pytest.fixture
-def callers(app) -> dict[str | None, Caller]:
-    return make_callers(app)
-
-
-@pytest.fixture
-def admin(callers) -> Caller:
-    return callers[ADMIN]
-
-
-@pytest.fixture
-def editor(callers) -> Caller:
-    return callers[EDITOR]
 
 
 @pytest.fixture

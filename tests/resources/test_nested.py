@@ -11,20 +11,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from marshmallow import fields, validate
-from schemathesis import checks
 from sqlalchemy import func, select
 
 from shopdb.api import HasMany, HasOne, MacAddress
 from shopdb.database import get_database, get_session
-from shopdb.models import ADMIN, EDITOR, Asset, AuditLog
+from shopdb.models import ADMIN, Asset, AuditLog
 from shopdb.resources import Resource
 from shopdb.resources.registry import register_resources
 from tests import factories
 from tests.conftest import count_queries
-from tests.harness.clients import Caller, make_callers
+from tests.harness.fuzzing import fuzz, operations
 from tests.harness.models import created_tables, imported_models
 from tests.harness.resources import ResourceCase, ResourceTests, serial
 
@@ -58,21 +55,6 @@ def app(app, rigs, rig_tables):
         factories.asset_type(session, rigs.ASSET_TYPE)
         session.commit()
     return app
-
-
-@pytest.fixture
-def callers(app) -> dict[str | None, Caller]:
-    return make_callers(app)
-
-
-@pytest.fixture
-def admin(callers) -> Caller:
-    return callers[ADMIN]
-
-
-@pytest.fixture
-def editor(callers) -> Caller:
-    return callers[EDITOR]
 
 
 @pytest.fixture
@@ -571,36 +553,6 @@ def test_the_document_shows_the_nested_schemas(app):
 
 @pytest.mark.slow
 def test_generated_requests_to_nested_records_never_fail_the_server(app, callers):
-    api = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
-    operations = [
-        result.ok()
-        for result in api.get_all_operations()
-        if result.ok().path.startswith(("/api/rigs", "/api/shelves"))
-    ]
-    assert len(operations) == 10
-    headers = callers[ADMIN].headers
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=25,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate],
-        )
-        def check(case):
-            case.call_and_validate(
-                headers=headers,
-                checks=[
-                    checks.not_a_server_error,
-                    checks.status_code_conformance,
-                    checks.response_schema_conformance,
-                ],
-            )
-
-        try:
-            check()
-        except Exception as error:
-            raise AssertionError(f"{operation.label}: {error}") from error
+    found = operations(app, lambda found: found.path.startswith(("/api/rigs", "/api/shelves")))
+    assert len(found) == 10
+    fuzz(found, headers=callers[ADMIN].headers, examples=25)
