@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from shopdb.cli.support import FriendlyCommand, transaction
+from shopdb.errors import ShopDBError
 from shopdb.services.audit import audit_log
-from shopdb.services.demo import DEMO_STEPS, seed_demo_data
+from shopdb.services.demo import DEMO_STEPS, plugin_seeders, seed_demo_data
 from shopdb.services.seeds import seed_reference_data
 
 
@@ -29,3 +31,16 @@ def seed_command(demo: bool) -> None:
         if demo_report.changed:
             audit_log(session, "seed", "demo", message=demo_report.summary())
     click.echo(demo_report.summary().replace("reference data", "demo data"))
+    for name, seed in plugin_seeders(current_app):
+        with transaction() as session:
+            try:
+                summary = seed(session)
+            except ShopDBError:
+                raise
+            except Exception as error:
+                raise ShopDBError(
+                    f"Plugin {name!r}: seed_demo() raised {type(error).__name__}: {error}"
+                ) from error
+            if summary:
+                audit_log(session, "seed", "demo", message=f"{name}: {summary}")
+        click.echo(f"{name}: {summary or 'nothing to add.'}")

@@ -162,6 +162,18 @@ class BasePlugin(abc.ABC):
         """When an admin disables the plugin; its data stays."""
         return None
 
+    def seed_demo(self, session: Session) -> str | None:
+        """Add the plugin's part of the demo site (`shopdb seed --demo`).
+
+        Runs for each active plugin, in load order, after the core's demo site
+        exists (locations and assets of every demo asset type, including the
+        plugin's, with their relationships): typically it adds the plugin's
+        rows for the demo assets of its asset type. Must be idempotent: a
+        second run adds nothing. Returns a one-line summary ("Added 70
+        computers.") or None when there was nothing to add.
+        """
+        return None
+
     # Helpers --------------------------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:

@@ -73,10 +73,13 @@ list_plugins.help = (
 
 
 @plugin_group.command("install")
-@click.argument("name")
-def install(name: str) -> None:
-    """Install NAME (and what it depends on): run its migrations, seed its data, enable it."""
-    _manage(lambda manager: manager.install(name), check_schema=False)
+@click.argument("names", metavar="NAME...", nargs=-1, required=True)
+def install(names: tuple[str, ...]) -> None:
+    """Install each NAME (and what it depends on): run its migrations, seed its
+    data, enable it. Each plugin is installed on its own: a failure stops there,
+    and the plugins before it stay installed."""
+    for name in names:
+        _manage(lambda manager, name=name: manager.install(name), check_schema=False)
 
 
 @plugin_group.command("uninstall")

@@ -37,6 +37,7 @@ from shopdb.plugins.state import PluginState, read_states, store_load_errors
 from shopdb.resources.collector import BLUEPRINT as COLLECTOR_BLUEPRINT
 from shopdb.resources.collector import register_collectors
 from shopdb.resources.definition import Resource
+from shopdb.services.demo import PLUGIN_SEEDERS_KEY
 from shopdb.services.migrations import PLAN_KEY, Branch, MigrationPlan
 
 RUNTIME_KEY = "shopdb.plugins"
@@ -241,6 +242,9 @@ def wire_plugins(app: Flask, api: Api) -> None:
                 app.register_blueprint(blueprint, url_prefix=loaded.manifest.api_prefix)
         if loaded.parts.cli_commands:
             app.cli.add_command(plugin_command_group(loaded))
+    app.extensions[PLUGIN_SEEDERS_KEY] = [
+        (loaded.name, loaded.plugin.seed_demo) for loaded in runtime.loaded
+    ]
     # After the loop: a plugin left out above gets no collector endpoint.
     register_collectors(
         api, [loaded.parts.collector for loaded in runtime.loaded if loaded.parts.collector]

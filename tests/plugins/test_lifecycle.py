@@ -337,3 +337,41 @@ def test_an_installed_plugin_whose_files_are_gone_is_reported(site, plugins_dir)
     assert result.exit_code == 0, result.output
     assert "files of" in result.output
     assert name not in run(site(), "plugin", "list").output
+
+
+def test_seed_demo_runs_each_active_plugins_demo_hook_once(site, plugins_dir):
+    code = (
+        RESOURCE_CODE
+        + """
+    def seed_demo(self, session):
+        from sqlalchemy import select
+
+        labels = set(session.scalars(select(Widget.label)))
+        if "demo" in labels:
+            return None
+        session.add(Widget(label="demo"))
+        return "Added 1 widget."
+"""
+    )
+    name = write_widget_plugin(plugins_dir, code=code)
+    assert run(site(), "plugin", "install", name).exit_code == 0
+    first = run(site(), "seed", "--demo")
+    assert first.exit_code == 0, first.output
+    assert f"{name}: Added 1 widget." in first.output
+    second = run(site(), "seed", "--demo")
+    assert f"{name}: nothing to add." in second.output
+    labels = [
+        row["label"]
+        for row in make_callers(site())["admin"]
+        .get(f"/api/{name}widgets?perpage=10")
+        .get_json()["data"]
+    ]
+    assert labels.count("demo") == 1
+
+
+def test_install_takes_several_names(site, plugins_dir):
+    first, second = write_widget_plugin(plugins_dir), write_widget_plugin(plugins_dir)
+    app = site()
+    result = run(app, "plugin", "install", first, second)
+    assert result.exit_code == 0, result.output
+    assert state(app, first).isinstalled and state(app, second).isinstalled

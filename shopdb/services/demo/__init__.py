@@ -20,6 +20,21 @@ Modules, each with one purpose:
 - `seeding`: applying all of it to a database, with progress in DEMO_STEPS.
 """
 
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
 from shopdb.services.demo.seeding import DEMO_STEPS, seed_demo_data
 
-__all__ = ["DEMO_STEPS", "seed_demo_data"]
+# Where the app keeps the active plugins' demo seeders (name, seed_demo), in
+# load order; the plugin runtime fills it, `shopdb seed --demo` runs them.
+PLUGIN_SEEDERS_KEY = "shopdb.demo.plugins"
+PluginSeeder = tuple[str, Callable[[Session], "str | None"]]
+
+
+def plugin_seeders(app: Flask) -> list[PluginSeeder]:
+    return list(app.extensions.get(PLUGIN_SEEDERS_KEY, []))
+
+
+__all__ = ["DEMO_STEPS", "PLUGIN_SEEDERS_KEY", "plugin_seeders", "seed_demo_data"]
