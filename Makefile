@@ -10,6 +10,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The bundled plugins `make run` installs for the demo site.
+PLUGINS ?= computers equipment network
 
 .PHONY: run setup test test-db lint format constraints clean
 
@@ -28,6 +30,8 @@ setup: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/shopdb db upgrade
+	$(BIN)/shopdb seed
+	$(BIN)/shopdb plugin install $(PLUGINS)
 	$(BIN)/shopdb seed --demo
 	$(BIN)/shopdb user create admin --role admin --generate-password --exists-ok
 	$(BIN)/shopdb run --host $(HOST) --port $(PORT)
@@ -42,13 +46,13 @@ test-db: $(VENV)/.installed-test
 		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m database
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check shopdb tests bench
-	$(BIN)/ruff format --check shopdb tests bench
+	$(BIN)/ruff check shopdb tests bench collectors
+	$(BIN)/ruff format --check shopdb tests bench collectors
 	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format shopdb tests bench
-	$(BIN)/ruff check --fix shopdb tests bench
+	$(BIN)/ruff format shopdb tests bench collectors
+	$(BIN)/ruff check --fix shopdb tests bench collectors
 
 constraints: $(VENV)/.installed-test
 	{ echo "# Every package in the tree, pinned so a fresh machine gets what was tested."; \

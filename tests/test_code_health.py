@@ -26,12 +26,12 @@ def tool(name: str) -> str:
 
 
 def test_ruff_lint_passes():
-    result = run(tool("ruff"), "check", "shopdb", "tests", "bench")
+    result = run(tool("ruff"), "check", "shopdb", "tests", "bench", "collectors")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean():
-    result = run(tool("ruff"), "format", "--check", "shopdb", "tests", "bench")
+    result = run(tool("ruff"), "format", "--check", "shopdb", "tests", "bench", "collectors")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -41,7 +41,7 @@ from shopdb.plugins import (
     PluginVersionError,
 )
 from shopdb.resources import HasMany, HasOne, Hostname, IpAddress, MacAddress, Resource
-from shopdb.services.access import Access, current_identity
+from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
 from shopdb.services.audit import audit_log
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
 from shopdb.services.seeds import register_asset_type, seed_rows
@@ -52,6 +52,7 @@ __all__ = [
     "CONNECTEDTO",
     "CONTROLS",
     "PARTOF",
+    "SCOPE_COLLECTOR",
     "TIMESTAMP",
     "Access",
     "Asset",

@@ -27,6 +27,7 @@ Who may push is decided in `shopdb.http.collectorkeys`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import logging
@@ -54,6 +55,7 @@ from shopdb.http.envelope import ApiError, data_response, error_parts
 from shopdb.http.identity import verifies_own_credentials
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceBlueprint
+from shopdb.resources.fieldtypes import CanonicalText
 from shopdb.resources.registry import ErrorSchema
 from shopdb.services.records import unique_groups
 
@@ -133,11 +135,18 @@ class Collector:
     # Input -------------------------------------------------------------------
 
     def normalise(self, value: Any) -> Any:
-        """The identity as stored and looked up: trimmed, case-folded if asked."""
+        """The identity as stored and looked up: trimmed, case-folded if asked,
+        then in the canonical form of its field type (a MAC address pushed as
+        AA-BB-CC-DD-EE-FF is found as the stored aa:bb:cc:dd:ee:ff). A value
+        the field type refuses is left as it is, for the schema to report."""
         if isinstance(value, str):
             value = value.strip()
             if self.casefold:
                 value = value.casefold()
+            field = self.create_schema.fields.get(self.identityfield)
+            if isinstance(field, CanonicalText):
+                with contextlib.suppress(FieldErrors):
+                    value = field.canonical(value)
         return value
 
     def check(self, record: Any) -> dict[str, Any]:
@@ -184,12 +193,15 @@ class Collector:
                 return result
             except ConflictError as error:
                 # A lost race: the winner is committed now, so the next run finds
-                # it. A second conflict is a real one (another unique field).
+                # it. Many pushes of one record (its child rows too) may keep
+                # racing, so run again with back-off while attempts remain; a
+                # clash that is not about this identity is raised by _apply.
                 session.rollback()
-                if conflict is not None or attempt >= ATTEMPTS:
+                if attempt >= ATTEMPTS:
                     raise
                 logger.debug("push of %r lost a race (%s); running it again", identity, error)
                 conflict = error
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
             except DBAPIError as error:
                 session.rollback()
                 if not is_retryable(error) or attempt >= ATTEMPTS:

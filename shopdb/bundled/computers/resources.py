@@ -1,0 +1,270 @@
+"""How the plugin's records are served: computers (an asset extension with
+its network interfaces nested) and the computer types lookup. The collector
+schema lives here too, next to the resource every push writes through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopdb.api import (
+    SCOPE_COLLECTOR,
+    Access,
+    Asset,
+    ConflictError,
+    HasMany,
+    Hostname,
+    InvalidInputError,
+    IpAddress,
+    MacAddress,
+    OperatingSystem,
+    Resource,
+    audit_log,
+    current_identity,
+    utcnow,
+)
+
+from .models import Computer, ComputerInterface, ComputerType
+
+# Registered by Plugin.on_install; every record created here is an asset of it.
+ASSET_TYPE = "computer"
+
+OWN_COLUMNS = frozenset(Computer.__table__.columns.keys())
+ASSET_COLUMNS = frozenset(Asset.__table__.columns.keys())
+ASSETNUMBER_LENGTH = Asset.__table__.c.assetnumber.type.length
+OPERATINGSYSTEM_LENGTH = OperatingSystem.__table__.c.operatingsystem.type.length
+
+
+class Computers(Resource):
+    """Computers as the API and the collector write them.
+
+    - `operatingsystem` (input only) names an operating system; it is resolved
+      to `operatingsystemid` by exact name and created (audited) when missing,
+      so an inventory script needs no ids.
+    - A new computer without an asset number gets its hostname, upper-cased.
+    - `lastseen` is the server's: set when a collector push creates the
+      computer or changes anything in it. A push that changes nothing stays a
+      noop (no write, no audit), so `lastseen` is the last time the inventory
+      changed, or the computer was first seen.
+    """
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
+        values = dict(values)
+        if "operatingsystem" in values:
+            name = values.pop("operatingsystem")
+            resolved = None if name is None else operating_system(session, name)
+            if "operatingsystemid" in values and values["operatingsystemid"] != resolved:
+                message = "Send operatingsystem or operatingsystemid, not two different ones."
+                raise InvalidInputError(
+                    message, {"operatingsystem": [message], "operatingsystemid": [message]}
+                )
+            values["operatingsystemid"] = resolved
+        if instance is None and not values.get("assetnumber"):
+            values["assetnumber"] = default_assetnumber(values.get("hostname"))
+        # Only collector pushes (a collector key or a collector-scoped token) move lastseen.
+        pushed = SCOPE_COLLECTOR in current_identity().scopes
+        if pushed and (instance is None or changes_anything(instance, values)):
+            values["lastseen"] = utcnow()
+        return values
+
+
+def operating_system(session: Session, name: str) -> int:
+    """The id of the operating system with this exact name, created when missing.
+
+    Pushes of new computers with the same new name may race: the loser's
+    insert hits the unique constraint inside a savepoint and reads the
+    winner's row (a locking read, which sees the latest committed row under
+    MySQL's repeatable read as well)."""
+    name = name.strip()
+    query = select(OperatingSystem.operatingsystemid).where(OperatingSystem.operatingsystem == name)
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    row = OperatingSystem(operatingsystem=name, isactive=True)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = session.scalar(query.with_for_update(read=True))
+        if found is None:
+            raise ConflictError(
+                f"The operating system {name!r} was written at the same time; retry."
+            ) from None
+        return found
+    audit_log(
+        session,
+        "create",
+        OperatingSystem.__tablename__,
+        row.operatingsystemid,
+        changes={
+            "operatingsystem": {"before": None, "after": name},
+            "isactive": {"before": None, "after": True},
+        },
+    )
+    return row.operatingsystemid
+
+
+def default_assetnumber(hostname: Any) -> Any:
+    """The hostname, upper-cased; a hostname too long for an asset number
+    needs one sent with it."""
+    if not isinstance(hostname, str):
+        return hostname
+    if len(hostname) > ASSETNUMBER_LENGTH:
+        message = (
+            f"The hostname is longer than an asset number may be ({ASSETNUMBER_LENGTH}); "
+            "send an assetnumber."
+        )
+        raise InvalidInputError(message, {"assetnumber": [message]})
+    return hostname.upper()
+
+
+def changes_anything(instance: Computer, values: dict[str, Any]) -> bool:
+    """Whether writing `values` would change the computer, its asset or its
+    interfaces (compared as the framework's write path compares them)."""
+    for key, value in values.items():
+        if key == "interfaces":
+            if interfaces_differ(instance, value):
+                return True
+        elif key in OWN_COLUMNS:
+            if getattr(instance, key) != value:
+                return True
+        elif key in ASSET_COLUMNS and getattr(instance.asset, key) != value:
+            return True
+    return False
+
+
+def interfaces_differ(instance: Computer, items: list[dict[str, Any]]) -> bool:
+    current = {row.macaddress: row for row in instance.interfaces}
+    if {item["macaddress"] for item in items} != set(current):
+        return True
+    return any(
+        getattr(current[item["macaddress"]], key) != value
+        for item in items
+        for key, value in item.items()
+    )
+
+
+COMPUTERS = Computers(
+    Computer,
+    asset_type=ASSET_TYPE,
+    filters=(
+        "assetnumber",
+        "hostname",
+        "computertypeid",
+        "operatingsystemid",
+        "locationid",
+        "assetstatusid",
+        "isactive",
+        "loggedinuser",
+        "lastseen",
+        "warrantyend",
+        "memorymb",
+    ),
+    sort=(
+        "assetnumber",
+        "hostname",
+        "name",
+        "lastseen",
+        "warrantyend",
+        "memorymb",
+        "diskgb",
+        "modifiedat",
+    ),
+    default_sort="hostname",
+    search=(
+        ("hostname", 10),
+        ("assetnumber", 8),
+        ("serialnumber", 8),
+        ("name", 5),
+        ("loggedinuser", 3),
+    ),
+    list_columns=(
+        "hostname",
+        "assetnumber",
+        "computertypeid",
+        "operatingsystemid",
+        "loggedinuser",
+        "lastseen",
+        "locationid",
+    ),
+    read_only=("lastseen",),
+    field_rules={
+        "hostname": Hostname(),
+        "memorymb": validate.Range(min=0),
+        "diskgb": validate.Range(min=0),
+    },
+    extra_input={
+        "assetnumber": fields.String(
+            validate=validate.Length(min=1, max=ASSETNUMBER_LENGTH),
+            metadata={"description": "Default: the hostname, upper-cased"},
+        ),
+        "operatingsystem": fields.String(
+            allow_none=True,
+            validate=validate.Length(min=1, max=OPERATINGSYSTEM_LENGTH),
+            load_only=True,
+            metadata={
+                "description": "An operating system by exact name, instead of "
+                "operatingsystemid; created when missing"
+            },
+        ),
+    },
+    nested={
+        "interfaces": HasMany(
+            ComputerInterface,
+            key="macaddress",
+            field_rules={"macaddress": MacAddress(), "ipaddress": IpAddress()},
+        )
+    },
+)
+
+COMPUTERTYPES = Resource(
+    ComputerType,
+    write=Access.ADMIN,
+    filters=("computertype",),
+    sort=("computertype", "modifiedat"),
+    default_sort="computertype",
+    search=(("computertype", 10), ("description", 1)),
+    list_columns=("computertype", "description"),
+)
+
+# The inventory a PC script pushes to POST /api/collector/computers. The
+# collector scripts under collectors/ send exactly these keys.
+INTERFACE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "macaddress"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "macaddress": {"type": "string", "minLength": 12, "maxLength": 17},
+        "ipaddress": {"type": ["string", "null"], "maxLength": 45},
+    },
+}
+
+COLLECTOR_SCHEMA = {
+    "identityfield": "hostname",
+    "resource": "computers",
+    "fields": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["hostname"],
+        "properties": {
+            "hostname": {"type": "string", "minLength": 1, "maxLength": 100, "casefold": True},
+            "assetnumber": {"type": "string", "minLength": 1, "maxLength": ASSETNUMBER_LENGTH},
+            "serialnumber": {"type": ["string", "null"], "maxLength": 100},
+            "operatingsystem": {
+                "type": ["string", "null"],
+                "minLength": 1,
+                "maxLength": OPERATINGSYSTEM_LENGTH,
+            },
+            "loggedinuser": {"type": ["string", "null"], "maxLength": 100},
+            "cpu": {"type": ["string", "null"], "maxLength": 100},
+            "memorymb": {"type": ["integer", "null"], "minimum": 0},
+            "diskgb": {"type": ["integer", "null"], "minimum": 0},
+            "interfaces": {"type": "array", "maxItems": 64, "items": INTERFACE},
+        },
+    },
+}

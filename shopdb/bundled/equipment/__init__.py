@@ -1,0 +1,51 @@
+"""equipment: production machines as an asset class.
+
+A machine is an asset of type `equipment` plus a row of the `equipment`
+table: machine number (the collector's identity), equipment type, controller
+type and OS, axes, spindles, largest workpiece; and, nested inside the same
+record, optional FOCAS, MTConnect and CLM connection details. See
+docs/plugins/equipment.md.
+"""
+
+from __future__ import annotations
+
+from shopdb.api import BasePlugin, NavigationItem, register_asset_type
+
+from .collector import COLLECTOR_SCHEMA
+from .models import MODELS, Equipment
+from .resources import ASSET_TYPE, RESOURCES
+from .seeds import seed_demo_equipment, seed_lookups
+
+ICON = "gear-wide-connected"
+
+
+class Plugin(BasePlugin):
+    """Production machines: their table, lookups, REST endpoints, collector,
+    search fields, navigation and demo rows."""
+
+    def get_models(self):
+        return list(MODELS)
+
+    def get_blueprint(self):
+        return None  # the resources are the REST API
+
+    def get_resources(self):
+        return list(RESOURCES)
+
+    def get_navigation_items(self):
+        return [NavigationItem(label="Equipment", url="/equipment", icon=ICON)]
+
+    def get_searchable_fields(self):
+        # The asset's own fields (number, name, serial) are searched by the core.
+        return {Equipment: [("machinenumber", 10), ("maxworkpiece", 1)]}
+
+    def get_collector_schema(self):
+        return COLLECTOR_SCHEMA
+
+    def on_install(self, session):
+        # Runs on every install: existing rows are found, not added twice.
+        register_asset_type(session, ASSET_TYPE, "Production equipment", self.name, icon=ICON)
+        seed_lookups(session)
+
+    def seed_demo(self, session):
+        return seed_demo_equipment(session)

@@ -1,0 +1,226 @@
+"""How the plugin's records are served: the machines (an asset extension with
+their protocol details nested inside) and the three lookups.
+
+Machine numbers are compared exactly after trimming (no case folding): the
+column is byte-compared on every database, and the collector looks them up
+the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from marshmallow import fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdb.api import Access, HasOne, Hostname, InvalidInputError, Resource
+
+from .models import (
+    ControllerOs,
+    ControllerType,
+    Equipment,
+    EquipmentClm,
+    EquipmentFocas,
+    EquipmentMtconnect,
+    EquipmentType,
+)
+
+# Registered by Plugin.on_install; every record created here is an asset of it.
+ASSET_TYPE = "equipment"
+
+PORT = validate.Range(min=1, max=65535)
+COUNT = validate.Range(min=0)
+
+
+class HostOrAddress(Hostname):
+    """A controller's address: an IPv4/IPv6 address (stored compressed) or a
+    host name (stored lower-case)."""
+
+    description = "IP address (10.0.0.5, fd00::5) or host name (RFC 1123)"
+    default_error_messages = {
+        "invalid_hostname": (
+            "Not an IP address or host name; write an address as 10.0.0.5 or fd00::5, or "
+            "a name of dot-separated labels of letters, digits and hyphens."
+        )
+    }
+
+    def canonical(self, text: str) -> str:
+        try:
+            return ipaddress.ip_address(text).compressed
+        except ValueError:
+            pass
+        name = super().canonical(text)
+        if name.replace(".", "").isdigit():  # 10.0.0.300: a mistyped address, not a name
+            raise self.make_error("invalid_hostname")
+        return name
+
+
+AGENT_URL = validate.URL(
+    schemes={"http", "https"},
+    require_tld=False,
+    error="Not an http(s) URL; write the agent's address like http://agent.local:5000/",
+)
+
+# Input by name: a collector knows the type's name, not its id.
+BY_NAME = {
+    "equipmenttype": ("equipmenttypeid", EquipmentType, "equipmenttype", "equipment type"),
+    "controllertype": ("controllertypeid", ControllerType, "controllertype", "controller type"),
+    "controlleros": ("controllerosid", ControllerOs, "controlleros", "controller OS"),
+}
+
+
+def _name_field(what: str) -> fields.String:
+    return fields.String(
+        validate=validate.Length(min=1, max=100),
+        allow_none=True,
+        metadata={"description": f"The {what} by name (case does not matter), instead of its id."},
+    )
+
+
+class EquipmentResource(Resource):
+    """Machines. Lookups may be given by name (`equipmenttype`, `controllertype`,
+    `controlleros`) as well as by id; the asset number defaults to the machine
+    number."""
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
+        values = dict(values)
+        problems: dict[str, list[str]] = {}
+        for name, (idfield, model, column, what) in BY_NAME.items():
+            if name not in values:
+                continue
+            text = values.pop(name)
+            if text is None:
+                if idfield == "equipmenttypeid":
+                    problems[name] = ["Every machine needs an equipment type."]
+                else:
+                    values[idfield] = None
+                continue
+            found = _lookup(session, model, column, text)
+            if found is None:
+                problems[name] = [
+                    f"There is no {what} named {text!r}; see /api/{model.__tablename__}."
+                ]
+            elif idfield in values and values[idfield] != found:
+                problems[name] = [f"Names another {what} than {idfield}; send one of them."]
+            else:
+                values[idfield] = found
+        if instance is None:
+            if "equipmenttypeid" not in values and "equipmenttype" not in problems:
+                problems["equipmenttypeid"] = [
+                    "Missing data for required field (or give equipmenttype by name)."
+                ]
+            if not values.get("assetnumber") and values.get("machinenumber"):
+                values["assetnumber"] = values["machinenumber"]
+        if problems:
+            raise InvalidInputError("The machine has invalid fields; see details.", problems)
+        return values
+
+
+def _lookup(session: Session, model: type, column: str, text: str) -> int | None:
+    """The id of the lookup row named `text`, case-insensitively (a small table)."""
+    wanted = text.strip().casefold()
+    key = model.__table__.primary_key.columns[0]
+    for rowid, name in session.execute(select(key, getattr(model, column))):
+        if name.casefold() == wanted:
+            return rowid
+    return None
+
+
+EQUIPMENT = EquipmentResource(
+    Equipment,
+    asset_type=ASSET_TYPE,
+    label="Equipment",
+    filters=(
+        "assetnumber",
+        "machinenumber",
+        "equipmenttypeid",
+        "controllertypeid",
+        "controllerosid",
+        "axiscount",
+        "spindlecount",
+        "locationid",
+        "assetstatusid",
+        "isactive",
+    ),
+    sort=(
+        "machinenumber",
+        "assetnumber",
+        "name",
+        "equipmenttypeid",
+        "axiscount",
+        "spindlecount",
+        "modifiedat",
+    ),
+    default_sort="machinenumber",
+    search=(
+        ("machinenumber", 10),
+        ("assetnumber", 10),
+        ("serialnumber", 8),
+        ("name", 5),
+        ("maxworkpiece", 1),
+    ),
+    list_columns=(
+        "machinenumber",
+        "name",
+        "equipmenttypeid",
+        "controllertypeid",
+        "axiscount",
+        "locationid",
+        "assetstatusid",
+    ),
+    field_rules={"axiscount": COUNT, "spindlecount": COUNT},
+    extra_input={
+        "assetnumber": fields.String(
+            validate=validate.Length(min=1, max=50),
+            metadata={"description": "Defaults to the machine number."},
+        ),
+        "equipmenttypeid": fields.Integer(
+            strict=True,
+            validate=validate.Range(min=1, max=2**31 - 1),
+            metadata={"description": "Required, unless equipmenttype names it."},
+        ),
+        **{name: _name_field(what) for name, (_, _, _, what) in BY_NAME.items()},
+    },
+    nested={
+        "focas": HasOne(EquipmentFocas, field_rules={"host": HostOrAddress(), "port": PORT}),
+        "mtconnect": HasOne(EquipmentMtconnect, field_rules={"agenturl": AGENT_URL}),
+        "clm": HasOne(EquipmentClm, field_rules={"host": HostOrAddress(), "port": PORT}),
+    },
+)
+
+EQUIPMENT_TYPES = Resource(
+    EquipmentType,
+    label="Equipment types",
+    filters=("equipmenttype", "isactive"),
+    sort=("equipmenttype", "modifiedat"),
+    default_sort="equipmenttype",
+    search=(("equipmenttype", 10),),
+    write=Access.ADMIN,
+    list_columns=("equipmenttype", "isactive"),
+)
+
+CONTROLLER_TYPES = Resource(
+    ControllerType,
+    label="Controller types",
+    filters=("controllertype", "vendor", "isactive"),
+    sort=("controllertype", "vendor", "modifiedat"),
+    default_sort="controllertype",
+    search=(("controllertype", 10), ("vendor", 5)),
+    write=Access.ADMIN,
+    list_columns=("controllertype", "vendor", "isactive"),
+)
+
+CONTROLLER_OSES = Resource(
+    ControllerOs,
+    label="Controller OSes",
+    filters=("controlleros", "isactive"),
+    sort=("controlleros", "modifiedat"),
+    default_sort="controlleros",
+    search=(("controlleros", 10),),
+    write=Access.ADMIN,
+    list_columns=("controlleros", "isactive"),
+)
+
+RESOURCES = [EQUIPMENT, EQUIPMENT_TYPES, CONTROLLER_TYPES, CONTROLLER_OSES]
