@@ -8,7 +8,8 @@ import ipaddress
 
 import pytest
 
-from tests.bundled.network.conftest import URL, Site, run
+from tests.bundled.network.conftest import URL, Site
+from tests.collectors.conftest import run
 
 pytestmark = pytest.mark.database
 
@@ -23,7 +24,7 @@ def demo_devices(site: Site) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def demo(site: Site) -> tuple[str, dict[str, dict]]:
     """The output of the first `shopdb seed --demo` and the demo rows it left."""
-    output = run(site.app, "seed", "--demo")
+    output = run(site.app, "seed", "--demo").output
     return output, demo_devices(site)
 
 
@@ -54,7 +55,7 @@ def test_seed_demo_adds_realistic_rows_once(site: Site, demo):
     assert len({row["ipaddress"] for row in devices.values()}) == DEMO_NETWORK_ASSETS
     assert len({row["macaddress"] for row in devices.values()}) == DEMO_NETWORK_ASSETS
 
-    again = run(site.app, "seed", "--demo")
+    again = run(site.app, "seed", "--demo").output
     assert "network: nothing to add." in again
     assert demo_devices(site) == devices
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from shopdb.database import get_session
 from shopdb.models import AssetType
 from shopdb.plugins.runtime import current_runtime
-from tests.bundled.network.conftest import NAME, TYPES_URL, URL, Site, mac, number, run
+from tests.bundled.network.conftest import NAME, TYPES_URL, URL, Site, mac, number
+from tests.collectors.conftest import run
 
 pytestmark = pytest.mark.database
 
@@ -63,7 +64,7 @@ def test_installing_again_changes_nothing(site: Site):
             return types, total
 
     before = counts()
-    assert "already installed" in run(site.app, "plugin", "install", NAME)
+    assert "already installed" in run(site.app, "plugin", "install", NAME).output
     assert counts() == before
     assert before[0] == 1
 
