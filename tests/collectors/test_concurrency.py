@@ -10,16 +10,12 @@ Prints the throughput it measured; see it with
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,16 +24,15 @@ from sqlalchemy import func, select
 from shopdb.database import get_session
 from shopdb.models import Asset, AssetType, AuditLog
 from shopdb.plugins.runtime import current_runtime
-from tests.cli.test_processes import free_port, wait_for
 from tests.collectors.conftest import SHARED_KEY, run
 from tests.collectors.plugin import write_device_plugin
+from tests.harness.servers import gunicorn, server_environment, serving
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]
 
 CLIENTS = 16
 MACHINES = 50
 BATCH = 25
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
 def post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -92,33 +87,14 @@ def server(make_app, database_url, tmp_path):
     for args in (("db", "upgrade"), ("seed",), ("plugin", "install", name)):
         run(app, *args)
     app = make_app(database_url, SHOPDB_PLUGIN_PATHS=[str(plugins)])  # with the plugin
-    port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SHOPDB_ENV": "development",
-        "SHOPDB_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
-        "SHOPDB_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SHOPDB_PLUGIN_PATHS": str(plugins),
-        "COLLECTOR_API_KEY": SHARED_KEY,
-    }
-    command = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", "4", "--threads", "4"]
-    process = subprocess.Popen(
-        [*command, "--timeout", "120", "shopdb:create_app()"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = server_environment(
+        tmp_path,
+        DATABASE_URL=database_url,
+        SHOPDB_PLUGIN_PATHS=str(plugins),
+        COLLECTOR_API_KEY=SHARED_KEY,
     )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/api/health/ready", seconds=60)
-        yield f"http://127.0.0.1:{port}/api/collector/{name}", name, app
-    finally:
-        process.terminate()
-        _out, errors = process.communicate(timeout=30)
-    assert "Traceback" not in errors, errors[-4000:]
+    with serving(gunicorn, env, tmp_path) as base:
+        yield f"{base}/api/collector/{name}", name, app
 
 
 def test_concurrent_pushes_never_duplicate_a_machine(server):

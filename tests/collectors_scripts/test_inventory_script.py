@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_processes import free_port, wait_for
+from tests.cli.test_processes import free_port
+from tests.harness.servers import server_environment, serving
 
 pytestmark = pytest.mark.slow
 
@@ -345,36 +346,14 @@ def test_the_windows_branch_reads_what_cim_reports(monkeypatch):
     }
 
 
-ON_THE_TREE = (ROOT / "shopdb" / "bundled" / "computers" / "manifest.json").exists()
-
-
-@pytest.mark.skipif(not ON_THE_TREE, reason="the computers plugin is not in the tree yet")
 def test_pushes_to_a_real_shopdb_create_then_change_nothing(tmp_path):
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SHOPDB_ENV": "development",
-        "SHOPDB_LOG_LEVEL": "WARNING",
-        "SHOPDB_INSTANCE_PATH": str(tmp_path / "instance"),
-        "COLLECTOR_API_KEY_COMPUTERS": KEY,
-    }
+    env = server_environment(tmp_path, COLLECTOR_API_KEY_COMPUTERS=KEY)
     for command in (("db", "upgrade"), ("seed",), ("plugin", "install", "computers")):
         done = subprocess.run(
             [SHOPDB, *command], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stdout + done.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [SHOPDB, "run", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/api/health/ready", seconds=60)
-        url = f"http://127.0.0.1:{port}"
+    with serving(lambda port: [SHOPDB, "run", "--port", str(port)], env, tmp_path) as url:
         hostname = json.loads(inventory("--print", key=None).stdout)["hostname"].lower()
         dry = inventory("--url", url, "--dry-run")
         assert dry.returncode == 0, dry.stderr
@@ -389,7 +368,3 @@ def test_pushes_to_a_real_shopdb_create_then_change_nothing(tmp_path):
         refused = inventory("--url", url, key="not-the-key-" + "x" * 30)
         assert refused.returncode == 3
         assert "invalid_api_key" in refused.stderr
-    finally:
-        server.terminate()
-        _out, errors = server.communicate(timeout=30)
-    assert "Traceback" not in errors, errors[-4000:]

@@ -11,8 +11,6 @@ with the creation races), the rest and the second round in batches.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections import Counter
 from typing import Any
 
@@ -23,9 +21,9 @@ from shopdb.database import get_session
 from shopdb.models import Asset, AssetType, OperatingSystem
 from shopdb.plugins.runtime import current_runtime
 from tests.bundled.computers.conftest import FOLDER, PLUGIN
-from tests.cli.test_processes import free_port, wait_for
 from tests.collectors.conftest import SHARED_KEY, run
-from tests.collectors.test_concurrency import CLIENTS, GUNICORN, in_parallel, post, spelling
+from tests.collectors.test_concurrency import CLIENTS, in_parallel, post, spelling
+from tests.harness.servers import gunicorn, server_environment, serving
 from tests.plugins.conftest import plugins_forgotten
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]
@@ -65,32 +63,9 @@ def server(make_app, database_url, tmp_path):
         for args in (("db", "upgrade"), ("seed",), ("plugin", "install", PLUGIN)):
             run(app, *args)
         app = make_app(database_url)
-        port = free_port()
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "SHOPDB_ENV": "development",
-            "SHOPDB_LOG_LEVEL": "WARNING",
-            "DATABASE_URL": database_url,
-            "SHOPDB_INSTANCE_PATH": str(tmp_path / "instance"),
-            "COLLECTOR_API_KEY": SHARED_KEY,
-        }
-        command = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", "4", "--threads", "4"]
-        process = subprocess.Popen(
-            [*command, "--timeout", "120", "shopdb:create_app()"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_for(f"http://127.0.0.1:{port}/api/health/ready", seconds=60)
-            yield f"http://127.0.0.1:{port}/api/collector/{PLUGIN}", app
-        finally:
-            process.terminate()
-            _out, errors = process.communicate(timeout=30)
-        assert "Traceback" not in errors, errors[-4000:]
+        env = server_environment(tmp_path, DATABASE_URL=database_url, COLLECTOR_API_KEY=SHARED_KEY)
+        with serving(gunicorn, env, tmp_path) as base:
+            yield f"{base}/api/collector/{PLUGIN}", app
 
 
 def actions(replies: list[Any]) -> Counter[str]:
