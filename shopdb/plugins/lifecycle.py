@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from shopdb.errors import ShopDBError
@@ -31,7 +31,7 @@ from shopdb.plugins.errors import (
 from shopdb.plugins.loader import LoadedPlugin, load_plugins
 from shopdb.plugins.manifest import PluginManifest, read_manifest
 from shopdb.plugins.runtime import PluginRuntime, migration_plan
-from shopdb.plugins.state import PluginState, plugin_row
+from shopdb.plugins.state import PluginState, find_row, plugin_row
 from shopdb.services import migrations
 from shopdb.services.audit import audit_log, diff
 
@@ -128,7 +128,7 @@ class PluginManager:
                 continue
             self._hook(loaded[manifest.name], "on_install")
             again = row.isinstalled
-            before = {"isinstalled": row.isinstalled, "isenabled": row.isenabled}
+            before = _flags(row)
             row.isinstalled = row.isenabled = True
             row.version = manifest.version
             row.installedat = row.installedat if again else utcnow()
@@ -163,7 +163,7 @@ class PluginManager:
             else:
                 self._run(name, "downgrade", f"{name}@base", plan)
                 outcome.say(f"Dropped the tables of {name} and the data in them.")
-        before = {"isinstalled": row.isinstalled, "isenabled": row.isenabled}
+        before = _flags(row)
         row = self.state(name)
         row.isinstalled = row.isenabled = False
         self._audit("uninstall", row, before)
@@ -178,7 +178,7 @@ class PluginManager:
         off = [
             dependency
             for dependency in manifest.dependencies
-            if not ((found := self._find(dependency)) and found.isenabled)
+            if not ((found := find_row(self.session, dependency)) and found.isenabled)
         ]
         if off:
             raise PluginDependencyError(
@@ -205,7 +205,7 @@ class PluginManager:
         self._migrate(migrations.CORE_BRANCH, plan, outcome)
         for branch in plan.plugins:
             self._migrate(branch.label, plan, outcome)
-            row = self._find(branch.label)
+            row = find_row(self.session, branch.label)
             if row is not None:
                 self._record_version(row)
         return outcome
@@ -227,11 +227,8 @@ class PluginManager:
             )
             row.version = version
 
-    def _find(self, name: str) -> Plugin | None:
-        return self.session.scalar(select(Plugin).where(Plugin.name == name))
-
     def _installed(self, name: str) -> Plugin:
-        row = self._find(name)
+        row = find_row(self.session, name)
         if row is None or not row.isinstalled:
             raise PluginNotFoundError(
                 name, f"it is not installed on this database; run 'shopdb plugin install {name}'."
@@ -273,7 +270,7 @@ class PluginManager:
         if manifest is not None:
             loaded = self.load(self.with_dependencies(name))
             self._hook(loaded[name], "on_enable" if enable else "on_disable")
-        before = {"isinstalled": row.isinstalled, "isenabled": row.isenabled}
+        before = _flags(row)
         row.isenabled = enable
         self._audit("enable" if enable else "disable", row, before)
         outcome.say(f"{word.capitalize()} {name}; its data stays where it is.")
@@ -317,7 +314,12 @@ class PluginManager:
 
     def _audit(self, action: str, row: Plugin, before: dict) -> None:
         self.session.flush()
-        after = {"isinstalled": row.isinstalled, "isenabled": row.isenabled}
+        after = _flags(row)
         audit_log(
             self.session, action, "plugins", row.pluginid, changes=diff(before, after) or None
         )
+
+
+def _flags(row: Plugin) -> dict[str, bool]:
+    """The state a lifecycle step changes, as audited before and after."""
+    return {"isinstalled": row.isinstalled, "isenabled": row.isenabled}

@@ -261,12 +261,20 @@ def plugin_command_group(loaded: LoadedPlugin) -> AppGroup:
 
 
 def _store_outcome(app: Flask, runtime: PluginRuntime) -> None:
-    installed = {name for name, state in runtime.states.items() if state.isinstalled}
-    if not installed or runtime.state_unknown:
+    """Write the start's outcome only where it differs from what the rows say
+    (read at start), so a start that changes nothing costs no write."""
+    if runtime.state_unknown:
         return
     errors = {name: str(error) for name, error in runtime.errors.items()}
+    stale = {
+        name
+        for name, state in runtime.states.items()
+        if state.isinstalled and state.lasterror != errors.get(name)
+    }
+    if not stale:
+        return
     loaded = {loaded.name for loaded in runtime.loaded}
     try:
-        store_load_errors(get_database(app).engine, errors, loaded, installed)
+        store_load_errors(get_database(app).engine, errors, loaded, stale)
     except Exception as error:  # a read-only replica, a lost connection: the log has it
         logger.warning("Could not store the plugins' load errors: %s", error)

@@ -70,9 +70,14 @@ def read_states(engine: Engine) -> dict[str, PluginState]:
         raise unavailable(engine.url, error) from None
 
 
+def find_row(session: Session, name: str) -> Plugin | None:
+    """The plugin's row, or None when this site has never installed it."""
+    return session.scalar(select(Plugin).where(Plugin.name == name))
+
+
 def plugin_row(session: Session, name: str) -> Plugin:
     """The plugin's row, created (not installed, not enabled) when missing."""
-    row = session.scalar(select(Plugin).where(Plugin.name == name))
+    row = find_row(session, name)
     if row is None:
         row = Plugin(name=name, isinstalled=False, isenabled=False)
         session.add(row)
