@@ -13,6 +13,9 @@ READINESS_MESSAGES = {
     SchemaState.EMPTY: "The database has no ShopDB schema yet; run 'shopdb db upgrade'.",
     SchemaState.OLDER: "The database schema is older than the code; run 'shopdb db upgrade'.",
     SchemaState.NEWER: "The database schema is newer than the code; deploy the matching version.",
+    SchemaState.PLUGIN_MISSING: (
+        "A plugin recorded on this database is not found; the server log names it."
+    ),
 }
 
 blueprint = Blueprint("health", __name__, url_prefix="/api/health")

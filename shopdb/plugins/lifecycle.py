@@ -149,7 +149,10 @@ class PluginManager:
         if self.runtime.source(name) is not None:
             self._hook(self.load(self.with_dependencies(name))[name], "on_uninstall")
         else:
-            outcome.say(f"The files of {name} are gone; its on_uninstall hook did not run.")
+            outcome.say(
+                f"The files of {name} are gone; its on_uninstall hook did not run, and its "
+                "schema revisions stay recorded, so 'shopdb db upgrade' needs them back."
+            )
         if drop_data:
             self.session.commit()
             plan = migration_plan(self.runtime, extra=[name])

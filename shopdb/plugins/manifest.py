@@ -64,6 +64,11 @@ RESERVED_NAMES = frozenset(
         "ui",
         "user",
         "web",
+        # words Alembic reads as revisions, so they cannot label a migration branch
+        "base",
+        "current",
+        "head",
+        "heads",
         # core tables and resources
         "apitokens",
         "assetrelationships",

@@ -172,7 +172,9 @@ def migration_plan(runtime: PluginRuntime, extra: Iterable[str] = ()) -> Migrati
         for source in runtime.discovery.sources
         if source.name not in names and (source.folder / MIGRATIONS_FOLDER).is_dir()
     ]
-    return MigrationPlan(tuple(branches), tuple(dormant))
+    found = {source.name for source in runtime.discovery.sources}
+    missing = sorted(set(runtime.states) - found)
+    return MigrationPlan(tuple(branches), tuple(dormant), tuple(missing))
 
 
 def installed_manifests(runtime: PluginRuntime, names: Iterable[str]) -> dict[str, PluginManifest]:

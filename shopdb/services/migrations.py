@@ -57,10 +57,13 @@ class MigrationPlan:
     dependency order (the core branch always comes first and is not listed);
     `dormant` are the folders of plugins found but not installed, whose
     revisions may still be recorded (uninstalled with their data kept) and
-    must be known, but whose heads are not required."""
+    must be known, but whose heads are not required; `missing` names the
+    plugins this database records whose files were not found, so revisions
+    nobody knows are theirs, not a newer ShopDB's."""
 
     plugins: tuple[Branch, ...] = ()
     dormant: tuple[Path, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @property
     def labels(self) -> list[str]:
@@ -124,6 +127,7 @@ class SchemaState(enum.Enum):
     EMPTY = "empty"
     OLDER = "older"
     NEWER = "newer"
+    PLUGIN_MISSING = "pluginmissing"
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class SchemaStatus:
     state: SchemaState
     current: frozenset[str]
     heads: frozenset[str]
+    missing: tuple[str, ...] = ()
 
     def describe(self, url: Any) -> str:
         where = describe_url(url)
@@ -145,6 +150,15 @@ class SchemaStatus:
                 f"The database {where} is at schema revision {current}, older than this "
                 f"code's {heads}; run 'shopdb db upgrade'."
             )
+        if self.state is SchemaState.PLUGIN_MISSING:
+            plugins = ", ".join(self.missing)
+            return (
+                f"The database {where} is at schema revision {current}, which none of the "
+                f"plugins found owns; this database records plugins whose files are not "
+                f"found: {plugins}. Put their folders back (check SHOPDB_PLUGIN_PATHS, or "
+                "reinstall their packages) and try again; the data is intact, so do not "
+                "restore a backup for this."
+            )
         return (
             f"The database {where} is at schema revision {current}, which this version of "
             "ShopDB does not know (the database is newer than the code); install the "
@@ -158,6 +172,7 @@ def schema_status(engine: Engine) -> SchemaStatus:
         raise SchemaMismatchError(
             f"There is no database at {path}; run 'shopdb db upgrade' to create it."
         )
+    plan = current_plan()
     script = script_directory()
     heads = frozenset(required_heads(script))
     current = frozenset(current_revisions(engine))
@@ -165,12 +180,14 @@ def schema_status(engine: Engine) -> SchemaStatus:
     if not current:
         state = SchemaState.EMPTY
     elif current - known:
-        state = SchemaState.NEWER
+        # A plugin revision may imply the core head, so with its owner gone
+        # nothing can be said of the rest: the owner must come back first.
+        state = SchemaState.PLUGIN_MISSING if plan.missing else SchemaState.NEWER
     elif heads <= _applied(script, current):
         state = SchemaState.CURRENT
     else:
         state = SchemaState.OLDER
-    return SchemaStatus(state, current, heads)
+    return SchemaStatus(state, current, heads, plan.missing)
 
 
 def _applied(script: ScriptDirectory, current: frozenset[str]) -> set[str]:
@@ -193,7 +210,7 @@ def refuse_newer_schema(engine: Engine) -> None:
     if path is not None and not path.exists():
         return
     status = schema_status(engine)
-    if status.state is SchemaState.NEWER:
+    if status.state in (SchemaState.NEWER, SchemaState.PLUGIN_MISSING):
         raise SchemaMismatchError(status.describe(engine.url))
 
 

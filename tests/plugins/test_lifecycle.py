@@ -339,6 +339,29 @@ def test_an_installed_plugin_whose_files_are_gone_is_reported(site, plugins_dir)
     assert name not in run(site(), "plugin", "list").output
 
 
+def test_a_missing_plugins_revisions_are_not_taken_for_a_newer_database(site, plugins_dir):
+    name = write_widget_plugin(plugins_dir)
+    assert run(site(), "plugin", "install", name).exit_code == 0
+    moved = plugins_dir.parent / f"moved{name}"
+    (plugins_dir / name).rename(moved)
+    app = site(SHOPDB_PLUGIN_ERRORS="skip")
+    status = run(app, "db", "current").output
+    assert f"records plugins whose files are not found: {name}" in status
+    assert "newer" not in status and "do not restore a backup" in status
+    upgrade = run(app, "db", "upgrade")
+    assert upgrade.exit_code != 0 and f"not found: {name}" in upgrade.output
+    ready = app.test_client().get("/api/health/ready")
+    assert ready.status_code == 503
+    assert (
+        "plugin recorded on this database is not found"
+        in ready.get_json()["data"]["error"]["message"]
+    )
+    assert run(app, "plugin", "uninstall", name).exit_code == 0
+    assert f"not found: {name}" in run(site(), "db", "current").output
+    moved.rename(plugins_dir / name)
+    assert "current schema revision" in run(site(), "db", "current").output
+
+
 def test_seed_demo_runs_each_active_plugins_demo_hook_once(site, plugins_dir):
     code = (
         RESOURCE_CODE

@@ -126,7 +126,9 @@ def test_the_name_must_equal_the_folder_name(make_plugin):
     assert f"names the plugin {other!r}, but its folder is {folder_name!r}" in str(error)
 
 
-@pytest.mark.parametrize("reserved", ["api", "auth", "assets", "settings", "users", "plugins"])
+@pytest.mark.parametrize(
+    "reserved", ["api", "auth", "assets", "settings", "users", "plugins", "head", "base"]
+)
 def test_a_reserved_name_is_refused(make_plugin, reserved):
     error = manifest_error(make_plugin, reserved, manifest=_data(reserved))
     assert f"the name {reserved!r} is reserved" in str(error)

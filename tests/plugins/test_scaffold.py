@@ -58,7 +58,7 @@ def expected_files(name: str) -> list[str]:
         ("Torque-Tools", "lowercase letters and digits only"),
         ("9lives", "lowercase letters and digits only"),
         ("assets", "reserved by the ShopDB core"),
-        ("heads", "a word Alembic reserves"),
+        ("heads", "reserved by the ShopDB core"),
         ("json", "already an importable Python module"),
         ("x" * (NAME_LENGTH + 1), f"longer than {NAME_LENGTH} characters"),
     ],

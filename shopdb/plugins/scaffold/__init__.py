@@ -35,8 +35,6 @@ FIRST_REVISION = "{name}_0001"
 # the servers refuse longer ones, so `<name>_0001` must fit.
 REVISION_ID_LENGTH = 32
 NAME_LENGTH = REVISION_ID_LENGTH - len(FIRST_REVISION.format(name=""))
-# Words Alembic reads as revisions, not branch labels: `base@head` cannot work.
-ALEMBIC_WORDS = frozenset({"base", "current", "head", "heads"})
 # Names the generated modules import or define; the model class must differ.
 TAKEN_CLASS_NAMES = frozenset(
     {
@@ -161,11 +159,6 @@ def check_name(name: str, discovery: Discovery, folder: Path) -> None:
             f"Cannot create the plugin: the name {name!r} is longer than {NAME_LENGTH} "
             f"characters; its revision ids ({FIRST_REVISION.format(name=name)}) must fit "
             f"Alembic's version table ({REVISION_ID_LENGTH} characters)."
-        )
-    if name in ALEMBIC_WORDS:
-        raise ScaffoldError(
-            f"Cannot create the plugin: the name {name!r} is a word Alembic reserves for "
-            "revisions, so it cannot label the plugin's migration branch; choose another."
         )
     for source in discovery.sources:
         if source.name == name and source.folder.resolve() != folder.resolve():
