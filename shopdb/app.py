@@ -16,6 +16,7 @@ from shopdb import database
 from shopdb.cli import COMMANDS
 from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit
 from shopdb.http.envelope import register_error_handlers
+from shopdb.http.jsonbody import BoundedJSONProvider
 from shopdb.plugins import endpoints as plugin_endpoints
 from shopdb.plugins.commands import plugin_group
 from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "shopdb", instance_path=settings["SHOPDB_INSTANCE_PATH"], instance_relative_config=False
     )
+    app.json = BoundedJSONProvider(app)
     app.config.update(settings)
     app.logger.setLevel(getattr(logging, settings["SHOPDB_LOG_LEVEL"], logging.INFO))
     if settings["SHOPDB_ENV"] == "production" and configuration.is_sqlite(settings):

@@ -525,7 +525,7 @@ for ($attempt = 1; $attempt -le $attempts; $attempt++) {
             exit $ExitRejected
         }
         if ($AuthStatus -contains $status) {
-            Stop-Run $ExitAuth "the key was refused (HTTP $status) $described"
+            Stop-Run $ExitAuth "the key was refused (HTTP $status) by $shown $described; check the key, and -Url (a wrong path is refused before it is looked up)"
         }
         if (-not ($TransientStatus -contains $status) -and $status -lt 500) {
             if ($status -eq 404) {

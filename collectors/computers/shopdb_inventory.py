@@ -614,7 +614,10 @@ def attempt(url: str, key: str, payload: dict[str, Any], arguments: argparse.Nam
             warn("details: " + json.dumps(details, sort_keys=True))
         return EXIT_REJECTED
     if status in AUTH:
-        warn(f"the key was refused (HTTP {status}) {describe(code, message)}")
+        warn(
+            f"the key was refused (HTTP {status}) by {shown(url)} {describe(code, message)};"
+            " check the key, and --url (a wrong path is refused before it is looked up)"
+        )
         return EXIT_AUTH
     if status in TRANSIENT or status >= 500:
         lowered = {name.lower(): value for name, value in headers.items()}

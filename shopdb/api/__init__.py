@@ -40,7 +40,16 @@ from shopdb.plugins import (
     PluginNotFoundError,
     PluginVersionError,
 )
-from shopdb.resources import HasMany, HasOne, Hostname, IpAddress, MacAddress, Resource
+from shopdb.resources import (
+    CanonicalText,
+    HasMany,
+    HasOne,
+    Hostname,
+    IpAddress,
+    MacAddress,
+    Resource,
+)
+from shopdb.resources.byname import ByName
 from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
 from shopdb.services.audit import audit_log
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
@@ -62,6 +71,8 @@ __all__ = [
     "Base",
     "BasePlugin",
     "BusinessUnit",
+    "ByName",
+    "CanonicalText",
     "CollectorSchema",
     "ConflictError",
     "DashboardWidget",

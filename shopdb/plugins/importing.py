@@ -78,7 +78,7 @@ def create_plugin(source: PluginSource, module: ModuleType, manifest: PluginMani
         raise PluginContractError(
             source.name,
             f"creating {PLUGIN_CLASS}() failed: {type(error).__name__}: {error}"
-            f"{_location(error, source.folder)}.",
+            f"{raised_at(error, source.folder)}.",
         ) from error
     plugin.attach_manifest(manifest)
     return plugin
@@ -117,18 +117,18 @@ def _explain_import_error(source: PluginSource, error: Exception, owners: TableO
     if clash:
         table = clash.group(1)
         return (
-            f"importing {source.module} failed{_location(error, source.folder)}: a model "
+            f"importing {source.module} failed{raised_at(error, source.folder)}: a model "
             f"declares the table {table!r}, which belongs to {owners.describe(table)}; each "
             "table has exactly one owner, so rename the table, or depend on its owner and "
             "use the owner's model."
         )
     return (
-        f"importing {source.module} failed{_location(error, source.folder)}: "
+        f"importing {source.module} failed{raised_at(error, source.folder)}: "
         f"{type(error).__name__}: {error}"
     )
 
 
-def _location(error: BaseException, folder: Path) -> str:
+def raised_at(error: BaseException, folder: Path) -> str:
     """' at <file> line <n>': the innermost frame inside the plugin's folder,
     else the innermost frame; '' when there is none."""
     if isinstance(error, SyntaxError) and error.filename:

@@ -28,6 +28,7 @@ from shopdb.plugins.errors import (
     PluginError,
     PluginNotFoundError,
 )
+from shopdb.plugins.importing import raised_at
 from shopdb.plugins.loader import LoadedPlugin, load_plugins
 from shopdb.plugins.manifest import PluginManifest, read_manifest
 from shopdb.plugins.runtime import PluginRuntime, migration_plan
@@ -294,6 +295,10 @@ class PluginManager:
     def _migrate(self, label: str, plan: migrations.MigrationPlan, outcome: Outcome) -> None:
         if label != migrations.CORE_BRANCH and not any(b.label == label for b in plan.plugins):
             return  # a plugin without tables
+        # Alembic writes on a connection of its own: end this session's
+        # transaction first, or its lock (or, on SQLite, its read snapshot,
+        # which then cannot become a write) stands in the way of one of them.
+        self.session.commit()
         before = migrations.current_revisions(self.engine)
         self._run(label, "upgrade", f"{label}@head", plan)
         after = migrations.current_revisions(self.engine)
@@ -314,6 +319,19 @@ class PluginManager:
             raise PluginContractError(
                 label, f"its migrations failed ({action} to {target}): {error}"
             ) from None
+        except Exception as error:
+            # A revision file that fails as Python (a NameError, an ImportError).
+            if label == migrations.CORE_BRANCH:
+                raise
+            raise PluginContractError(
+                label,
+                f"its migrations failed ({action} to {target}): {type(error).__name__}: "
+                f"{error}{self._raised_at(label, error)}",
+            ) from error
+
+    def _raised_at(self, name: str, error: BaseException) -> str:
+        source = self.runtime.source(name)
+        return raised_at(error, source.folder) if source else ""
 
     def _audit(self, action: str, row: Plugin, before: dict) -> None:
         self.session.flush()

@@ -270,13 +270,22 @@ def _check_dependencies(plugin: str, path: Path, dependencies: list[str]) -> tup
     return tuple(dependencies)
 
 
+def core_version_range(contract_version: str = __contract_version__) -> str:
+    """From this contract's major.minor up to the next major: what a plugin
+    written today may rely on (additive changes are minor bumps)."""
+    version = Version(contract_version)
+    return f">={version.major}.{version.minor},<{version.major + 1}"
+
+
 def _check_core_version(plugin: str, path: Path, value: str, contract_version: str) -> SpecifierSet:
     try:
         specifiers = SpecifierSet(value)
     except InvalidSpecifier:
         raise PluginContractError(
             plugin,
-            f"in {path} core_version {value!r} is not a PEP 440 specifier set such as '>=1.0,<2'.",
+            f"in {path} core_version {value!r} is not a PEP 440 specifier set such as "
+            f"{core_version_range(contract_version)!r} (this site's contract is "
+            f"{contract_version}).",
         ) from None
     if not len(specifiers):
         raise PluginContractError(

@@ -30,6 +30,7 @@ from shopdb.plugins.errors import (
     PluginError,
     PluginNotFoundError,
 )
+from shopdb.plugins.importing import raised_at
 from shopdb.plugins.loader import LoadedPlugin, load_plugins
 from shopdb.plugins.manifest import PluginManifest, read_manifest
 from shopdb.plugins.ordering import resolve_order
@@ -72,7 +73,7 @@ class PluginRuntime:
         if self.strict:
             raise error
         self.errors.setdefault(error.plugin, error)
-        logger.error("%s The plugin is left out; everything else is served.", error)
+        logger.error("%s%s The plugin is left out; everything else is served.", error, _stop(error))
         failed = {error.plugin}
         for loaded in list(self.loaded):
             if loaded.name in failed:
@@ -88,6 +89,11 @@ class PluginRuntime:
                         "plugin's error).",
                     ),
                 )
+
+
+def _stop(error: PluginError) -> str:
+    """The full stop a message that ends without one needs before the next sentence."""
+    return "" if str(error).endswith((".", "!", "?")) else "."
 
 
 def current_runtime(app: Flask | None = None) -> PluginRuntime:
@@ -114,7 +120,9 @@ def start_plugins(app: Flask) -> PluginRuntime:
     app.extensions[RUNTIME_KEY] = runtime
 
     active = {name for name, state in runtime.states.items() if state.active}
-    for name in sorted(active - {source.name for source in discovery.sources}):
+    # A plugin whose discovery failed (found twice, say) has that error, not "not found".
+    unseen = active - {source.name for source in discovery.sources} - set(discovery.errors)
+    for name in sorted(unseen):
         runtime.fail(_not_found(name, app.config["SHOPDB_PLUGIN_PATHS"], discovery))
     for name, error in discovery.errors.items():
         if name in active:
@@ -147,9 +155,10 @@ def _init_app(app: Flask, runtime: PluginRuntime, loaded: LoadedPlugin) -> None:
     try:
         loaded.plugin.init_app(app)
     except Exception as error:
+        where = raised_at(error, loaded.manifest.path)
         runtime.fail(
             PluginContractError(
-                loaded.name, f"init_app() raised {type(error).__name__}: {error}"
+                loaded.name, f"init_app() raised {type(error).__name__}: {error}{where}"
             ).with_traceback(error.__traceback__)
         )
 

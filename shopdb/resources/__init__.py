@@ -3,8 +3,17 @@ the framework builds REST endpoints, OpenAPI entries, permission checks and
 audit entries. Core tables and plugin tables are declared the same way."""
 
 from shopdb.resources.definition import Resource
-from shopdb.resources.fieldtypes import Hostname, IpAddress, MacAddress
+from shopdb.resources.fieldtypes import CanonicalText, Hostname, IpAddress, MacAddress
 from shopdb.resources.nested import HasMany, HasOne
 from shopdb.resources.registry import init_api
 
-__all__ = ["HasMany", "HasOne", "Hostname", "IpAddress", "MacAddress", "Resource", "init_api"]
+__all__ = [
+    "CanonicalText",
+    "HasMany",
+    "HasOne",
+    "Hostname",
+    "IpAddress",
+    "MacAddress",
+    "Resource",
+    "init_api",
+]

@@ -28,7 +28,6 @@ Who may push is decided in `shopdb.http.collectorkeys`.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import logging
 import random
@@ -56,6 +55,7 @@ from shopdb.http.identity import verifies_own_credentials
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceBlueprint
 from shopdb.resources.fieldtypes import CanonicalText
+from shopdb.resources.openapischema import as_openapi30
 from shopdb.resources.registry import ErrorSchema
 from shopdb.services.records import unique_groups
 
@@ -119,6 +119,15 @@ class Collector:
                 f"the identity field {identityfield!r} is not a column of the resource "
                 f"{resource.name!r}."
             ) from None
+        if (column.name,) not in unique_groups(column.table) and column.table is not (
+            resource.model.__table__
+        ):
+            raise ValueError(
+                f"the identity field {identityfield!r} is {column.table.name}.{column.name}, "
+                "which is not unique, and a plugin cannot change a core table; choose a "
+                "unique column of the plugin's own table (a serial number or host name "
+                "declared unique=True, and unique in the migration)."
+            )
         if (column.name,) not in unique_groups(column.table):
             raise ValueError(
                 f"the identity field {identityfield!r} has no unique constraint on "
@@ -176,7 +185,16 @@ class Collector:
 
     def push(self, session: Session, record: Any, *, dryrun: bool = False) -> dict[str, Any]:
         """Create or update the record with this identity in a transaction of
-        its own (rolled back in a dry run); returns the result to reply."""
+        its own (rolled back in a dry run); returns the result to reply. Field
+        errors name fields by dotted path (`interfaces.0.macaddress`), whether
+        the JSON Schema or the resource found them."""
+        try:
+            return self._push(session, record, dryrun)
+        except (InvalidInputError, ConflictError) as error:
+            error.details = dotted(error.details)
+            raise
+
+    def _push(self, session: Session, record: Any, dryrun: bool) -> dict[str, Any]:
         values = self.check(record)
         identity = values[self.identityfield]
         conflict: ConflictError | None = None
@@ -227,13 +245,19 @@ class Collector:
                 raise conflict  # the clash was not with this identity
             instance = resource.create(session, _load(self.create_schema, values))
             key = None if dryrun else getattr(instance, resource.primary_key)
-            return _result(CREATED, key, identity)
+            return _result(CREATED, key, self.stored_identity(instance, identity))
         # Fields fixed at creation are not pushed again; the collector cannot
         # know whether its record exists.
         update = {name: value for name, value in values.items() if name not in resource.create_only}
         changes = resource.update(session, found, _load(self.update_schema, update))
         key = getattr(found, resource.primary_key)
-        return _result(UPDATED if changes else NOOP, key, identity, changes)
+        stored = self.stored_identity(found, identity)
+        return _result(UPDATED if changes else NOOP, key, stored, changes)
+
+    def stored_identity(self, instance: Any, pushed: Any) -> Any:
+        """The identity as the record holds it (a resource may store another
+        form than the one pushed), else as pushed."""
+        return getattr(instance, self.identityfield, pushed)
 
     def push_batch(
         self, session: Session, body: dict[str, Any], *, limit: int, dryrun: bool = False
@@ -314,6 +338,18 @@ def batch_records(body: dict[str, Any], limit: int) -> list[Any]:
             {BATCH_KEY: [f"At most {limit} records."]},
         )
     return records
+
+
+def dotted(details: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"interfaces": {"0": {"macaddress": [...]}}} -> {"interfaces.0.macaddress": [...]}."""
+    flat: dict[str, Any] = {}
+    for name, value in details.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict) and value and all(isinstance(key, str | int) for key in value):
+            flat.update(dotted(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
 
 
 def schema_problems(validator: Draft202012Validator, record: Any) -> dict[str, list[str]]:
@@ -502,7 +538,8 @@ def _add_route(api: Api, blueprint: Blueprint, collector: Collector) -> None:
         description=(
             f"Creates or updates the {collector.resource.name} record whose "
             f"`{collector.identityfield}` matches (trimmed"
-            f"{', case-folded' if collector.casefold else ''}). Auth: X-API-Key (or "
+            f"{', case-folded' if collector.casefold else ''}, then in the field's normal "
+            "form, such as a MAC address in any spelling). Auth: X-API-Key (or "
             f"Authorization: Bearer) with COLLECTOR_API_KEY_{plugin.upper()}, "
             "COLLECTOR_API_KEY or an API token with the collector scope."
         ),
@@ -524,10 +561,9 @@ def _add_route(api: Api, blueprint: Blueprint, collector: Collector) -> None:
 
 def openapi_record(collector: Collector) -> dict[str, Any]:
     """The record schema for the OpenAPI document: the plugin's JSON Schema as
-    validated (identity required), `casefold` shown as `x-casefold`."""
-    schema = copy.deepcopy(collector.schema)
-    for key in ("$schema", "$id"):
-        schema.pop(key, None)
+    validated (identity required) in OpenAPI 3.0 terms, `casefold` shown as
+    `x-casefold`."""
+    schema = as_openapi30(collector.schema)
     schema["required"] = sorted({*schema.get("required", ()), collector.identityfield})
     identity = schema["properties"][collector.identityfield]
     if CASEFOLD in identity:

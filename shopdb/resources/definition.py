@@ -21,7 +21,10 @@ from marshmallow import Schema
 from sqlalchemy import Column, Select
 from sqlalchemy.orm import Session
 
+from shopdb.errors import InvalidInputError
+from shopdb.resources.byname import ByName, NameLookup, resolve_names
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
+from shopdb.resources.queries import bind_filters, bind_search
 from shopdb.resources.samples import sample_body
 from shopdb.resources.schemas import (
     MAXIMUM_ID,
@@ -42,9 +45,13 @@ if TYPE_CHECKING:
 class Resource:
     """One model exposed through the API (and, later, the UI).
 
-    `filters` are fields callers may filter on by equality; numeric and date
-    fields also get `<field>min` and `<field>max`. `search` lists (field,
-    weight) pairs for the free-text `q`, heavier first in the ranking.
+    `filters` are fields callers may filter on by equality (a repeated
+    parameter: any of the values); numeric and date fields also get
+    `<field>min` and `<field>max`. `search` lists (field, weight) pairs for
+    the free-text `q`, heavier first in the ranking. Both may name a field of
+    a nested part's rows (`"interfaces.macaddress"`, matched through EXISTS);
+    a filter takes the field's last name as its parameter, or a (parameter,
+    field) pair names it (see `shopdb.resources.queries.bind_filters`).
     `create_only` fields are accepted when creating and fixed afterwards.
     `form_fields` defaults to every writable column, in table order.
     `extra_input` adds or replaces input fields (a write-only password);
@@ -60,6 +67,11 @@ class Resource:
     record, `{"interfaces": HasMany(ComputerInterface, key="macaddress")}` for
     a set of child rows (see `shopdb.resources.nested`).
 
+    `by_name` lets a write name a lookup row instead of giving its id:
+    `{"equipmenttype": ByName("equipmenttypeid", EquipmentType.equipmenttype,
+    label="equipment type")}` adds the input field `equipmenttype`, resolved
+    to `equipmenttypeid` before `prepare` (see `shopdb.resources.byname`).
+
     `asset_type` makes the resource an asset extension: its model is a
     plugin's table keyed by assetid, and each record is the asset of that type
     and the extension row as one flat object. Every field option may then
@@ -69,7 +81,7 @@ class Resource:
     model: type[Base]
     name: str = ""
     label: str = ""
-    filters: Sequence[str] = ()
+    filters: Sequence[str | tuple[str, str]] = ()
     sort: Sequence[str] = ()
     default_sort: str = ""
     search: Sequence[tuple[str, int]] = ()
@@ -83,6 +95,7 @@ class Resource:
     extra_input: dict[str, Any] = field(default_factory=dict)
     field_rules: dict[str, Any] = field(default_factory=dict)
     nested: dict[str, HasOne | HasMany] = field(default_factory=dict)
+    by_name: dict[str, ByName] = field(default_factory=dict)
     detail_fields: dict[str, Any] = field(default_factory=dict)
     output_fields: dict[str, Any] = field(default_factory=dict)
     allow_create: bool = True
@@ -103,7 +116,7 @@ class Resource:
             self.read_only = (*self.read_only, "assettypeid")  # fixed by the asset type
         self.detail_fields = {**self.storage.detail_fields(), **self.detail_fields}
         known = set(self.columns)
-        for group in (self.filters, self.sort, self.read_only, self.hidden, self.list_columns):
+        for group in (self.sort, self.read_only, self.hidden, self.list_columns):
             unknown = [name for name in group if name not in known]
             if unknown:
                 raise ValueError(
@@ -113,19 +126,33 @@ class Resource:
         clashes = sorted(set(self.nested) & (known | set(self.extra_input)))
         if clashes:
             raise ValueError(f"resource {self.name!r} nests under names of its fields: {clashes}")
+        clashes = sorted(set(self.by_name) & (known | set(self.extra_input) | set(self.nested)))
+        if clashes:
+            raise ValueError(
+                f"resource {self.name!r} has by_name fields named like its fields: {clashes}"
+            )
+        self.lookups = {
+            name: NameLookup(
+                f"resource {self.name!r}", name, declaration, self.columns, self.writable
+            )
+            for name, declaration in self.by_name.items()
+        }
+        fixed = [
+            name for name, lookup in self.lookups.items() if lookup.idfield in self.create_only
+        ]
+        self.create_only = (*self.create_only, *fixed)  # a name is fixed with its id
         self.nesting = {
             name: NestedPart(self.name, self.model, name, declaration)
             for name, declaration in self.nested.items()
         }
         if not self.form_fields:
             self.form_fields = (*self.writable, *self.extra_input, *self.nested)
-        writable = known | set(self.extra_input) | set(self.nested)
+        writable = known | set(self.extra_input) | set(self.nested) | set(self.by_name)
         unknown = [name for name in self.form_fields if name not in writable]
         if unknown:
             raise ValueError(f"resource {self.name!r} has unknown form fields: {unknown}")
-        unknown = [name for name, _ in self.search if name not in known]
-        if unknown:
-            raise ValueError(f"resource {self.name!r} searches unknown fields: {unknown}")
+        self.list_filters = bind_filters(self)  # may name nested fields: after nesting
+        self.search_fields = bind_search(self)
 
     @property
     def entitytype(self) -> str:
@@ -189,7 +216,7 @@ class Resource:
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
         """Create one record from validated input: `prepare`, check, write, audit."""
-        own, nested = self._split(self.prepare(session, values, None))
+        own, nested = self._split(self._prepared(session, values, None))
         for name, value in nested.items():
             self.nesting[name].check(None, value)
         instance = self.storage.create(session, own)
@@ -202,7 +229,7 @@ class Resource:
         after}}, empty when nothing changed (then nothing is written or audited).
         A nested part that changed is one entry, its before and after as the
         record shows them."""
-        own, nested = self._split(self.prepare(session, values, instance))
+        own, nested = self._split(self._prepared(session, values, instance))
         for name, value in nested.items():
             self.nesting[name].check(instance, value)
         changes = self.storage.update(session, instance, own)
@@ -214,6 +241,26 @@ class Resource:
         if nested_changes and not changes:
             self.storage.touch(instance)  # the record's time is its last change
         return {**changes, **nested_changes}
+
+    def _prepared(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
+        """Names resolved to ids (`by_name`), then `prepare`; the problems of
+        both come back as one 400."""
+        values, problems = resolve_names(session, self.lookups, values, instance is None)
+        try:
+            values = self.prepare(session, values, instance)
+        except InvalidInputError as error:
+            if not problems:
+                raise
+            for name, messages in error.details.items():
+                if name in problems and isinstance(messages, list):
+                    problems[name] = [*problems[name], *messages]
+                else:
+                    problems.setdefault(name, messages)
+        if problems:
+            raise InvalidInputError(
+                f"The {self.name} record has invalid fields; see details.", problems
+            )
+        return values
 
     def _split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the record's own values, the nested ones)"""

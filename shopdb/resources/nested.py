@@ -30,7 +30,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError, fields
-from sqlalchemy import Column, inspect
+from sqlalchemy import Column, ColumnElement, Exists, inspect, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -201,6 +201,8 @@ class NestedPart:
                 f"{'HasMany' if prop.uselist else 'HasOne'} or change the relationship."
             )
         ((parent_column, child_column),) = pairs
+        self.parent_column: Column = parent_column
+        self.child_column: Column = child_column
         self.attribute = prop.key
         self.parent_key = mapper.get_property_by_column(parent_column).key
         self.foreign_key = child_column.key
@@ -289,6 +291,17 @@ class NestedPart:
     def load_option(self, parent: type[Base]) -> LoaderOption:
         """One query per list page (or lookup) for every parent's children."""
         return selectinload(getattr(parent, self.attribute))
+
+    def having(self, *conditions: ColumnElement[bool]) -> Exists:
+        """Whether the parent has a child row meeting every condition: a
+        correlated EXISTS, so that filtering or searching by children neither
+        repeats a parent once per matching child nor costs a query."""
+        return (
+            select(self.child_column)
+            .where(self.child_column == self.parent_column, *conditions)
+            .correlate(self.parent_column.table)
+            .exists()
+        )
 
     def rows(self, instance: Any) -> list[Any]:
         value = getattr(instance, self.attribute)

@@ -3,13 +3,18 @@ per resource and applied the same way for every caller."""
 
 from __future__ import annotations
 
+import copy
 import math
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import (
     Boolean,
+    Column,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -28,15 +33,223 @@ from shopdb.resources.schemas import INTEGER_RANGE, UtcDateTime, safe_text
 
 if TYPE_CHECKING:
     from shopdb.resources.definition import Resource
+    from shopdb.resources.nested import NestedPart
 
 DEFAULT_PERPAGE = 50
 MAXIMUM_PERPAGE = 500
 MAXIMUM_PAGE = 1_000_000
 RANGED_TYPES = (Integer, Float, Numeric, Date, DateTime)
+# Parameters every list takes; no filter may take their names.
+LIST_PARAMETERS = ("page", "perpage", "sort", "q")
+# Query parameters are lowercase letters and digits, run together.
+PARAMETER_NAME = re.compile(r"[a-z][a-z0-9]*")
+# Values one repeated filter parameter may carry (an IN list stays small).
+MAXIMUM_VALUES = 100
 
 
-def _query_field(column: Any) -> fields.Field:
-    kind = column.type
+# Declared filters and search fields -----------------------------------------------
+# A resource names the fields it filters and searches by; these are bound to
+# their columns once, when the resource is declared, so that a wrong name
+# fails at start and every list request reads the same bindings.
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A field a list filters or searches by: a column of the resource, or of
+    the child rows of one of its nested parts (`interfaces.macaddress`).
+
+    `kind` is the field's type from `field_rules` (`MacAddress()`), which
+    turns a query value into the stored spelling, or None."""
+
+    path: str
+    column: Column
+    kind: fields.Field | None
+    part: NestedPart | None
+
+    @property
+    def ranged(self) -> bool:
+        kind = self.column.type
+        return isinstance(kind, RANGED_TYPES) and not isinstance(kind, Boolean)
+
+    def spellings(self, text: str) -> list[str]:
+        """`text` and, when the field's type reads it as a value of its own
+        (a MAC address written with dashes), the stored spelling of that value."""
+        found = [text]
+        canonical = getattr(self.kind, "canonical", None)
+        if canonical is not None:
+            try:
+                stored = canonical(text.strip())
+            except ValidationError:
+                return found
+            if stored.lower() != text.lower():
+                found.append(stored)
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class ListFilter:
+    """One filter: the query parameter and the field it compares."""
+
+    parameter: str
+    target: Target
+
+
+def _field_type(rule: Any) -> fields.Field | None:
+    return rule if isinstance(rule, fields.Field) else None
+
+
+def _target(resource: Resource, path: str, what: str) -> Target:
+    """The field a filter or search entry names, or a ValueError that says why not."""
+    owner = f"resource {resource.name!r}"
+    name, dot, child = path.partition(".")
+    if not dot:
+        if path not in resource.columns:
+            raise ValueError(f"{owner} {what} a field its model lacks: {path}")
+        kind = _field_type(resource.field_rules.get(path))
+        return Target(path, resource.columns[path], kind, None)
+    part = resource.nesting.get(name)
+    if part is None:
+        nested = ", ".join(resource.nesting) or "none"
+        raise ValueError(
+            f"{owner} {what} {path!r}, but nests nothing under {name!r} (nested: {nested})."
+        )
+    if child not in part.columns or child in part.declaration.hidden:
+        raise ValueError(
+            f"{owner} {what} {path!r}, but {part.model.__name__} has no shown field {child!r}."
+        )
+    kind = _field_type(part.declaration.field_rules.get(child))
+    return Target(path, part.columns[child], kind, part)
+
+
+def bind_filters(resource: Resource) -> dict[str, ListFilter]:
+    """The declared `filters` by query parameter.
+
+    An entry is a field name (`"hostname"`), a nested field
+    (`"interfaces.macaddress"`, taking the parameter `macaddress`) or a
+    (parameter, field) pair (`("interfacemac", "interfaces.macaddress")`).
+    A nested field's parameter must not be the name of one of the resource's
+    own fields, so that `?macaddress=` always means one thing."""
+    owner = f"resource {resource.name!r}"
+    unknown = [
+        entry
+        for entry in resource.filters
+        if isinstance(entry, str) and "." not in entry and entry not in resource.columns
+    ]
+    if unknown:
+        raise ValueError(f"{owner} names fields its model lacks: {', '.join(unknown)}")
+    found: dict[str, ListFilter] = {}
+    taken: dict[str, str] = {name: "a list parameter" for name in LIST_PARAMETERS}
+    for entry in resource.filters:
+        if isinstance(entry, str):
+            parameter, path = entry.rpartition(".")[2], entry
+        elif (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and all(isinstance(item, str) for item in entry)
+        ):
+            parameter, path = entry
+        else:
+            raise ValueError(
+                f"{owner}: a filter is a field name ('hostname'), a nested field "
+                f"('interfaces.macaddress') or a (parameter, field) pair; not {entry!r}."
+            )
+        target = _target(resource, path, "filters by")
+        if not PARAMETER_NAME.fullmatch(parameter):
+            raise ValueError(
+                f"{owner}: the filter parameter {parameter!r} must be lowercase letters and "
+                "digits, run together."
+            )
+        if parameter != path and parameter in resource.columns:
+            raise ValueError(
+                f"{owner}: the filter on {path!r} would take the parameter {parameter!r}, "
+                f"which is a field of the resource; name it: ('{parameter}x', {path!r})."
+            )
+        names = [parameter]
+        if target.ranged:
+            names += [f"{parameter}min", f"{parameter}max"]
+        for name in names:
+            if name in taken:
+                raise ValueError(
+                    f"{owner}: the filter on {path!r} would take the parameter {name!r}, "
+                    f"already {taken[name]}; give it another with a (parameter, field) pair."
+                )
+            taken[name] = f"the filter on {path!r}"
+        found[parameter] = ListFilter(parameter, target)
+    return found
+
+
+def bind_search(resource: Resource) -> tuple[tuple[Target, int], ...]:
+    """The declared `search` pairs, (field, weight), bound to their columns;
+    a field may be nested (`("interfaces.ipaddress", 6)`)."""
+    owner = f"resource {resource.name!r}"
+    unknown = [
+        name for name, _ in resource.search if "." not in name and name not in resource.columns
+    ]
+    if unknown:
+        raise ValueError(f"{owner} searches unknown fields: {unknown}")
+    bound = []
+    for entry in resource.search:
+        name, weight = entry
+        if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+            raise ValueError(f"{owner}: the search weight of {name!r} must be a whole number >= 1.")
+        bound.append((_target(resource, name, "searches"), weight))
+    return tuple(bound)
+
+
+# The query-string schema ------------------------------------------------------------
+
+
+class Repeatable(fields.List):
+    """A filter value that may be given several times (`?a=1&a=2`: any of
+    them). Errors read as for a single value: the messages, without the
+    position of the value in the list."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as error:
+            messages = error.messages
+            if isinstance(messages, dict):
+                flat: list[str] = []
+                for each in messages.values():
+                    for message in each if isinstance(each, list) else [each]:
+                        if message not in flat:
+                            flat.append(message)
+                raise ValidationError(flat) from None
+            raise
+
+
+class ListArguments(Schema):
+    """Base of every list's query-string schema: a parameter that takes one
+    value must come once, or the request would quietly use only the first."""
+
+    @pre_load
+    def refuse_repeats(self, data: Any, **_kwargs: Any) -> Any:
+        getlist = getattr(data, "getlist", None)
+        if getlist is None:
+            return data
+        multiple = getattr(data, "multiple_keys", set())
+        repeated = {
+            key: ["Give this parameter once."]
+            for key in set(data)
+            if key not in multiple and len(getlist(key)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
+        return data
+
+
+def _query_field(target: Target) -> fields.Field:
+    """One value of a filter: the field type's own input (so the value is
+    turned into its stored spelling), else what the column holds."""
+    if target.kind is not None:
+        field = copy.copy(target.kind)
+        field.required = False
+        field.allow_none = False
+        if isinstance(field, fields.String):
+            field.validators = [validate.Length(max=200), safe_text, *field.validators]
+        return field
+    kind = target.column.type
     if isinstance(kind, Boolean):
         return fields.Boolean()
     if isinstance(kind, Integer):
@@ -48,6 +261,21 @@ def _query_field(column: Any) -> fields.Field:
     if isinstance(kind, Date):
         return fields.Date()
     return fields.String(validate=[validate.Length(max=200), safe_text])
+
+
+def _describe(item: ListFilter) -> str:
+    target = item.target
+    if target.part is None:
+        what = f"{target.path} equals the value"
+    else:
+        what = (
+            f"the record has a {target.part.name} row whose {target.column.key} equals the value "
+            f"(several {target.part.name} filters: the same row)"
+        )
+    text = f"Records where {what}; repeat the parameter for any of several values."
+    if target.kind is not None:
+        text += f" {target.kind.metadata.get('description', '')}".rstrip()
+    return text
 
 
 def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
@@ -82,13 +310,16 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             validate=[validate.Length(min=1, max=200), safe_text],
             metadata={"description": f"Free text matched in: {searched}"},
         )
-    for key in resource.filters:
-        column = resource.column(key)
-        attributes[key] = _query_field(column)
-        if isinstance(column.type, RANGED_TYPES) and not isinstance(column.type, Boolean):
-            attributes[f"{key}min"] = _query_field(column)
-            attributes[f"{key}max"] = _query_field(column)
-    return type(name, (Schema,), attributes)
+    for parameter, item in resource.list_filters.items():
+        attributes[parameter] = Repeatable(
+            _query_field(item.target),
+            validate=validate.Length(max=MAXIMUM_VALUES),
+            metadata={"description": _describe(item)},
+        )
+        if item.target.ranged:
+            attributes[f"{parameter}min"] = _query_field(item.target)
+            attributes[f"{parameter}max"] = _query_field(item.target)
+    return type(name, (ListArguments,), attributes)
 
 
 @dataclass(frozen=True)
@@ -118,26 +349,52 @@ def _escape_like(text: str) -> str:
 
 
 def apply_filters(resource: Resource, query: Select, args: dict[str, Any]) -> Select:
-    for key in resource.filters:
-        column = resource.column(key)
-        if key in args:
-            query = query.where(column == args[key])
-        if f"{key}min" in args:
-            query = query.where(column >= args[f"{key}min"])
-        if f"{key}max" in args:
-            query = query.where(column <= args[f"{key}max"])
+    """Own fields compare in the query's WHERE; the conditions on one nested
+    part go into one EXISTS, so they hold for the same child row and a record
+    comes once however many of its rows match."""
+    nested: dict[str, list[ColumnElement[bool]]] = defaultdict(list)
+    parts: dict[str, NestedPart] = {}
+    for parameter, item in resource.list_filters.items():
+        column = item.target.column
+        conditions = []
+        if parameter in args:
+            values = list(dict.fromkeys(args[parameter]))
+            conditions.append(column == values[0] if len(values) == 1 else column.in_(values))
+        if f"{parameter}min" in args:
+            conditions.append(column >= args[f"{parameter}min"])
+        if f"{parameter}max" in args:
+            conditions.append(column <= args[f"{parameter}max"])
+        part = item.target.part
+        if part is None:
+            query = query.where(*conditions)
+        elif conditions:
+            nested[part.name].extend(conditions)
+            parts[part.name] = part
+    for name, conditions in nested.items():
+        query = query.where(parts[name].having(*conditions))
     return query
 
 
 def apply_search(resource: Resource, query: Select, text: str | None) -> tuple[Select, Any]:
-    """Match `text` in the search fields; returns the query and a rank expression."""
-    if not text or not resource.search:
+    """Match `text` in the search fields; returns the query and a rank expression.
+
+    A field with a type is also matched by the stored spelling of `text` when
+    the type reads it (`q=02-5D-00-00-0F-A2` finds `02:5d:00:00:0f:a2`); a
+    nested field matches when any child row does (EXISTS)."""
+    if not text or not resource.search_fields:
         return query, None
-    pattern = f"%{_escape_like(text.lower())}%"
-    matches = [
-        (func.lower(resource.column(name)).like(pattern, escape="\\"), weight)
-        for name, weight in resource.search
-    ]
+    matches = []
+    for target, weight in resource.search_fields:
+        lowered = func.lower(target.column)
+        match = or_(
+            *(
+                lowered.like(f"%{_escape_like(spelling.lower())}%", escape="\\")
+                for spelling in target.spellings(text)
+            )
+        )
+        if target.part is not None:
+            match = target.part.having(match)
+        matches.append((match, weight))
     query = query.where(or_(*(match for match, _ in matches)))
     rank = sum((case((match, weight), else_=0) for match, weight in matches), start=0)
     return query, rank

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from shopdb.http.envelope import ApiError
+from shopdb.http.jsonbody import body_problem
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import build_blueprint
 from shopdb.version import __version__
@@ -65,7 +66,8 @@ def check_json_body() -> None:
             f"Send the body as application/json, not {request.mimetype or 'no type'}.",
         )
     if request.get_json(silent=True) is None:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+        problem = body_problem(current_app.json, request.get_data())
+        raise ApiError(400, "malformed_json", f"The request body cannot be used: {problem}.")
 
 
 def init_api(app: Flask, resources: Iterable[Resource]) -> ShopDBApi:

@@ -197,12 +197,17 @@ def build_schemas(resource: Resource) -> ResourceSchemas:
         },
     )
 
+    lookups = resource.lookups.values()
     attributes = input_fields(
         output().fields,
         resource.writable,
         resource.field_rules,
-        resource.storage.defaulted,
+        {*resource.storage.defaulted, *(lookup.idfield for lookup in lookups)},
     )
+    for lookup in lookups:  # an id given by name may be left out
+        idfield = attributes[lookup.idfield]
+        idfield.metadata = {**idfield.metadata, "description": lookup.id_description()}
+        attributes[lookup.name] = lookup.input_field()
     attributes.update(resource.extra_input)
     nesting = resource.nesting.values()
     create = type(

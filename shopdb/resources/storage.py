@@ -163,8 +163,24 @@ class AssetExtensionStorage(TableStorage):
         for_asset["assettypeid"] = self._assettypeid(session)
         if for_asset.get("assetstatusid") is None:
             for_asset["assetstatusid"] = asset_status(session, ACTIVE).assetstatusid
+        self._refuse_conflicts(session, for_asset, own)
         asset = records.create_record(session, Asset, for_asset)
         return records.create_record(session, self.model, {**own, "assetid": asset.assetid})
+
+    def _refuse_conflicts(
+        self,
+        session: Session,
+        for_asset: dict[str, Any],
+        own: dict[str, Any],
+        asset: Any = None,
+        instance: Any = None,
+    ) -> None:
+        """Both rows' duplicates in one 409, the extension's first: a derived
+        asset number (made from a hostname) is not the value at fault."""
+        records.refuse_conflicts(
+            records.unique_conflicts(session, self.model, own, instance)
+            + records.unique_conflicts(session, Asset, for_asset, asset)
+        )
 
     def _assettypeid(self, session: Session) -> int:
         kind = self.resource.asset_type
@@ -180,6 +196,7 @@ class AssetExtensionStorage(TableStorage):
     def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
         for_asset, own = self.split(values)
         asset = getattr(instance, self.relation.key)
+        self._refuse_conflicts(session, for_asset, own, asset, instance)
         changes = records.update_record(session, asset, for_asset)
         own_changes = records.update_record(session, instance, own)
         if own_changes and not changes:

@@ -51,12 +51,17 @@ def unique_groups(table: Table) -> list[tuple[str, ...]]:
     return sorted(groups)
 
 
-def check_unique(
+def unique_conflicts(
     session: Session, model: type[Base], values: dict[str, Any], instance: Any = None
-) -> None:
-    """Refuse a write that would duplicate a unique value, naming the field(s)."""
+) -> list[tuple[tuple[str, ...], str]]:
+    """The unique field groups `values` would duplicate, each with a sentence
+    naming the value and the row that holds it (and its asset, where the
+    table belongs to one, so a caller can find it)."""
     table = _table(model)
     primary = inspect(model).primary_key[0]
+    owner = table.c.get("assetid")
+    shown_columns = [primary] if owner is None or owner is primary else [primary, owner]
+    found = []
     for group in unique_groups(table):
         if not any(name in values for name in group):
             continue
@@ -66,15 +71,35 @@ def check_unique(
         }
         if any(value is None for value in merged.values()):
             continue  # NULLs never collide in a unique constraint
-        query = select(primary).where(and_(*(table.c[name] == merged[name] for name in group)))
+        query = select(*shown_columns).where(
+            and_(*(table.c[name] == merged[name] for name in group))
+        )
         if instance is not None:
             query = query.where(primary != getattr(instance, primary.key))
-        if session.execute(query.limit(1)).first() is not None:
+        row = session.execute(query.limit(1)).first()
+        if row is not None:
             shown = ", ".join(f"{name}={merged[name]!r}" for name in group)
-            raise ConflictError(
-                f"A {table.name} row with {shown} already exists.",
-                {name: ["This value is already taken."] for name in group},
-            )
+            holder = ", ".join(f"{c.key} {v}" for c, v in zip(shown_columns, row, strict=True))
+            found.append((group, f"Another {table.name} row ({holder}) already has {shown}."))
+    return found
+
+
+def refuse_conflicts(conflicts: list[tuple[tuple[str, ...], str]]) -> None:
+    """One 409 for every duplicated value, each field named in the details."""
+    if not conflicts:
+        return
+    details: dict[str, list[str]] = {}
+    for group, sentence in conflicts:
+        for name in group:
+            details.setdefault(name, []).append(sentence)
+    raise ConflictError(" ".join(sentence for _, sentence in conflicts), details)
+
+
+def check_unique(
+    session: Session, model: type[Base], values: dict[str, Any], instance: Any = None
+) -> None:
+    """Refuse a write that would duplicate a unique value, naming the field(s)."""
+    refuse_conflicts(unique_conflicts(session, model, values, instance))
 
 
 def references_to(session: Session, instance: Any, ignore: Collection[str] = ()) -> dict[str, int]:

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from openapi_spec_validator import validate as validate_spec
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from sqlalchemy import Column
 
 from shopdb.database import get_database
@@ -157,6 +159,26 @@ def test_its_migration_branch_downgrades_to_base_and_upgrades_again(plugin_site:
         assert assert_models_match(restarted, name) <= table_names(restarted)
     finally:
         stop(restarted)
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("plugin_site", NAMES, indirect=True)
+def test_the_openapi_document_stays_valid_with_it(plugin_site: PluginSite):
+    """Code generators read /api/openapi.json: the plugin's schemas (its
+    collector record too) must keep it valid OpenAPI 3.0."""
+    app = plugin_site.start()
+    try:
+        document = app.test_client().get("/api/openapi.json").get_json()
+    finally:
+        stop(app)
+    try:
+        validate_spec(document)
+    except OpenAPIValidationError as error:
+        pytest.fail(
+            f"With {plugin_site.name} active, /api/openapi.json is not valid OpenAPI: "
+            f"{error.message} at {'/'.join(map(str, error.absolute_path))}",
+            pytrace=False,
+        )
 
 
 # Each resource through the generic suite ---------------------------------------

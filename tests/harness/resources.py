@@ -302,7 +302,11 @@ class ResourceTests:
             data = response.get_json()["data"]
             for key, value in change.items():
                 if key in data:
-                    assert data[key] == value, key
+                    assert data[key] == value, (
+                        f"{key}: sent {value!r}, the reply holds {data[key]!r}; a resource "
+                        "that stores another form than it is sent overrides sample() so "
+                        "the sample is in the stored form"
+                    )
             entries = self.audit_entries(app, resource, itemid)
             written = [entry for entry in entries if entry.requestid == entries[-1].requestid]
             assert {entry.action for entry in written} == {"update"}

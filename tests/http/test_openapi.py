@@ -6,6 +6,7 @@ schema. Bounded: a fixed number of examples per operation."""
 from __future__ import annotations
 
 import pytest
+from openapi_spec_validator import validate as validate_spec
 
 from shopdb.models import ADMIN
 from tests.harness.clients import make_callers
@@ -49,3 +50,7 @@ def test_generated_requests_never_fail_the_server(app, admin_headers):
     found = operations(app)
     assert len(found) >= 60
     fuzz(found, headers=admin_headers, examples=EXAMPLES_PER_OPERATION)
+
+
+def test_the_document_is_valid_openapi(app):
+    validate_spec(app.test_client().get("/api/openapi.json").get_json())

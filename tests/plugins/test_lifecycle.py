@@ -267,16 +267,69 @@ def test_db_upgrade_brings_installed_plugins_to_their_head(site, plugins_dir):
     assert "current schema revision" in run(site(), "db", "current").output
 
 
-def test_migrate_records_the_version_on_disk(site, plugins_dir):
+SECOND_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "__NAME___0002"
+down_revision = "__NAME___0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("__NAME__widgets", sa.Column("note", sa.String(50)))
+
+
+def downgrade():
+    op.drop_column("__NAME__widgets", "note")
+"""
+
+
+def test_migrate_applies_a_new_revision_and_records_the_version_on_disk(site, plugins_dir):
     name = write_widget_plugin(plugins_dir)
     assert run(site(), "plugin", "install", name).exit_code == 0
     manifest = plugins_dir / name / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"1.0.0"', '"1.1.0"'))
+    (plugins_dir / name / "migrations" / f"{name}_0002.py").write_text(
+        SECOND_REVISION.replace("__NAME__", name)
+    )
     app = site()
     result = run(app, "plugin", "migrate", name)
     assert result.exit_code == 0, result.output
+    assert f"Migrated {name}: {name}_0002 applied." in result.output
     assert state(app, name).version == "1.1.0"
     assert run(site(), "plugin", "upgrade-all").exit_code == 0
+
+
+def test_upgrade_all_records_each_version_between_migrations(site, plugins_dir):
+    first, second = write_widget_plugin(plugins_dir), write_widget_plugin(plugins_dir)
+    assert run(site(), "plugin", "install", first, second).exit_code == 0
+    for name in (first, second):
+        manifest = plugins_dir / name / "manifest.json"
+        manifest.write_text(manifest.read_text().replace('"1.0.0"', '"2.0.0"'))
+        (plugins_dir / name / "migrations" / f"{name}_0002.py").write_text(
+            SECOND_REVISION.replace("__NAME__", name)
+        )
+    app = site()
+    result = run(app, "plugin", "upgrade-all")
+    assert result.exit_code == 0, result.output
+    assert state(app, first).version == state(app, second).version == "2.0.0"
+
+
+def test_a_revision_that_fails_as_python_names_the_plugin_and_the_line(site, plugins_dir):
+    broken = SECOND_REVISION.replace("import sqlalchemy as sa\n", "")
+    name = write_widget_plugin(plugins_dir)
+    (plugins_dir / name / "migrations" / f"{name}_0002.py").write_text(
+        broken.replace("__NAME__", name)
+    )
+    result = run(site(), "plugin", "install", name)
+    assert result.exit_code != 0
+    message = result.output
+    assert "Traceback" not in message
+    assert f"Plugin {name!r}: its migrations failed" in message
+    assert "NameError: name 'sa' is not defined" in message
+    assert f"{name}_0002.py line" in message
 
 
 def test_a_plugin_failing_init_app_stops_a_testing_app(site, plugins_dir):
@@ -290,8 +343,9 @@ def test_a_plugin_failing_init_app_stops_a_testing_app(site, plugins_dir):
     )
     name = write_widget_plugin(plugins_dir, code=code)
     assert run(site(), "plugin", "install", name).exit_code == 0
-    with pytest.raises(PluginContractError, match=r"init_app\(\) raised KeyError"):
+    with pytest.raises(PluginContractError, match=r"init_app\(\) raised KeyError") as raised:
         site(BREAK_WIDGETS=True)
+    assert f"{name}/__init__.py line" in str(raised.value)
     app = site(BREAK_WIDGETS=True, SHOPDB_PLUGIN_ERRORS="skip")
     assert make_callers(app)["admin"].get(f"/api/{name}widgets").status_code == 404
     assert "no printer configured" in state(app, name).lasterror

@@ -141,6 +141,35 @@ def test_the_asset_type_is_fixed(editor, body):
     assert "assettypeid" in response.get_json()["data"]["error"]["details"]
 
 
+def test_the_core_assets_endpoint_leaves_a_plugins_type_to_the_plugin(
+    app, gadgets, editor, admin, gadget, body
+):
+    with app.app_context():
+        session = get_session()
+        owned = factories.asset_type(session, gadgets.ASSET_TYPE)
+        owned.pluginname = "gadgets"
+        other = factories.asset_type(session, f"plain{serial()}")
+        owned_id, other_id = owned.assettypeid, other.assettypeid
+        plain = app.extensions["shopdb.resources"]["assets"].sample(session, serial())
+        session.commit()
+    plain["assettypeid"] = owned_id
+    refused = editor.post("/api/assets", json=plain)
+    assert refused.status_code == 400
+    (reason,) = refused.get_json()["data"]["error"]["details"]["assettypeid"]
+    assert "create them at /api/gadgets" in reason
+    data = gadget()
+    moved = editor.patch(f"/api/assets/{data['assetid']}", json={"assettypeid": other_id})
+    assert moved.status_code == 400
+    assert "assettypeid" in moved.get_json()["data"]["error"]["details"]
+    assert editor.get(f"/api/gadgets/{data['assetid']}").get_json()["data"]["assettypeid"] == (
+        owned_id
+    )
+    renamed = editor.patch(f"/api/assets/{data['assetid']}", json={"name": "Renamed"})
+    assert renamed.status_code == 200, renamed.get_json()
+    unowned = admin.patch(f"/api/assettypes/{owned_id}", json={"pluginname": None})
+    assert unowned.status_code == 400
+
+
 def test_an_unregistered_asset_type_is_a_conflict_that_names_it(app, editor, body):
     payload = body()
     with app.app_context():
@@ -389,3 +418,12 @@ def test_a_sample_sets_optional_keys_only_when_a_row_exists(app, gadgets, caller
         assert set(sample) >= {"assetnumber", "gadgetcode", "assetstatusid"}
         assert sample["gadgetcode"] != resource.sample(session, 3)["gadgetcode"]
         session.rollback()
+
+
+def test_a_duplicate_in_both_rows_is_one_conflict_naming_each(editor, gadget, body):
+    first = gadget(gadgetcode="DUP-2")
+    again = body(gadgetcode="DUP-2", assetnumber=first["assetnumber"])
+    error = editor.post("/api/gadgets", json=again).get_json()["data"]["error"]
+    assert set(error["details"]) == {"gadgetcode", "assetnumber"}
+    assert error["message"].startswith("Another gadgets row")
+    assert f"assetid {first['assetid']}" in error["details"]["gadgetcode"][0]

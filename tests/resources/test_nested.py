@@ -373,8 +373,9 @@ def test_a_taken_unique_value_in_a_child_is_a_conflict_naming_it(app, editor, bo
     response = editor.post("/api/rigs", json=payload)
     assert response.status_code == 409, response.get_json()
     error = response.get_json()["data"]["error"]
-    assert error["details"] == {"ports": {"1": {"macaddress": ["This value is already taken."]}}}
-    assert "rigports" in error["message"] and mac(9) in error["message"]
+    (reason,) = error["details"]["ports"]["1"]["macaddress"]
+    assert reason == error["message"]
+    assert f"assetid {first['assetid']}) already has macaddress={mac(9)!r}" in reason
     with app.app_context():
         query = select(func.count()).where(Asset.assetnumber == payload["assetnumber"])
         assert get_session().scalar(query) == 0

@@ -291,3 +291,20 @@ def test_a_misspelt_filter_is_refused_not_ignored(admin):
     response = admin.get("/api/assets?assetnumbr=M-1")
     assert response.status_code == 400
     assert "assetnumbr" in response.get_json()["data"]["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"name": ' + "[" * 1000 + "]" * 1000 + "}", "nested deeper than 32 levels"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than 32 levels"),
+        ('{"a": ' * 40 + "1" + "}" * 40, "nested deeper than 32 levels"),
+        ("null", "it is null; send a JSON object"),
+        ('{"name": "x",}', "not valid JSON (Expecting property name"),
+    ],
+)
+def test_a_body_that_cannot_be_used_is_a_400_that_says_why(admin, body, reason):
+    reply = admin.post("/api/assets", data=body, content_type="application/json")
+    assert reply.status_code == 400
+    error = reply.get_json()["data"]["error"]
+    assert error["code"] == "malformed_json" and reason in error["message"]

@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields, validate
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
     SCOPE_COLLECTOR,
     Access,
     Asset,
-    ConflictError,
+    ByName,
     HasMany,
     Hostname,
     InvalidInputError,
@@ -23,7 +21,6 @@ from shopdb.api import (
     MacAddress,
     OperatingSystem,
     Resource,
-    audit_log,
     current_identity,
     utcnow,
 )
@@ -42,9 +39,10 @@ OPERATINGSYSTEM_LENGTH = OperatingSystem.__table__.c.operatingsystem.type.length
 class Computers(Resource):
     """Computers as the API and the collector write them.
 
-    - `operatingsystem` (input only) names an operating system; it is resolved
-      to `operatingsystemid` by exact name and created (audited) when missing,
-      so an inventory script needs no ids.
+    - `operatingsystem` (input only, `by_name`) names an operating system; it
+      is resolved to `operatingsystemid` (the exact name, else the one name
+      that differs only in case) and created, audited, when none matches, so
+      an inventory script needs no ids.
     - A new computer without an asset number gets its hostname, upper-cased.
     - `lastseen` is the server's: set when a collector push creates the
       computer or changes anything in it. A push that changes nothing stays a
@@ -54,15 +52,6 @@ class Computers(Resource):
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
         values = dict(values)
-        if "operatingsystem" in values:
-            name = values.pop("operatingsystem")
-            resolved = None if name is None else operating_system(session, name)
-            if "operatingsystemid" in values and values["operatingsystemid"] != resolved:
-                message = "Send operatingsystem or operatingsystemid, not two different ones."
-                raise InvalidInputError(
-                    message, {"operatingsystem": [message], "operatingsystemid": [message]}
-                )
-            values["operatingsystemid"] = resolved
         if instance is None and not values.get("assetnumber"):
             values["assetnumber"] = default_assetnumber(values.get("hostname"))
         # Only collector pushes (a collector key or a collector-scoped token) move lastseen.
@@ -70,42 +59,6 @@ class Computers(Resource):
         if pushed and (instance is None or changes_anything(instance, values)):
             values["lastseen"] = utcnow()
         return values
-
-
-def operating_system(session: Session, name: str) -> int:
-    """The id of the operating system with this exact name, created when missing.
-
-    Pushes of new computers with the same new name may race: the loser's
-    insert hits the unique constraint inside a savepoint and reads the
-    winner's row (a locking read, which sees the latest committed row under
-    MySQL's repeatable read as well)."""
-    name = name.strip()
-    query = select(OperatingSystem.operatingsystemid).where(OperatingSystem.operatingsystem == name)
-    found = session.scalar(query)
-    if found is not None:
-        return found
-    row = OperatingSystem(operatingsystem=name, isactive=True)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        found = session.scalar(query.with_for_update(read=True))
-        if found is None:
-            raise ConflictError(
-                f"The operating system {name!r} was written at the same time; retry."
-            ) from None
-        return found
-    audit_log(
-        session,
-        "create",
-        OperatingSystem.__tablename__,
-        row.operatingsystemid,
-        changes={
-            "operatingsystem": {"before": None, "after": name},
-            "isactive": {"before": None, "after": True},
-        },
-    )
-    return row.operatingsystemid
 
 
 def default_assetnumber(hostname: Any) -> Any:
@@ -163,6 +116,9 @@ COMPUTERS = Computers(
         "lastseen",
         "warrantyend",
         "memorymb",
+        # A PC found by one of its network interfaces: ?macaddress=, ?ipaddress=
+        "interfaces.macaddress",
+        "interfaces.ipaddress",
     ),
     sort=(
         "assetnumber",
@@ -180,6 +136,8 @@ COMPUTERS = Computers(
         ("assetnumber", 8),
         ("serialnumber", 8),
         ("name", 5),
+        ("interfaces.macaddress", 8),
+        ("interfaces.ipaddress", 8),
         ("loggedinuser", 3),
     ),
     list_columns=(
@@ -202,15 +160,14 @@ COMPUTERS = Computers(
             validate=validate.Length(min=1, max=ASSETNUMBER_LENGTH),
             metadata={"description": "Default: the hostname, upper-cased"},
         ),
-        "operatingsystem": fields.String(
-            allow_none=True,
-            validate=validate.Length(min=1, max=OPERATINGSYSTEM_LENGTH),
-            load_only=True,
-            metadata={
-                "description": "An operating system by exact name, instead of "
-                "operatingsystemid; created when missing"
-            },
-        ),
+    },
+    by_name={
+        "operatingsystem": ByName(
+            "operatingsystemid",
+            OperatingSystem.operatingsystem,
+            label="operating system",
+            create=True,
+        )
     },
     nested={
         "interfaces": HasMany(

@@ -12,10 +12,9 @@ import ipaddress
 from typing import Any
 
 from marshmallow import fields, validate
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdb.api import Access, HasOne, Hostname, InvalidInputError, Resource
+from shopdb.api import Access, ByName, HasOne, Hostname, Resource
 
 from .models import (
     ControllerOs,
@@ -63,21 +62,6 @@ AGENT_URL = validate.URL(
     error="Not an http(s) URL; write the agent's address like http://agent.local:5000/",
 )
 
-# Input by name: a collector knows the type's name, not its id.
-BY_NAME = {
-    "equipmenttype": ("equipmenttypeid", EquipmentType, "equipmenttype", "equipment type"),
-    "controllertype": ("controllertypeid", ControllerType, "controllertype", "controller type"),
-    "controlleros": ("controllerosid", ControllerOs, "controlleros", "controller OS"),
-}
-
-
-def _name_field(what: str) -> fields.String:
-    return fields.String(
-        validate=validate.Length(min=1, max=100),
-        allow_none=True,
-        metadata={"description": f"The {what} by name (case does not matter), instead of its id."},
-    )
-
 
 class EquipmentResource(Resource):
     """Machines. Lookups may be given by name (`equipmenttype`, `controllertype`,
@@ -85,47 +69,9 @@ class EquipmentResource(Resource):
     number."""
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
-        values = dict(values)
-        problems: dict[str, list[str]] = {}
-        for name, (idfield, model, column, what) in BY_NAME.items():
-            if name not in values:
-                continue
-            text = values.pop(name)
-            if text is None:
-                if idfield == "equipmenttypeid":
-                    problems[name] = ["Every machine needs an equipment type."]
-                else:
-                    values[idfield] = None
-                continue
-            found = _lookup(session, model, column, text)
-            if found is None:
-                problems[name] = [
-                    f"There is no {what} named {text!r}; see /api/{model.__tablename__}."
-                ]
-            elif idfield in values and values[idfield] != found:
-                problems[name] = [f"Names another {what} than {idfield}; send one of them."]
-            else:
-                values[idfield] = found
-        if instance is None:
-            if "equipmenttypeid" not in values and "equipmenttype" not in problems:
-                problems["equipmenttypeid"] = [
-                    "Missing data for required field (or give equipmenttype by name)."
-                ]
-            if not values.get("assetnumber") and values.get("machinenumber"):
-                values["assetnumber"] = values["machinenumber"]
-        if problems:
-            raise InvalidInputError("The machine has invalid fields; see details.", problems)
+        if instance is None and not values.get("assetnumber") and values.get("machinenumber"):
+            values = {**values, "assetnumber": values["machinenumber"]}
         return values
-
-
-def _lookup(session: Session, model: type, column: str, text: str) -> int | None:
-    """The id of the lookup row named `text`, case-insensitively (a small table)."""
-    wanted = text.strip().casefold()
-    key = model.__table__.primary_key.columns[0]
-    for rowid, name in session.execute(select(key, getattr(model, column))):
-        if name.casefold() == wanted:
-            return rowid
-    return None
 
 
 EQUIPMENT = EquipmentResource(
@@ -176,12 +122,16 @@ EQUIPMENT = EquipmentResource(
             validate=validate.Length(min=1, max=50),
             metadata={"description": "Defaults to the machine number."},
         ),
-        "equipmenttypeid": fields.Integer(
-            strict=True,
-            validate=validate.Range(min=1, max=2**31 - 1),
-            metadata={"description": "Required, unless equipmenttype names it."},
+    },
+    # Input by name: a collector knows the type's name, not its id.
+    by_name={
+        "equipmenttype": ByName(
+            "equipmenttypeid", EquipmentType.equipmenttype, label="equipment type"
         ),
-        **{name: _name_field(what) for name, (_, _, _, what) in BY_NAME.items()},
+        "controllertype": ByName(
+            "controllertypeid", ControllerType.controllertype, label="controller type"
+        ),
+        "controlleros": ByName("controllerosid", ControllerOs.controlleros, label="controller OS"),
     },
     nested={
         "focas": HasOne(EquipmentFocas, field_rules={"host": HostOrAddress(), "port": PORT}),

@@ -7,10 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields, validate
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shopdb.api import Access, Hostname, InvalidInputError, IpAddress, MacAddress, Resource
+from shopdb.api import (
+    Access,
+    ByName,
+    Hostname,
+    InvalidInputError,
+    IpAddress,
+    MacAddress,
+    Resource,
+)
 
 from .models import NetworkDevice, NetworkDeviceType
 
@@ -18,8 +25,6 @@ from .models import NetworkDevice, NetworkDeviceType
 ASSET_TYPE = "network"
 ASSET_LABEL = "Network device"
 ICON = "router"
-# The largest id the API accepts (a 32-bit signed integer, as every database holds).
-LARGEST_ID = 2**31 - 1
 ASSETNUMBER_PREFIX = "NET-"
 
 
@@ -31,61 +36,13 @@ class NetworkDevices(Resource):
     def prepare(
         self, session: Session, values: dict[str, Any], instance: Any | None
     ) -> dict[str, Any]:
-        values = dict(values)
-        typename = values.pop("networkdevicetype", None)
-        if typename is not None:
-            typeid = device_type_id(session, typename)
-            given = values.get("networkdevicetypeid")
-            if given is not None and given != typeid:
-                raise InvalidInputError(
-                    "The device type is given twice, differently; see details.",
-                    {
-                        "networkdevicetype": [
-                            f"Names the type {typename!r} (id {typeid}), but "
-                            f"networkdevicetypeid is {given}; send one of the two."
-                        ]
-                    },
-                )
-            values["networkdevicetypeid"] = typeid
         if instance is None:
-            if values.get("networkdevicetypeid") is None:
-                raise InvalidInputError(
-                    "A network device needs a device type; see details.",
-                    {
-                        "networkdevicetypeid": [
-                            "Missing data for required field; send networkdevicetypeid, "
-                            "or networkdevicetype with the type's name."
-                        ]
-                    },
-                )
+            values = dict(values)
             if not values.get("assetnumber"):
                 values["assetnumber"] = default_assetnumber(values)
             if not values.get("name") and values.get("hostname"):
                 values["name"] = values["hostname"]
         return values
-
-
-def device_type_id(session: Session, typename: str) -> int:
-    """The id of the device type with this name (case ignored, so `Switch`
-    and `switch` are one type), or a 400 on `networkdevicetype` naming the
-    known types."""
-    wanted = typename.strip().casefold()
-    found = session.scalars(
-        select(NetworkDeviceType.networkdevicetypeid).where(
-            func.lower(NetworkDeviceType.networkdevicetype) == wanted
-        )
-    ).first()
-    if found is not None:
-        return found
-    known = sorted(session.scalars(select(NetworkDeviceType.networkdevicetype)))
-    raise InvalidInputError(
-        "The device type is unknown; see details.",
-        {
-            "networkdevicetype": [
-                f"Unknown device type {typename!r}; known types: {', '.join(known) or 'none'}."
-            ]
-        },
-    )
 
 
 def default_assetnumber(values: dict[str, Any]) -> str:
@@ -164,25 +121,13 @@ NETWORKDEVICES = NetworkDevices(
             error="Not an http(s) url; write it as https://10.20.0.5/ or http://switch01/.",
         ),
     },
+    # Collectors name the type (switch, access point, IDF, ...), not its id.
+    by_name={
+        "networkdevicetype": ByName(
+            "networkdevicetypeid", NetworkDeviceType.networkdevicetype, label="device type"
+        )
+    },
     extra_input={
-        # Optional here: a write may name the type instead (networkdevicetype);
-        # prepare() requires one of the two when creating.
-        "networkdevicetypeid": fields.Integer(
-            strict=True,
-            validate=validate.Range(min=1, max=LARGEST_ID),
-            metadata={
-                "description": "The device type's id; required when creating unless "
-                "networkdevicetype is given"
-            },
-        ),
-        "networkdevicetype": fields.String(
-            load_only=True,
-            validate=validate.Length(min=1, max=50),
-            metadata={
-                "description": "The device type by name (switch, access point, IDF, ...), "
-                "instead of networkdevicetypeid; case is ignored"
-            },
-        ),
         "assetnumber": fields.String(
             validate=validate.Length(min=1, max=50),
             metadata={

@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from packaging.version import Version
-
 from shopdb.errors import ShopDBError
 from shopdb.plugins.discovery import Discovery, discover_plugins
-from shopdb.plugins.manifest import MANIFEST_FILE, name_problem
+from shopdb.plugins.manifest import MANIFEST_FILE, core_version_range, name_problem
 from shopdb.services import migrations
-from shopdb.version import __contract_version__
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_DIRECTORY = Path("plugins")
@@ -122,13 +119,6 @@ class PluginDraft:
             text = (TEMPLATES / template).read_text(encoding="utf-8")
             rendered[path] = Template(text).substitute(values)
         return rendered
-
-
-def core_version_range(contract_version: str = __contract_version__) -> str:
-    """From this contract's major.minor up to the next major: what a plugin
-    written today may rely on (additive changes are minor bumps)."""
-    version = Version(contract_version)
-    return f">={version.major}.{version.minor},<{version.major + 1}"
 
 
 def core_head() -> str:

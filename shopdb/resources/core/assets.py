@@ -4,18 +4,56 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdb.errors import InvalidInputError
 from shopdb.models import Asset, AssetRelationship, AssetStatus, AssetType, RelationshipType
 from shopdb.resources.assetrecords import add_asset_detail, asset_detail_fields, retire_asset
 from shopdb.resources.definition import Resource
+from shopdb.resources.registry import RESOURCES_KEY
 from shopdb.services.access import Access, require
 
 
 class AssetResource(Resource):
     """Deleting an asset retires it; an admin may delete for good when nothing
-    references it."""
+    references it. An asset of a type a plugin owns has a row in the plugin's
+    table too, so it is created through the plugin's resource and its type
+    never changes here."""
+
+    def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
+        typeid = values.get("assettypeid")
+        if typeid is None or (instance is not None and typeid == instance.assettypeid):
+            return values
+        new = session.get(AssetType, typeid)
+        if instance is None:
+            if new is not None and new.pluginname:
+                raise _owned_type_error(
+                    f"Assets of type {new.assettype!r} belong to the plugin "
+                    f"{new.pluginname!r}; create them {_where_created(new)}."
+                )
+            return values
+        old = session.get(AssetType, instance.assettypeid)
+        owned = next((row for row in (old, new) if row is not None and row.pluginname), None)
+        if owned is not None:
+            raise _owned_type_error(
+                f"The type {owned.assettype!r} belongs to the plugin {owned.pluginname!r}, so "
+                "an asset cannot change to or from it; create a new asset of the type wanted."
+            )
+        return values
+
+    def sample(self, session: Session, number: int) -> dict[str, Any]:
+        """A body of a type no plugin owns (created once if the site has none)."""
+        body = super().sample(session, number)
+        query = select(AssetType.assettypeid).where(AssetType.pluginname.is_(None))
+        typeid = session.scalar(query.order_by(AssetType.assettypeid))
+        if typeid is None:
+            row = AssetType(assettype="other", label="Other")
+            session.add(row)
+            session.flush()
+            typeid = row.assettypeid
+        return {**body, "assettypeid": typeid}
 
     def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         return add_asset_detail(session, instance, data)
@@ -25,6 +63,18 @@ class AssetResource(Resource):
             require(Access.ADMIN, write=True)
             return super().remove(session, instance, permanent)
         return retire_asset(session, instance)
+
+
+def _owned_type_error(message: str) -> InvalidInputError:
+    return InvalidInputError(message, {"assettypeid": [message]})
+
+
+def _where_created(assettype: AssetType) -> str:
+    resources = current_app.extensions.get(RESOURCES_KEY, {}).values()
+    for resource in resources:
+        if resource.asset_type == assettype.assettype:
+            return f"at /api/{resource.name}"
+    return "through that plugin (it is not active on this server)"
 
 
 class RelationshipResource(Resource):
@@ -79,6 +129,7 @@ ASSET_RESOURCES = (
         default_sort="assettype",
         search=(("assettype", 10), ("label", 8)),
         write=Access.ADMIN,
+        read_only=("pluginname",),  # set by the plugin that registers the type
         list_columns=("assettype", "label", "pluginname", "icon"),
     ),
     Resource(

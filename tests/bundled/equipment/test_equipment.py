@@ -156,7 +156,14 @@ def test_an_unknown_equipment_type_is_refused(site):
 def test_an_equipment_type_is_required(site):
     sent = body(site)
     del sent["equipmenttypeid"]
-    assert list(refused(site.editor.post(URL, json=sent))) == ["equipmenttypeid"]
+    assert refused(site.editor.post(URL, json=sent)) == {
+        "equipmenttype": [
+            "Missing data for required field; send equipmenttype (the name) or equipmenttypeid."
+        ]
+    }
+    # The collector sends names only: the message names the field it can send.
+    response = site.push({"machinenumber": machinenumber()})
+    assert list(refused(response)) == ["equipmenttype"]
 
 
 @pytest.mark.parametrize("url", ["ftp://agent:5000/", "agent.local:5000", "http://"])
@@ -190,6 +197,36 @@ def test_lookups_may_be_given_by_name(site):
     assert record["controllerosid"] == site.lookup("controlleroses", "Okuma OSP-P300")
     details = refused(site.editor.post(URL, json=body(site, equipmenttype="hovercraft")))
     assert list(details) == ["equipmenttype"]
+
+
+def test_a_lookup_name_matches_exactly_before_ignoring_case(site):
+    """Regression: with "hobber" and a later "HOBBER", "hobber" meant the later one."""
+    tag = machinenumber("T").lower()
+    first = site.admin.post("/api/equipmenttypes", json={"equipmenttype": f"hobber {tag}"})
+    assert first.status_code == 201, first.get_json()
+    lower = first.get_json()["data"]["equipmenttypeid"]
+    second = site.admin.post("/api/equipmenttypes", json={"equipmenttype": f"HOBBER {tag}"})
+    # MySQL and MariaDB refuse the variant: their unique constraint ignores case.
+    assert second.status_code in (201, 409), second.get_json()
+    upper = second.get_json()["data"].get("equipmenttypeid", lower)
+
+    def typeid(spelling: str):
+        sent = body(site, equipmenttype=spelling)
+        del sent["equipmenttypeid"]
+        return site.editor.post(URL, json=sent)
+
+    assert create_reply(typeid(f"hobber {tag}"))["equipmenttypeid"] == lower
+    assert create_reply(typeid(f"HOBBER {tag}"))["equipmenttypeid"] == upper
+    if upper == lower:
+        assert create_reply(typeid(f"Hobber {tag}"))["equipmenttypeid"] == lower
+    else:
+        (message,) = refused(typeid(f"Hobber {tag}"))["equipmenttype"]
+        assert f"'hobber {tag}'" in message and f"'HOBBER {tag}'" in message
+
+
+def create_reply(response) -> dict[str, Any]:
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]
 
 
 # Collector --------------------------------------------------------------------------

@@ -256,7 +256,38 @@ def test_unknown_device_type_name_is_refused_naming_the_field(site: Site):
 def test_a_device_type_is_required(site: Site):
     body = site.body()
     del body["networkdevicetypeid"]
-    refused(site, body, "networkdevicetypeid")
+    (message,) = refused(site, body, "networkdevicetype")
+    assert "networkdevicetypeid" in message
+
+
+def test_a_device_type_name_matches_exactly_before_ignoring_case(site: Site):
+    """Regression: with "fw" and a later "FW", "fw" meant the later one."""
+    serial = number()
+    ids = []
+    for name in (f"fw {serial}", f"FW {serial}"):
+        response = site.admin.post(TYPES_URL, json={"networkdevicetype": name})
+        # MySQL and MariaDB refuse the variant: their unique constraint ignores case.
+        assert response.status_code in (201, 409), response.get_json()
+        if response.status_code == 201:
+            ids.append(response.get_json()["data"]["networkdevicetypeid"])
+    lower, upper = ids if len(ids) == 2 else ids * 2
+
+    def typed(name: str):
+        body = site.body(networkdevicetype=name)
+        del body["networkdevicetypeid"]
+        return site.editor.post(URL, json=body)
+
+    for name, expected in ((f"fw {serial}", lower), (f"FW {serial}", upper)):
+        response = typed(name)
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["data"]["networkdevicetypeid"] == expected
+    response = typed(f"Fw {serial}")
+    if lower == upper:
+        assert response.status_code == 201, response.get_json()
+    else:
+        assert response.status_code == 400, response.get_json()
+        (message,) = response.get_json()["data"]["error"]["details"]["networkdevicetype"]
+        assert f"'fw {serial}'" in message and f"'FW {serial}'" in message
 
 
 def test_type_by_name_and_id_must_agree(site: Site):

@@ -1,0 +1,262 @@
+"""Lookups given by name: a write may name a row of a small lookup table (an
+equipment type, an operating system) instead of sending its id, as a
+collector does, which knows names and not ids.
+
+A resource declares it once (`by_name={"equipmenttype": ByName(...)}`); the
+framework adds the input field, and resolves the name to the id field before
+the resource's `prepare` hook, with one rule for every resource:
+
+- the row with exactly this name wins;
+- else the one row whose name differs only in case;
+- several rows that differ only in case (possible where the unique
+  constraint compares case, SQLite and PostgreSQL) and no exact one: a 400
+  naming them, for the caller to send the exact name or the id;
+- none: a 400 naming the known values, or with `create=True` a new row,
+  audited, safe against a concurrent push creating the same name.
+
+The comparison is made in Python on the rows the database finds, so it is
+the same on every database whatever its collation says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import fields, validate
+from sqlalchemy import Column, Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopdb.errors import ConflictError
+from shopdb.resources.schemas import not_blank, safe_text
+from shopdb.services.audit import audit_log, diff, snapshot
+
+# How many known names an "unknown name" message lists.
+KNOWN_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ByName:
+    """A field that names a lookup row instead of giving its id.
+
+    `idfield` is the resource's foreign key it resolves to; `column` the
+    lookup model's name column (`EquipmentType.equipmenttype`), which must be
+    the table the foreign key points at. `label` names the lookup in messages
+    (default: the field's name). `create=True` creates a row when nothing
+    matches the name. Whether a value is required when creating, and whether
+    null is allowed, follow the id field's column (NOT NULL: required).
+    """
+
+    idfield: str
+    column: Any
+    label: str = ""
+    create: bool = False
+
+
+class NameLookup:
+    """One `ByName` declaration bound to its resource: checked when the
+    resource is declared, then used on every write."""
+
+    def __init__(
+        self,
+        owner: str,
+        name: str,
+        declaration: ByName,
+        columns: Mapping[str, Column],
+        writable: Collection[str],
+    ) -> None:
+        if not isinstance(declaration, ByName):
+            raise ValueError(
+                f"{owner}: by_name[{name!r}] must be a ByName(idfield, column), not "
+                f"{type(declaration).__name__}."
+            )
+        self.name = name
+        self.idfield = declaration.idfield
+        self.create = declaration.create
+        model = getattr(declaration.column, "class_", None)
+        prop = getattr(declaration.column, "property", None)
+        if model is None or not getattr(prop, "columns", None):
+            raise ValueError(
+                f"{owner}: by_name[{name!r}] needs the lookup's name column as a model "
+                "attribute (ByName('equipmenttypeid', EquipmentType.equipmenttype))."
+            )
+        self.model = model
+        self.namecolumn: Column = prop.columns[0]
+        table = self.namecolumn.table
+        (self.key,) = table.primary_key.columns
+        if self.idfield not in writable:
+            raise ValueError(
+                f"{owner}: by_name[{name!r}] resolves to {self.idfield!r}, which is not a "
+                "field the resource writes."
+            )
+        idcolumn = columns[self.idfield]
+        if not any(key.column is self.key for key in idcolumn.foreign_keys):
+            raise ValueError(
+                f"{owner}: by_name[{name!r}] names {table.name}.{self.namecolumn.name}, but "
+                f"{self.idfield} is not a foreign key to {table.name}.{self.key.name}."
+            )
+        if self.create:
+            needed = [
+                column.name
+                for column in table.columns
+                if column is not self.key
+                and column is not self.namecolumn
+                and not column.nullable
+                and column.default is None
+                and column.server_default is None
+            ]
+            if needed:
+                raise ValueError(
+                    f"{owner}: by_name[{name!r}] may create {table.name} rows, but their "
+                    f"{', '.join(needed)} would need a value; give those columns a default."
+                )
+        self.required = not idcolumn.nullable
+        self.label = declaration.label or name
+        self.url = f"/api/{table.name}"
+
+    # Schema ------------------------------------------------------------------
+
+    def input_field(self) -> fields.String:
+        """The input-only name field of the create and update schemas."""
+        description = (
+            f"The {self.label} by name, instead of its id ({self.idfield}); case is ignored "
+            "unless two names differ only in case."
+        )
+        if self.create:
+            description += f" A new {self.label} is created when none has this name."
+        if self.required:
+            description += f" Required when creating, unless {self.idfield} is sent."
+        length = getattr(self.namecolumn.type, "length", None)
+        return fields.String(
+            load_only=True,
+            allow_none=not self.required,
+            validate=[validate.Length(min=1, max=length), safe_text, not_blank],
+            metadata={"description": description},
+        )
+
+    def id_description(self) -> str:
+        required = "required when creating unless" if self.required else "or send"
+        return f"The {self.label}'s id; {required} {self.name} names it."
+
+    # Resolving ---------------------------------------------------------------
+
+    def find(self, session: Session, text: str, *, lock: bool = False) -> tuple[int | None, str]:
+        """(the id of the row `text` names, or None; a problem, or "")"""
+        rows = session.execute(self._candidates(text, lock)).all()
+        exact = [key for key, name in rows if name == text]
+        if exact:
+            return exact[0], ""
+        wanted = text.lower()
+        folded = sorted((name, key) for key, name in rows if name.lower() == wanted)
+        if len(folded) == 1:
+            return folded[0][1], ""
+        if folded:
+            names = ", ".join(repr(name) for name, _ in folded)
+            return None, (
+                f"{text!r} matches several {self.label} names that differ only in case "
+                f"({names}); send the exact name, or {self.idfield}."
+            )
+        return None, ""
+
+    def resolve(self, session: Session, values: dict[str, Any], text: str | None) -> str:
+        """Set the id field in `values` from the name `text` (None when the
+        row is still to be created); returns the problem, or ""."""
+        found: int | None = None
+        if text is not None:
+            found, problem = self.find(session, text)
+            if problem:
+                return problem
+            if found is None and not self.create:
+                return self.unknown(session, text)
+        given = values.get(self.idfield, found)
+        if given != found or (found is None and text is not None and self.idfield in values):
+            if found is not None:
+                what = f"the {self.label} {text!r} (id {found})"
+            elif text is not None:
+                what = f"a new {self.label} {text!r}"
+            else:
+                what = f"no {self.label}"
+            shown = "null" if given is None else given
+            return f"Names {what}, but {self.idfield} is {shown}; send one of the two."
+        values[self.idfield] = found
+        return ""
+
+    def _candidates(self, text: str, lock: bool) -> Select:
+        """Every row that may match: the database's comparison only narrows
+        the search (MySQL's collation ignores case and accents, SQLite's
+        lower() folds ASCII letters only); `find` decides in Python. A name
+        with other letters scans the table, which is small."""
+        query = select(self.key, self.namecolumn)
+        if text.isascii():
+            column = self.namecolumn
+            query = query.where(or_(column == text, func.lower(column) == text.lower()))
+        return query.with_for_update(read=True) if lock else query
+
+    def unknown(self, session: Session, text: str) -> str:
+        known = list(
+            session.scalars(
+                select(self.namecolumn).order_by(self.namecolumn).limit(KNOWN_SHOWN + 1)
+            )
+        )
+        listed = ", ".join(repr(name) for name in known[:KNOWN_SHOWN]) or "none yet"
+        if len(known) > KNOWN_SHOWN:
+            listed += ", ..."
+        return f"There is no {self.label} named {text!r} (known: {listed}); see {self.url}."
+
+    def create_row(self, session: Session, text: str) -> int:
+        """Create the row named `text`, audited. Pushes of the same new name
+        may race: the loser's insert hits the unique constraint inside a
+        savepoint and reads the winner's row (a locking read, which sees the
+        latest committed row under MySQL's repeatable read as well)."""
+        row = self.model(**{self.namecolumn.key: text})
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            found, _problem = self.find(session, text, lock=True)
+            if found is None:
+                raise ConflictError(
+                    f"The {self.label} {text!r} was written at the same time; retry.",
+                    {self.name: ["Written at the same time; retry."]},
+                ) from None
+            return found
+        key = getattr(row, self.key.key)
+        audit_log(
+            session, "create", self.namecolumn.table.name, key, changes=diff({}, snapshot(row))
+        )
+        return key
+
+
+def resolve_names(
+    session: Session,
+    lookups: Mapping[str, NameLookup],
+    values: dict[str, Any],
+    creating: bool,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(values with every name replaced by its id field, the problems by
+    field). Rows to create are created only when there are no problems."""
+    if not lookups:
+        return values, {}
+    values = dict(values)
+    problems: dict[str, list[str]] = {}
+    pending: list[tuple[NameLookup, str]] = []
+    for name, lookup in lookups.items():
+        if name in values:
+            text = values.pop(name)
+            problem = lookup.resolve(session, values, text)
+            if not problem and text is not None and values[lookup.idfield] is None:
+                pending.append((lookup, text))
+        elif creating and lookup.required and values.get(lookup.idfield) is None:
+            problem = (
+                f"Missing data for required field; send {name} (the name) or {lookup.idfield}."
+            )
+        else:
+            problem = ""
+        if problem:
+            problems[name] = [problem]
+    if not problems:
+        for lookup, text in pending:
+            values[lookup.idfield] = lookup.create_row(session, text)
+    return values, problems
