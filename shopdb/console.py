@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 from shopdb.app import create_app
 from shopdb.cli import COMMANDS
+from shopdb.errors import ShopDBError
 from shopdb.plugins.commands import plugin_group
 
 
+class ShopDBGroup(FlaskGroup):
+    """Flask's CLI group; an app that cannot start while a command (a
+    plugin's, say) is looked up is one sentence, not a traceback."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        try:
+            return super().get_command(ctx, cmd_name)
+        except ShopDBError as error:
+            raise click.ClickException(str(error)) from None
+
+
 def _build() -> FlaskGroup:
-    group = FlaskGroup(
+    group = ShopDBGroup(
         name="shopdb",
         create_app=create_app,
         add_default_commands=False,

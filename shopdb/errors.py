@@ -1,6 +1,11 @@
 """Errors that reach a person: each carries one sentence that says what is wrong
 and, where there is one, what to do about it."""
 
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
 
 class ShopDBError(Exception):
     """Base for errors the CLI prints as a single line instead of a traceback."""
@@ -49,3 +54,23 @@ class AuthenticationRequiredError(ShopDBError):
 
 class PermissionDeniedError(ShopDBError):
     """The caller is known but its role or token scope does not allow this."""
+
+
+def raised_at(error: BaseException, *folders: Path) -> str:
+    """' at <file> line <n>': where `error` was raised, as the innermost frame
+    inside one of `folders` (a plugin's, a migrations folder), else the
+    innermost frame; '' when there is none."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f" at {error.filename} line {error.lineno}"
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [frame for frame in frames if _is_inside(frame.filename, folders)]
+    frame = (inside or frames or [None])[-1]
+    return f" at {frame.filename} line {frame.lineno}" if frame else ""
+
+
+def _is_inside(filename: str, folders: tuple[Path, ...]) -> bool:
+    try:
+        path = Path(filename).resolve()
+        return any(path.is_relative_to(folder.resolve()) for folder in folders)
+    except (OSError, ValueError):
+        return False

@@ -43,6 +43,23 @@ def system_user() -> str:
         return "unknown"
 
 
+def act_as_cli_user() -> None:
+    """Audit entries written by commands name the operating-system account."""
+    g.setdefault("identity", Identity(username=f"cli:{system_user()}", via="cli"))
+
+
+class PluginCommandGroup(AppGroup):
+    """`shopdb <plugin> ...`: a plugin's commands, run as the command-line user
+    (so their audit entries name the account) and failing politely."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            act_as_cli_user()
+            return super().invoke(ctx)
+        except ShopDBError as error:
+            raise click.ClickException(str(error)) from None
+
+
 @contextmanager
 def transaction(check_schema: bool = True) -> Iterator[Session]:
     """A session committed at the end, rolled back on any error.
@@ -52,8 +69,7 @@ def transaction(check_schema: bool = True) -> Iterator[Session]:
     database = get_database()
     if check_schema:
         require_current_schema(database.engine)
-    # Audit entries written by commands name the operating-system account.
-    g.setdefault("identity", Identity(username=f"cli:{system_user()}", via="cli"))
+    act_as_cli_user()
     session = get_session()
     try:
         yield session

@@ -19,10 +19,10 @@ import importlib.util
 import inspect
 import re
 import sys
-import traceback
 from pathlib import Path
 from types import ModuleType
 
+from shopdb.errors import raised_at
 from shopdb.plugins.base import BasePlugin
 from shopdb.plugins.discovery import Origin, PluginSource
 from shopdb.plugins.errors import PluginContractError, PluginNotFoundError
@@ -126,21 +126,3 @@ def _explain_import_error(source: PluginSource, error: Exception, owners: TableO
         f"importing {source.module} failed{raised_at(error, source.folder)}: "
         f"{type(error).__name__}: {error}"
     )
-
-
-def raised_at(error: BaseException, folder: Path) -> str:
-    """' at <file> line <n>': the innermost frame inside the plugin's folder,
-    else the innermost frame; '' when there is none."""
-    if isinstance(error, SyntaxError) and error.filename:
-        return f" at {error.filename} line {error.lineno}"
-    frames = traceback.extract_tb(error.__traceback__)
-    inside = [frame for frame in frames if _is_inside(frame.filename, folder)]
-    frame = (inside or frames or [None])[-1]
-    return f" at {frame.filename} line {frame.lineno}" if frame else ""
-
-
-def _is_inside(filename: str, folder: Path) -> bool:
-    try:
-        return Path(filename).resolve().is_relative_to(folder.resolve())
-    except (OSError, ValueError):
-        return False

@@ -28,7 +28,6 @@ from shopdb.plugins.errors import (
     PluginError,
     PluginNotFoundError,
 )
-from shopdb.plugins.importing import raised_at
 from shopdb.plugins.loader import LoadedPlugin, load_plugins
 from shopdb.plugins.manifest import PluginManifest, read_manifest
 from shopdb.plugins.runtime import PluginRuntime, migration_plan
@@ -319,19 +318,6 @@ class PluginManager:
             raise PluginContractError(
                 label, f"its migrations failed ({action} to {target}): {error}"
             ) from None
-        except Exception as error:
-            # A revision file that fails as Python (a NameError, an ImportError).
-            if label == migrations.CORE_BRANCH:
-                raise
-            raise PluginContractError(
-                label,
-                f"its migrations failed ({action} to {target}): {type(error).__name__}: "
-                f"{error}{self._raised_at(label, error)}",
-            ) from error
-
-    def _raised_at(self, name: str, error: BaseException) -> str:
-        source = self.runtime.source(name)
-        return raised_at(error, source.folder) if source else ""
 
     def _audit(self, action: str, row: Plugin, before: dict) -> None:
         self.session.flush()

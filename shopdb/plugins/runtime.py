@@ -21,6 +21,7 @@ from flask.cli import AppGroup
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 
+from shopdb.cli.support import PluginCommandGroup
 from shopdb.database import get_database
 from shopdb.errors import DatabaseUnavailableError
 from shopdb.plugins.discovery import Discovery, PluginSource, discover_plugins
@@ -265,7 +266,7 @@ def wire_plugins(app: Flask, api: Api) -> None:
 
 def plugin_command_group(loaded: LoadedPlugin) -> AppGroup:
     """`shopdb <plugin> ...`: the plugin's commands under its own name."""
-    group = AppGroup(loaded.name, help=f"Commands of the {loaded.name} plugin.")
+    group = PluginCommandGroup(loaded.name, help=f"Commands of the {loaded.name} plugin.")
     for command in loaded.parts.cli_commands:
         group.add_command(command)
     return group

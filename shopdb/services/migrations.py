@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shopdb.database import describe_url, driver_message, sqlite_path, unavailable
-from shopdb.errors import SchemaMismatchError, ShopDBError
+from shopdb.errors import SchemaMismatchError, ShopDBError, raised_at
 from shopdb.models import CORE_TABLES, Base
 
 MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
@@ -76,18 +76,35 @@ def current_plan() -> MigrationPlan:
     return MigrationPlan()
 
 
+def _version_folders(plan: MigrationPlan) -> list[Path]:
+    return [CORE_VERSIONS_PATH, *(branch.folder for branch in plan.plugins), *plan.dormant]
+
+
 def alembic_config(plan: MigrationPlan | None = None) -> Config:
     plan = plan or current_plan()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))
-    locations = [CORE_VERSIONS_PATH, *(branch.folder for branch in plan.plugins), *plan.dormant]
+    locations = _version_folders(plan)
     config.set_main_option("version_locations", " ".join(str(path) for path in locations))
     config.set_main_option("path_separator", "space")
     return config
 
 
 def script_directory() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config())
+    """The revisions of the core and the plugins, every revision file read
+    now, so one that cannot be imported is named here in one sentence."""
+    plan = current_plan()
+    script = ScriptDirectory.from_config(alembic_config(plan))
+    try:
+        script.revision_map.heads  # noqa: B018 (reading it loads every revision file)
+    except CommandError:
+        raise
+    except Exception as error:
+        where = raised_at(error, *_version_folders(plan))
+        raise ShopDBError(
+            f"A migration revision file cannot be read: {type(error).__name__}: {error}{where}."
+        ) from error
+    return script
 
 
 def required_heads(script: ScriptDirectory, plan: MigrationPlan | None = None) -> set[str]:
@@ -245,6 +262,15 @@ def _run(engine: Engine, action: str, target: str, plan: MigrationPlan | None = 
                 f"The {action} failed ({reason}); each revision runs in its own transaction "
                 f"where the database allows, and the database is now at revision {reached}."
             ) from None
+        except Exception as error:
+            # A revision file that fails as Python (a NameError, an ImportError).
+            connection.rollback()
+            reached = ", ".join(sorted(current_revisions(engine))) or "base (empty)"
+            where = raised_at(error, *_version_folders(plan or current_plan()))
+            raise ShopDBError(
+                f"The {action} to {target!r} failed in a revision: {type(error).__name__}: "
+                f"{error}{where}; the database is now at revision {reached}."
+            ) from error
 
 
 def upgrade(engine: Engine, target: str = "heads", plan: MigrationPlan | None = None) -> None:

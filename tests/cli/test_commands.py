@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from shopdb.console import cli
 from shopdb.database import get_database, get_session
 from shopdb.models import AuditLog, RelationshipType, User
+from shopdb.plugins import PluginNotFoundError
 from shopdb.services import migrations
 from shopdb.services.passwords import verify_password
 
@@ -193,3 +194,16 @@ def test_commands_leave_audit_entries(ready, empty_app):
     assert actions == [("seed", "reference"), ("create", "users"), ("update", "users")]
     assert all(entry.username.startswith("cli:") for entry in entries)
     assert "passwordhash" not in str(entries[1].changes.get("passwordhash", {}).get("after", ""))
+
+
+def test_a_command_looked_up_while_the_app_cannot_start_is_one_sentence():
+    """`shopdb <plugin> ...` loads the app to find the plugin's commands."""
+
+    def failing_start():
+        raise PluginNotFoundError("gauges", "it is installed, but its files are not found.")
+
+    result = CliRunner().invoke(cli, ["gauges", "due"], obj=ScriptInfo(create_app=failing_start))
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: Plugin 'gauges': it is installed, but its files are not found."
+    )

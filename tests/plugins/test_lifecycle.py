@@ -416,6 +416,66 @@ def test_a_missing_plugins_revisions_are_not_taken_for_a_newer_database(site, pl
     assert "current schema revision" in run(site(), "db", "current").output
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("import sqlalchemy as sa\n", ""), "NameError: name 'sa' is not defined"),
+        (("from alembic import op\n", "import nosuchmodule\n"), "No module named 'nosuchmodule'"),
+    ],
+)
+def test_db_upgrade_names_a_revision_that_fails_as_python(site, plugins_dir, change, expected):
+    name = write_widget_plugin(plugins_dir)
+    assert run(site(), "plugin", "install", name).exit_code == 0
+    broken = SECOND_REVISION.replace(*change).replace("__NAME__", name)
+    (plugins_dir / name / "migrations" / f"{name}_0002.py").write_text(broken)
+    result = run(site(), "db", "upgrade")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert expected in result.output and f"{name}_0002.py line" in result.output
+
+
+def test_a_plugins_command_writes_as_the_command_line_user_and_fails_politely(site, plugins_dir):
+    code = (
+        RESOURCE_CODE
+        + """
+    def get_cli_commands(self):
+        import click
+
+        from shopdb.api import InvalidInputError, audit_log, get_session
+
+        @click.command("label")
+        @click.argument("text")
+        def label(text):
+            if not text.strip():
+                raise InvalidInputError("Give the widget a label.")
+            session = get_session()
+            widget = Widget(label=text)
+            session.add(widget)
+            session.flush()
+            audit_log(session, "create", "__NAME__widgets", widget.widgetid)
+            session.commit()
+            click.echo(f"Added {text}.")
+
+        return [label]
+"""
+    )
+    name = write_widget_plugin(plugins_dir, code=code)
+    assert run(site(), "plugin", "install", name).exit_code == 0
+    app = site()
+    result = run(app, name, "label", "third")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        entry = (
+            get_session()
+            .scalars(select(AuditLog).where(AuditLog.entitytype == f"{name}widgets"))
+            .one()
+        )
+        assert entry.username.startswith("cli:")
+    refused = run(site(), name, "label", " ")
+    assert refused.exit_code == 1
+    assert refused.output.strip() == "Error: Give the widget a label."
+
+
 def test_seed_demo_runs_each_active_plugins_demo_hook_once(site, plugins_dir):
     code = (
         RESOURCE_CODE

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from sqlalchemy import select
 
 from shopdb.models import AuditLog, User
 from shopdb.services import users
-from shopdb.services.audit import audit_log, diff
+from shopdb.services.audit import audit_log, diff, json_safe
 from shopdb.services.records import update_record
 
 pytestmark = pytest.mark.database
@@ -17,6 +19,12 @@ def test_diff_keeps_only_changed_fields():
     before = {"name": "a", "notes": None, "modifiedat": "1"}
     after = {"name": "b", "notes": None, "modifiedat": "2"}
     assert diff(before, after) == {"name": {"before": "a", "after": "b"}}
+
+
+def test_times_are_recorded_with_their_utc_offset_as_the_api_shows_them():
+    stored = datetime(2026, 11, 26, 20, 15, 0)  # naive UTC, as every database keeps it
+    assert json_safe(stored) == "2026-11-26T20:15:00+00:00"
+    assert json_safe(date(2026, 11, 26)) == "2026-11-26"
 
 
 def test_entries_of_one_request_share_its_request_id(app, seeded):

@@ -43,7 +43,8 @@ class Computers(Resource):
       is resolved to `operatingsystemid` (the exact name, else the one name
       that differs only in case) and created, audited, when none matches, so
       an inventory script needs no ids.
-    - A new computer without an asset number gets its hostname, upper-cased.
+    - A new computer without an asset number gets its hostname, upper-cased;
+      without a name, its hostname.
     - `lastseen` is the server's: set when a collector push creates the
       computer or changes anything in it. A push that changes nothing stays a
       noop (no write, no audit), so `lastseen` is the last time the inventory
@@ -54,6 +55,8 @@ class Computers(Resource):
         values = dict(values)
         if instance is None and not values.get("assetnumber"):
             values["assetnumber"] = default_assetnumber(values.get("hostname"))
+        if instance is None and not values.get("name"):
+            values["name"] = values.get("hostname")  # what the floor calls the PC
         # Only collector pushes (a collector key or a collector-scoped token) move lastseen.
         pushed = SCOPE_COLLECTOR in current_identity().scopes
         if pushed and (instance is None or changes_anything(instance, values)):

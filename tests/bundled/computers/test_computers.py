@@ -98,6 +98,14 @@ def test_a_computer_and_its_interfaces_are_written_in_one_request(site):
     assert site.editor.delete(url).status_code in (200, 204)
 
 
+def test_a_new_computer_is_numbered_and_named_after_its_hostname(site):
+    name = hostname()
+    data = created(site, hostname=name)
+    assert (data["assetnumber"], data["name"]) == (name.upper(), data["hostname"])
+    named = created(site, name="Lathe 4 PC")
+    assert named["name"] == "Lathe 4 PC"
+
+
 def test_hostnames_are_unique_whatever_the_case(site):
     name = hostname()
     created(site, hostname=name)
