@@ -18,6 +18,7 @@ from webargs.flaskparser import FlaskParser
 from shopdb.database import get_session
 from shopdb.errors import NotFoundError
 from shopdb.http.envelope import data_response
+from shopdb.resources import operationdocs as docs
 from shopdb.resources.definition import Resource
 from shopdb.resources.queries import (
     apply_filters,
@@ -106,6 +107,16 @@ def build_blueprint(resource: Resource) -> Blueprint:
         data = resource.detail(session, instance, detail.dump(instance))
         return data_response({**data, **extra}, status)
 
+    def documented(summary: str, description: str, errors: dict[int, str]) -> Any:
+        """The operation's summary, description and error replies in OpenAPI."""
+
+        def decorate(view: Any) -> Any:
+            for status, component in errors.items():
+                view = blueprint.alt_response(status, component)(view)
+            return blueprint.doc(summary=summary, description=description or summary)(view)
+
+        return decorate
+
     read = guarded(resource.read, write=False)
     write = guarded(resource.write, write=True)
 
@@ -114,8 +125,8 @@ def build_blueprint(resource: Resource) -> Blueprint:
         @read
         @blueprint.arguments(list_arguments, location="query")
         @blueprint.response(200, list_envelope)
+        @documented(f"List {resource.label}", docs.list_description(resource), docs.READ_ERRORS)
         def get(self, args: dict[str, Any]) -> ResponseReturnValue:
-            """List, filter, search and sort."""
             session = get_session()
             query = apply_filters(resource, resource.scope(resource.select()), args)
             query, rank = apply_search(resource, query, args.get("q"))
@@ -128,8 +139,12 @@ def build_blueprint(resource: Resource) -> Blueprint:
             @write
             @blueprint.arguments(schemas.create)
             @blueprint.response(201, item_envelope)
+            @documented(
+                f"Create one of {resource.label}",
+                docs.create_description(resource, schemas.create),
+                docs.WRITE_ERRORS,
+            )
             def post(self, values: dict[str, Any]) -> ResponseReturnValue:
-                """Create one."""
                 session = get_session()
                 instance = resource.create(session, values)
                 extra = resource.after_create(session, instance)
@@ -141,8 +156,8 @@ def build_blueprint(resource: Resource) -> Blueprint:
     class Item(MethodView):
         @read
         @blueprint.response(200, item_envelope)
+        @documented(f"Fetch one of {resource.label}", "", docs.ITEM_ERRORS)
         def get(self, itemid: int) -> ResponseReturnValue:
-            """Fetch one."""
             session = get_session()
             return reply(session, find(session, itemid))
 
@@ -151,8 +166,12 @@ def build_blueprint(resource: Resource) -> Blueprint:
             @write
             @blueprint.arguments(schemas.update(partial=True))
             @blueprint.response(200, item_envelope)
+            @documented(
+                f"Change one of {resource.label}",
+                docs.update_description(resource),
+                {**docs.ITEM_ERRORS, **docs.WRITE_ERRORS},
+            )
             def patch(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
-                """Change some fields; fields not sent keep their value."""
                 session = get_session()
                 instance = find(session, itemid)
                 resource.update(session, instance, values)
@@ -165,8 +184,12 @@ def build_blueprint(resource: Resource) -> Blueprint:
             @write
             @blueprint.arguments(DeleteArgumentsSchema, location="query")
             @blueprint.response(204)
+            @documented(
+                f"Delete one of {resource.label}",
+                docs.delete_description(resource),
+                {**docs.ITEM_ERRORS, 409: "CONFLICT"},
+            )
             def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
-                """Delete one (assets are retired unless `permanent`)."""
                 session = get_session()
                 instance = find(session, itemid)
                 resource.delete(session, instance, args["permanent"])

@@ -317,8 +317,10 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             metadata={"description": _describe(item)},
         )
         if item.target.ranged:
-            attributes[f"{parameter}min"] = _query_field(item.target)
-            attributes[f"{parameter}max"] = _query_field(item.target)
+            for bound, word in (("min", "at least"), ("max", "at most")):
+                field = _query_field(item.target)
+                field.metadata = {"description": f"Records whose {parameter} is {word} this."}
+                attributes[f"{parameter}{bound}"] = field
     return type(name, (ListArguments,), attributes)
 
 

@@ -54,3 +54,18 @@ def test_generated_requests_never_fail_the_server(app, admin_headers):
 
 def test_the_document_is_valid_openapi(app):
     validate_spec(app.test_client().get("/api/openapi.json").get_json())
+
+
+def test_each_operation_says_what_it_takes_and_how_it_fails(app):
+    paths = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    listing = paths["/api/assets"]["get"]
+    assert listing["summary"] == "List assets"
+    assert "`assetnumber`" in listing["description"] and "`q` searches" in listing["description"]
+    assert "Ranges: `<filter>min` and `<filter>max` for" in listing["description"]
+    create = paths["/api/assets"]["post"]
+    assert "Required: `assetnumber`" in create["description"]
+    assert {"400", "401", "403", "409", "413", "415"} <= set(create["responses"])
+    item = paths["/api/assets/{itemid}"]
+    assert "404" in item["get"]["responses"] and "409" in item["patch"]["responses"]
+    assert item["delete"]["description"].startswith("Retires the asset")
+    assert paths["/api/vendors/{itemid}"]["delete"]["description"].startswith("Deletes")
