@@ -164,8 +164,9 @@ class AssetExtensionStorage(TableStorage):
         if for_asset.get("assetstatusid") is None:
             for_asset["assetstatusid"] = asset_status(session, ACTIVE).assetstatusid
         self._refuse_conflicts(session, for_asset, own)
-        asset = records.create_record(session, Asset, for_asset)
-        return records.create_record(session, self.model, {**own, "assetid": asset.assetid})
+        asset = records.create_record(session, Asset, for_asset, unique_checked=True)
+        own = {**own, "assetid": asset.assetid}
+        return records.create_record(session, self.model, own, unique_checked=True)
 
     def _refuse_conflicts(
         self,
@@ -196,9 +197,11 @@ class AssetExtensionStorage(TableStorage):
     def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
         for_asset, own = self.split(values)
         asset = getattr(instance, self.relation.key)
+        for_asset = records.changed_values(asset, for_asset)
+        own = records.changed_values(instance, own)
         self._refuse_conflicts(session, for_asset, own, asset, instance)
-        changes = records.update_record(session, asset, for_asset)
-        own_changes = records.update_record(session, instance, own)
+        changes = records.update_record(session, asset, for_asset, unique_checked=True)
+        own_changes = records.update_record(session, instance, own, unique_checked=True)
         if own_changes and not changes:
             asset.modifiedat = utcnow()
         return {**changes, **own_changes}

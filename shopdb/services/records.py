@@ -149,9 +149,18 @@ def _flush(session: Session) -> None:
         ) from None
 
 
-def create_record(session: Session, model: type[Base], values: dict[str, Any]) -> Any:
+def changed_values(instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if getattr(instance, key) != value}
+
+
+def create_record(
+    session: Session, model: type[Base], values: dict[str, Any], *, unique_checked: bool = False
+) -> Any:
+    """Insert and audit one row; `unique_checked` when the caller has already
+    refused duplicates (of several rows at once)."""
     check_references(session, model, values)
-    check_unique(session, model, values)
+    if not unique_checked:
+        check_unique(session, model, values)
     instance = model(**values)
     session.add(instance)
     _flush(session)
@@ -167,14 +176,17 @@ def create_record(session: Session, model: type[Base], values: dict[str, Any]) -
     return instance
 
 
-def update_record(session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+def update_record(
+    session: Session, instance: Any, values: dict[str, Any], *, unique_checked: bool = False
+) -> dict[str, Any]:
     """Apply `values`; returns the changed fields (empty: nothing written, nothing audited)."""
     model = type(instance)
-    changed = {key: value for key, value in values.items() if getattr(instance, key) != value}
+    changed = changed_values(instance, values)
     if not changed:
         return {}
     check_references(session, model, changed)
-    check_unique(session, model, changed, instance)
+    if not unique_checked:
+        check_unique(session, model, changed, instance)
     before = snapshot(instance)
     for key, value in changed.items():
         setattr(instance, key, value)
