@@ -2,10 +2,13 @@
 
 Rules, in order: the asset's own mapx/mapy; else the first positioned asset
 reached over outgoing, active, position-inheriting `partof` then `controls`
-edges, depth first, at most three hops, never visiting an asset twice; else its
-location's position, then its ancestors'. Edges are fetched one query per hop
-and the location chain in one recursive query, so the cost is bounded (at most
-five queries) whatever the graph looks like.
+edges, depth first, at most three hops, never visiting an asset twice (an asset
+with map coordinates of its own first; else, in the same order, one placed by
+its location, so a PC shows the bay of the machine it drives even when the
+machine has no coordinates); else its location's position, then its
+ancestors'. Edges are fetched one query per hop and every location chain in
+one recursive query, so the cost is bounded (at most five queries) whatever
+the graph looks like.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ class ResolvedPosition:
     """A map position and the rule that produced it.
 
     `assetid` names the related asset the position came from (rule `related`);
-    `locationid` the location (rule `location`, possibly an ancestor).
+    `locationid` the location (rule `location`, possibly an ancestor; or
+    rule `related` when the related asset is placed by its location).
     """
 
     mapx: float
@@ -47,6 +51,11 @@ class _Edge:
     target: int
     mapx: float | None
     mapy: float | None
+    locationid: int | None
+
+    @property
+    def placed(self) -> bool:
+        return self.mapx is not None and self.mapy is not None
 
 
 def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge]]:
@@ -59,6 +68,7 @@ def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge
             RelationshipType.relationshiptype,
             Asset.mapx,
             Asset.mapy,
+            Asset.locationid,
         )
         .join(RelationshipType)
         .join(Asset, Asset.assetid == AssetRelationship.targetassetid)
@@ -70,13 +80,13 @@ def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge
         )
     )
     edges: dict[int, list[tuple]] = defaultdict(list)
-    for source, target, edgeid, kind, mapx, mapy in rows:
+    for source, target, edgeid, kind, mapx, mapy, locationid in rows:
         # Compared in Python so a legacy `Controls` type on a case-blind
         # collation can never be taken for `controls`.
         if kind not in POSITION_EDGE_ORDER:
             continue
         rank = (POSITION_EDGE_ORDER.index(kind), edgeid)
-        edges[source].append((rank, _Edge(target, mapx, mapy)))
+        edges[source].append((rank, _Edge(target, mapx, mapy, locationid)))
     return {source: [edge for _, edge in sorted(found)] for source, found in edges.items()}
 
 
@@ -94,34 +104,43 @@ def _edges_by_depth(session: Session, start: int) -> dict[int, list[_Edge]]:
     return edges
 
 
-def _walk(edges: dict[int, list[_Edge]], start: int) -> _Edge | None:
+def _walk(edges: dict[int, list[_Edge]], start: int) -> list[_Edge]:
+    """The edges the depth-first walk reaches, in the order it reaches them."""
     visited = {start}
+    reached: list[_Edge] = []
 
-    def visit(source: int, depth: int) -> _Edge | None:
+    def visit(source: int, depth: int) -> None:
         for edge in edges.get(source, ()):
             if edge.target in visited:
                 continue
             visited.add(edge.target)
-            if edge.mapx is not None and edge.mapy is not None:
-                return edge
+            reached.append(edge)
             if depth < MAXIMUM_DEPTH:
-                found = visit(edge.target, depth + 1)
-                if found is not None:
-                    return found
-        return None
+                visit(edge.target, depth + 1)
 
-    return visit(start, 1)
+    visit(start, 1)
+    return reached
 
 
-def _location_position(session: Session, locationid: int) -> ResolvedPosition | None:
-    """The location's own position, else its nearest positioned ancestor's."""
+def _location_positions(session: Session, locationids: set[int]) -> dict[int, tuple]:
+    """For each location: (mapx, mapy, locationid) of itself, else of its
+    nearest positioned ancestor; locations with neither are left out."""
+    if not locationids:
+        return {}
     chain = (
-        select(Location.locationid, Location.parentlocationid, Location.mapx, Location.mapy)
+        select(
+            Location.locationid.label("start"),
+            Location.locationid,
+            Location.parentlocationid,
+            Location.mapx,
+            Location.mapy,
+        )
         .add_columns(literal_column("0").label("depth"))
-        .where(Location.locationid == locationid)
+        .where(Location.locationid.in_(locationids))
         .cte("chain", recursive=True)
     )
     parent = select(
+        chain.c.start,
         Location.locationid,
         Location.parentlocationid,
         Location.mapx,
@@ -130,12 +149,15 @@ def _location_position(session: Session, locationid: int) -> ResolvedPosition | 
     ).join(chain, Location.locationid == chain.c.parentlocationid)
     chain = chain.union_all(parent.where(chain.c.depth < MAXIMUM_LOCATION_DEPTH))
     rows = session.execute(
-        select(chain.c.locationid, chain.c.mapx, chain.c.mapy).order_by(chain.c.depth)
+        select(chain.c.start, chain.c.locationid, chain.c.mapx, chain.c.mapy).order_by(
+            chain.c.start, chain.c.depth
+        )
     )
-    for found, mapx, mapy in rows:
-        if mapx is not None and mapy is not None:
-            return ResolvedPosition(mapx, mapy, "location", locationid=found)
-    return None
+    found: dict[int, tuple] = {}
+    for start, locationid, mapx, mapy in rows:
+        if start not in found and mapx is not None and mapy is not None:
+            found[start] = (mapx, mapy, locationid)
+    return found
 
 
 def resolve_asset_position(asset: Asset, session: Session | None = None) -> ResolvedPosition | None:
@@ -148,11 +170,22 @@ def resolve_asset_position(asset: Asset, session: Session | None = None) -> Reso
         raise ValueError("resolve_asset_position needs an asset loaded in a session")
     if asset.mapx is not None and asset.mapy is not None:
         return ResolvedPosition(asset.mapx, asset.mapy, "asset")
-    edges = _edges_by_depth(session, asset.assetid)
-    related = _walk(edges, asset.assetid)
-    if related is not None:
-        assert related.mapx is not None and related.mapy is not None
-        return ResolvedPosition(related.mapx, related.mapy, "related", assetid=related.target)
+    reached = _walk(_edges_by_depth(session, asset.assetid), asset.assetid)
+    for edge in reached:
+        if edge.placed:
+            assert edge.mapx is not None and edge.mapy is not None
+            return ResolvedPosition(edge.mapx, edge.mapy, "related", assetid=edge.target)
+    wanted = {edge.locationid for edge in reached if edge.locationid is not None}
     if asset.locationid is not None:
-        return _location_position(session, asset.locationid)
+        wanted.add(asset.locationid)
+    located = _location_positions(session, wanted)
+    for edge in reached:
+        if edge.locationid in located:
+            mapx, mapy, locationid = located[edge.locationid]
+            return ResolvedPosition(
+                mapx, mapy, "related", assetid=edge.target, locationid=locationid
+            )
+    if asset.locationid in located:
+        mapx, mapy, locationid = located[asset.locationid]
+        return ResolvedPosition(mapx, mapy, "location", locationid=locationid)
     return None

@@ -34,6 +34,8 @@ def refused(name: str, value: object) -> str:
         ("FD00:0000:0000:0000:0000:0000:0000:0005", "fd00::5"),
         ("fd00:0:0::5", "fd00::5"),
         ("::1", "::1"),
+        ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+        ("::FFFF:a00:1", "::ffff:10.0.0.1"),
     ],
 )
 def test_an_ip_address_is_stored_compressed(sent, stored):

@@ -151,6 +151,34 @@ def test_related_beats_location(session, make):
     assert where(pc) == (1, 2, "related", machine.assetid)
 
 
+def test_a_machine_placed_only_by_its_location_places_the_pc_that_controls_it(session, make):
+    office = factories.location(session, "IT office", mapx=5, mapy=5)
+    bay = factories.location(session, "Bay 3", mapx=400, mapy=245)
+    machine = make(locationid=bay.locationid)
+    pc, spare = make(), make(locationid=office.locationid)
+    link(session, pc, "controls", machine)
+    link(session, spare, "controls", machine)
+    for controller in (pc, spare):
+        found = resolve_asset_position(controller)
+        assert (found.mapx, found.mapy, found.rule, found.assetid, found.locationid) == (
+            400,
+            245,
+            "related",
+            machine.assetid,
+            bay.locationid,
+        )
+
+
+def test_coordinates_further_along_beat_a_nearer_assets_location(session, make):
+    bay = factories.location(session, "Bay 4", mapx=400, mapy=245)
+    cell = make(410, 250)
+    machine = make(locationid=bay.locationid)
+    pc = make()
+    link(session, pc, "controls", machine)
+    link(session, machine, "partof", cell)
+    assert where(pc) == (410, 250, "related", cell.assetid)
+
+
 def test_location_position_when_nothing_related_has_one(session, make):
     hall = factories.location(session, "Hall", mapx=50, mapy=60)
     pc = make(locationid=hall.locationid)
