@@ -53,7 +53,7 @@ from shopdb.resources.byname import ByName
 from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
 from shopdb.services.audit import audit_log
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
-from shopdb.services.seeds import register_asset_type, seed_rows
+from shopdb.services.seeds import register_asset_type, seed_rows, stable_number
 from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
 from shopdb.version import __contract_version__
 
@@ -112,5 +112,6 @@ __all__ = [
     "resolve_asset_position",
     "seed_rows",
     "set_setting",
+    "stable_number",
     "utcnow",
 ]

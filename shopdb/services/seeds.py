@@ -8,6 +8,8 @@ the database's collation.
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -167,3 +169,12 @@ def seed_reference_data(session: Session) -> SeedReport:
     _seed_relationship_types(session, report)
     session.flush()
     return report
+
+
+def stable_number(assetnumber: str) -> int:
+    """The digits of an asset number (NET-4012 -> 4012), or a checksum of it:
+    a number that stays the same on every run, for demo data made up from it
+    (addresses, serial numbers) that must not change when the demo is seeded
+    again."""
+    digits = re.sub(r"\D", "", assetnumber)
+    return int(digits) if digits else zlib.crc32(assetnumber.encode())

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopdb.models import AssetStatus, LocationType, RelationshipType, Role
-from shopdb.services.seeds import RELATIONSHIP_TYPES, seed_reference_data
+from shopdb.services.seeds import RELATIONSHIP_TYPES, seed_reference_data, stable_number
 
 pytestmark = pytest.mark.database
 
@@ -63,3 +63,9 @@ def test_a_legacy_Controls_row_is_never_taken_for_controls(session):
     assert types["Controls"].propagatesthroughid is None
     assert types["controls"].relationshiptypeid != legacy.relationshiptypeid
     assert types["controls"].propagatesthroughid == types["partof"].relationshiptypeid
+
+
+def test_a_stable_number_is_the_digits_of_an_asset_number_or_its_checksum():
+    assert stable_number("NET-4012") == 4012
+    assert stable_number("CORE-SW01") == 1
+    assert stable_number("IDF-A") == stable_number("IDF-A") != stable_number("IDF-B")

@@ -4,14 +4,12 @@ model and location, so two runs on two databases give the same values."""
 
 from __future__ import annotations
 
-import re
-import zlib
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdb.api import Asset, AssetType, OperatingSystem, utcnow
+from shopdb.api import Asset, AssetType, OperatingSystem, stable_number, utcnow
 
 from .models import Computer, ComputerInterface, ComputerType
 
@@ -62,11 +60,6 @@ def computer_type(asset: Asset) -> str:
     return WORKSTATION
 
 
-def number_of(assetnumber: str) -> int:
-    digits = re.sub(r"\D", "", assetnumber)
-    return int(digits) if digits else zlib.crc32(assetnumber.encode())
-
-
 def mac(number: int, nic: int) -> str:
     """A locally administered address (02:...), never a real vendor's."""
     return (
@@ -99,7 +92,7 @@ def add_demo_computers(session: Session) -> int:
         hostname = asset.assetnumber.lower()
         if hostname in taken:
             continue  # a computer of that name exists already (pushed by a collector)
-        number = number_of(asset.assetnumber)
+        number = stable_number(asset.assetnumber)
         kind = computer_type(asset)
         choices = OPERATING_SYSTEMS[kind]
         system = LINUX_SERVERS.get(asset.name or "", choices[number % len(choices)])

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import zlib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.api import Asset, AssetType
+from shopdb.api import Asset, AssetType, stable_number
 
 from .models import NetworkDevice, NetworkDeviceType
 from .resources import ASSET_TYPE
@@ -100,12 +99,6 @@ def device_type_of(asset: Asset) -> str:
     return OTHER
 
 
-def asset_serial(assetnumber: str) -> int:
-    """The digits of the asset number (NET-4012 -> 4012), or a checksum of it."""
-    digits = re.sub(r"\D", "", assetnumber)
-    return int(digits) if digits else zlib.crc32(assetnumber.encode())
-
-
 def management_ip(kind: str, serial: int) -> str:
     network = ipaddress.IPv4Address(MANAGEMENT[kind])
     return str(network + (serial % HOSTS_PER_NETWORK or HOSTS_PER_NETWORK))
@@ -142,7 +135,7 @@ def seed_network_demo(session: Session) -> str | None:
         kind = device_type_of(asset)
         if kind not in types:
             kind = OTHER
-        serial = asset_serial(asset.assetnumber)
+        serial = stable_number(asset.assetnumber)
         ip = management_ip(kind, serial)
         mac = local_mac(serial)
         vendor = asset.vendor.vendor if asset.vendor else ""
