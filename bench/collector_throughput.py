@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,8 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+# The repository root, for the server helpers the tests use (plain Python).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.harness.servers import gunicorn, server_environment, serving
+
 KEY = "bench-collector-key-0123456789-abcdefghijklmnop"
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
 def shopdb(env: dict[str, str], *args: str) -> None:
@@ -34,12 +36,6 @@ def shopdb(env: dict[str, str], *args: str) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"shopdb {' '.join(args)} failed: {result.stderr or result.stdout}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def post(url: str, body: Any) -> dict[str, Any]:
@@ -72,17 +68,6 @@ def record(number: int, version: int) -> dict[str, Any]:
     }
 
 
-def wait_ready(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not get ready at {url}")
-
-
 def timed(clients: int, jobs: list[Any], run: Any) -> tuple[float, list[Any]]:
     began = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -96,38 +81,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8)
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": folder,
-            "SHOPDB_ENV": "development",
-            "SHOPDB_LOG_LEVEL": "WARNING",
-            "SHOPDB_INSTANCE_PATH": folder,
-            "DATABASE_URL": f"sqlite:///{folder}/shopdb.db",
-            "COLLECTOR_API_KEY": KEY,
-        }
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        env = server_environment(
+            folder, DATABASE_URL=f"sqlite:///{folder}/shopdb.db", COLLECTOR_API_KEY=KEY
+        )
         for args in (("db", "upgrade"), ("seed",), ("plugin", "install", "computers")):
             shopdb(env, *args)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                GUNICORN,
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "4",
-                "--threads",
-                "4",
-                "shopdb:create_app()",
-            ],
-            env=env,
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_ready(f"http://127.0.0.1:{port}/api/health/ready")
-            url = f"http://127.0.0.1:{port}/api/collector/computers"
+        with serving(gunicorn, env, folder) as base:
+            url = f"{base}/api/collector/computers"
             count = options.records
             single, replies = timed(
                 options.clients, [record(n, 1) for n in range(count)], lambda body: post(url, body)
@@ -139,9 +101,6 @@ def main() -> None:
             ]
             batched, replies = timed(options.clients, batches, lambda body: post(url, body))
             updated = sum(reply["counts"]["updated"] for reply in replies)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     print(f"computers collector, SQLite, gunicorn 4x4, {options.clients} client threads")
     print(
         f"  single: {count} records ({created} created) in {single:.2f} s: "

@@ -6,24 +6,17 @@ These start Python processes and a server, so they are marked slow.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.harness.servers import free_port, wait_for
+
 pytestmark = [pytest.mark.database, pytest.mark.slow]
 
 SHOPDB = str(Path(sys.executable).parent / "shopdb")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -59,18 +52,6 @@ def assert_one_line_error(result, fragment: str) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert fragment in lines[0]
-
-
-def wait_for(url: str, seconds: float = 30) -> bytes:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.read()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def test_first_run_flow_serves_the_demo_site(shopdb):

@@ -23,8 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_processes import free_port
-from tests.harness.servers import server_environment, serving
+from tests.harness.servers import free_port, server_environment, serving
 
 pytestmark = pytest.mark.slow
 

@@ -1,19 +1,40 @@
-"""Real server processes for tests that need real HTTP: started on a free
-port, waited for until ready, stopped afterwards; a traceback in the server's
-log fails the test."""
+"""Real server processes for tests (and benchmarks) that need real HTTP:
+started on a free port, waited for until ready, stopped afterwards; a
+traceback in the server's log fails the run. Plain Python, no pytest, so the
+scripts in bench/ use it too."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.cli.test_processes import free_port, wait_for
-
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> bytes:
+    """The body of `url` once it answers; the last error after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def gunicorn(port: int) -> list[str]:
