@@ -9,7 +9,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 
 from shopdb.app import create_app
 from shopdb.cli import COMMANDS
-from shopdb.errors import ShopDBError
+from shopdb.cli.support import one_sentence
 from shopdb.plugins.commands import plugin_group
 
 
@@ -18,10 +18,8 @@ class ShopDBGroup(FlaskGroup):
     plugin's, say) is looked up is one sentence, not a traceback."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        try:
+        with one_sentence():
             return super().get_command(ctx, cmd_name)
-        except ShopDBError as error:
-            raise click.ClickException(str(error)) from None
 
 
 def _build() -> FlaskGroup:

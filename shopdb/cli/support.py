@@ -20,14 +20,21 @@ from shopdb.services.access import Identity
 from shopdb.services.migrations import require_current_schema
 
 
+@contextmanager
+def one_sentence() -> Iterator[None]:
+    """A known failure (ShopDBError) prints one sentence and exits 1, not a traceback."""
+    try:
+        yield
+    except ShopDBError as error:
+        raise click.ClickException(str(error)) from None
+
+
 class FriendlyCommand(click.Command):
     """A command whose known failures print one sentence and exit 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with one_sentence():
             return super().invoke(ctx)
-        except ShopDBError as error:
-            raise click.ClickException(str(error)) from None
 
 
 class FriendlyGroup(AppGroup):
@@ -53,11 +60,9 @@ class PluginCommandGroup(AppGroup):
     (so their audit entries name the account) and failing politely."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with one_sentence():
             act_as_cli_user()
             return super().invoke(ctx)
-        except ShopDBError as error:
-            raise click.ClickException(str(error)) from None
 
 
 @contextmanager
