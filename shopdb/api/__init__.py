@@ -53,7 +53,12 @@ from shopdb.resources.byname import ByName
 from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
 from shopdb.services.audit import audit_log
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
-from shopdb.services.seeds import register_asset_type, seed_rows, stable_number
+from shopdb.services.seeds import (
+    assets_without_row,
+    register_asset_type,
+    seed_rows,
+    stable_number,
+)
 from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
 from shopdb.version import __contract_version__
 
@@ -101,6 +106,7 @@ __all__ = [
     "TimestampMixin",
     "Vendor",
     "__contract_version__",
+    "assets_without_row",
     "audit_log",
     "case_sensitive_string",
     "current_identity",

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
 
 from shopdb.models import (
     ADMIN,
@@ -25,6 +25,7 @@ from shopdb.models import (
     EDITOR,
     PARTOF,
     VIEWER,
+    Asset,
     AssetStatus,
     AssetType,
     Base,
@@ -178,3 +179,16 @@ def stable_number(assetnumber: str) -> int:
     again."""
     digits = re.sub(r"\D", "", assetnumber)
     return int(digits) if digits else zlib.crc32(assetnumber.encode())
+
+
+def assets_without_row(assettype: str, model: type[Base]) -> Select:
+    """The assets of `assettype` that have no row in `model` (a plugin table
+    keyed by assetid) yet, by asset number, with their product model loaded:
+    what a plugin's `seed_demo` fills in."""
+    return (
+        select(Asset)
+        .join(AssetType, Asset.assettypeid == AssetType.assettypeid)
+        .where(AssetType.assettype == assettype, Asset.assetid.not_in(select(model.assetid)))
+        .options(selectinload(Asset.model))
+        .order_by(Asset.assetnumber)
+    )

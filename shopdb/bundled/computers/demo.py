@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdb.api import Asset, AssetType, OperatingSystem, stable_number, utcnow
+from shopdb.api import Asset, OperatingSystem, assets_without_row, stable_number, utcnow
 
 from .models import Computer, ComputerInterface, ComputerType
 
@@ -78,13 +78,7 @@ def add_demo_computers(session: Session) -> int:
         row.operatingsystem: row.operatingsystemid
         for row in session.scalars(select(OperatingSystem))
     }
-    done = select(Computer.assetid)
-    assets = session.scalars(
-        select(Asset)
-        .join(AssetType, Asset.assettypeid == AssetType.assettypeid)
-        .where(AssetType.assettype == "computer", Asset.assetid.not_in(done))
-        .order_by(Asset.assetnumber)
-    ).all()
+    assets = session.scalars(assets_without_row("computer", Computer)).all()
     taken = set(session.scalars(select(Computer.hostname)))
     now = utcnow().replace(microsecond=0)
     added = 0

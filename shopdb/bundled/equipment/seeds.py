@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdb.api import Asset, AssetType, ProductModel, seed_rows
+from shopdb.api import assets_without_row, seed_rows
 
 from .models import (
     ControllerOs,
@@ -189,17 +189,11 @@ def seed_demo_equipment(session: Session) -> str | None:
         )
     }
     taken = set(session.scalars(select(Equipment.machinenumber)))
-    have = set(session.scalars(select(Equipment.assetid)))
-    query = (
-        select(Asset.assetid, Asset.assetnumber, ProductModel.modelnumber)
-        .join(AssetType, AssetType.assettypeid == Asset.assettypeid)
-        .outerjoin(ProductModel, ProductModel.modelid == Asset.modelid)
-        .where(AssetType.assettype == "equipment")
-        .order_by(Asset.assetnumber)
-    )
     added = focas = mtconnect = 0
-    for assetid, assetnumber, modelnumber in session.execute(query).all():
-        if assetid in have or assetnumber in taken:
+    for asset in session.scalars(assets_without_row("equipment", Equipment)).all():
+        assetid, assetnumber = asset.assetid, asset.assetnumber
+        modelnumber = asset.model.modelnumber if asset.model else None
+        if assetnumber in taken:
             continue
         spec = spec_of(assetnumber, modelnumber)
         typeid = ids[EquipmentType].get(spec.equipmenttype)

@@ -15,7 +15,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.api import Asset, AssetType, stable_number
+from shopdb.api import Asset, assets_without_row, stable_number
 
 from .models import NetworkDevice, NetworkDeviceType
 from .resources import ASSET_TYPE
@@ -121,13 +121,8 @@ def seed_network_demo(session: Session) -> str | None:
         row.networkdevicetype: row.networkdevicetypeid
         for row in session.scalars(select(NetworkDeviceType))
     }
-    covered = select(NetworkDevice.assetid)
     assets = session.scalars(
-        select(Asset)
-        .join(AssetType, Asset.assettypeid == AssetType.assettypeid)
-        .where(AssetType.assettype == ASSET_TYPE, Asset.assetid.not_in(covered))
-        .options(selectinload(Asset.model), selectinload(Asset.vendor))
-        .order_by(Asset.assetnumber)
+        assets_without_row(ASSET_TYPE, NetworkDevice).options(selectinload(Asset.vendor))
     ).all()
     taken = set(session.scalars(select(NetworkDevice.macaddress)))
     added = 0
