@@ -14,7 +14,13 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopdb.errors import ConfigError, DatabaseUnavailableError
@@ -189,6 +195,42 @@ def is_retryable(error: DBAPIError) -> bool:
         return sqlstate in POSTGRESQL_RETRY_STATES
     arguments = getattr(original, "args", ())
     return bool(arguments) and arguments[0] in MYSQL_RETRY_CODES
+
+
+# Failures that say the database cannot be used at the moment, not that the
+# request is wrong: the server is down, unreachable, shutting down, refusing
+# the login or out of connections; SQLite cannot open, read or write its file.
+# SQLite: PERM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
+SQLITE_UNAVAILABLE_CODES = frozenset({3, 8, 10, 11, 13, 14, 26})
+# MySQL/MariaDB: too many connections, access denied (database, user), server
+# shutdown, connection killed, cannot connect (socket, host, unknown host),
+# server gone away, lost connection (twice), closed for inactivity.
+MYSQL_UNAVAILABLE_CODES = frozenset(
+    {1040, 1044, 1045, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2055, 4031}
+)
+# PostgreSQL classes: 08 connection exception, 53 insufficient resources,
+# 57 operator intervention (shutdown, cannot connect now).
+POSTGRESQL_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """True when the database cannot serve anybody right now (down, out of
+    reach, busy beyond the timeout), so that the caller should try again
+    later rather than change the request."""
+    if error.connection_invalidated or is_retryable(error):
+        return True
+    original = error.orig
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in SQLITE_UNAVAILABLE_CODES
+    if hasattr(original, "sqlstate"):
+        sqlstate = original.sqlstate
+        # No state: the connection failed before the server said anything.
+        if sqlstate is None:
+            return isinstance(error, OperationalError | InterfaceError)
+        return sqlstate[:2] in POSTGRESQL_UNAVAILABLE_CLASSES
+    arguments = getattr(original, "args", ())
+    return bool(arguments) and arguments[0] in MYSQL_UNAVAILABLE_CODES
 
 
 def driver_message(error: BaseException) -> str:

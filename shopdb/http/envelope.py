@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from shopdb.database import get_database, is_retryable, is_unavailable, unavailable
 from shopdb.errors import (
     AuthenticationRequiredError,
     ConflictError,
@@ -134,6 +136,36 @@ def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+# Seconds a client is asked to wait (Retry-After) before it sends again.
+RETRY_BUSY_SECONDS = 2
+RETRY_UNAVAILABLE_SECONDS = 10
+
+
+def _database_error(error: DBAPIError) -> Response:
+    """A database that is down, out of reach or too busy is a 503 with
+    Retry-After, so scripts wait and send again; any other database error is
+    a fault of the server's own."""
+    if not is_unavailable(error):
+        if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise error
+        return _unexpected(error)
+    # The detail names hosts and paths: it goes to the log, not to callers.
+    current_app.logger.warning(
+        "%s %s: %s", request.method, request.path, unavailable(get_database().url, error)
+    )
+    if is_retryable(error):
+        message = "The database is busy with other writes; try again in a moment."
+        seconds = RETRY_BUSY_SECONDS
+    else:
+        message = (
+            "The database cannot be used right now; try again shortly. The server log says why."
+        )
+        seconds = RETRY_UNAVAILABLE_SECONDS
+    response = error_response(503, "unavailable", message)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def _unexpected(error: Exception) -> Response:
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", "Something went wrong on the server.")
@@ -151,5 +183,6 @@ def register_error_handlers(app: Flask) -> None:
     ):
         app.register_error_handler(kind, _from_exception)
     app.register_error_handler(HTTPException, _http_exception)
+    app.register_error_handler(DBAPIError, _database_error)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, _unexpected)

@@ -47,7 +47,7 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import begin_write, get_session, is_retryable
+from shopdb.database import begin_write, get_session, is_retryable, is_unavailable
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import CollectorAuthError, authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
@@ -265,7 +265,8 @@ class Collector:
         """Each record on its own (a failing one undoes nothing of the others),
         in order, so a later record of the same identity sees an earlier one.
         In a dry run every record is rolled back, so records do not see each
-        other."""
+        other. A database that cannot be used stops the batch (a 503): the
+        records before it are stored, and sending the batch again is safe."""
         records = batch_records(body, limit)
         counts = dict.fromkeys((CREATED, UPDATED, NOOP, ERROR), 0)
         results = []
@@ -274,6 +275,8 @@ class Collector:
                 result = {"index": index, **self.push(session, record, dryrun=dryrun)}
                 counts[result["action"]] += 1
             except Exception as error:
+                if isinstance(error, DBAPIError) and is_unavailable(error):
+                    raise
                 result = {"index": index, "status": ERROR, "error": _describe(error, index)}
                 counts[ERROR] += 1
             results.append(result)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Error replies every operation may give, by status: flask-smorest registers a
 # response component per HTTP status under these names.
-READ_ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN"}
+READ_ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE"}
 ITEM_ERRORS = {**READ_ERRORS, 404: "NOT_FOUND"}
 WRITE_ERRORS = {
     **READ_ERRORS,
