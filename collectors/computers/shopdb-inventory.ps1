@@ -31,7 +31,7 @@
 
 .PARAMETER Key
     The key itself. Visible to other users in the process list: prefer
-    -KeyFile. A warning is printed.
+    -KeyFile or $env:SHOPDB_COLLECTOR_KEY. A warning is printed.
 
 .PARAMETER DryRun
     Ask ShopDB what the push would do (?dryrun=true); nothing is written.
@@ -304,7 +304,7 @@ function Get-CollectorKey {
         return $text
     }
     if ($Key) {
-        Write-Problem 'a key on the command line is visible to other users; use -KeyFile or the env'
+        Write-Problem 'a key on the command line is visible to other users in the process list; use -KeyFile or SHOPDB_COLLECTOR_KEY'
         return $Key.Trim()
     }
     if ($env:SHOPDB_COLLECTOR_KEY -and $env:SHOPDB_COLLECTOR_KEY.Trim()) {
@@ -525,7 +525,7 @@ for ($attempt = 1; $attempt -le $attempts; $attempt++) {
             exit $ExitRejected
         }
         if ($AuthStatus -contains $status) {
-            Stop-Run $ExitAuth "the key was refused (HTTP $status) by $shown $described; check the key, and -Url (a wrong path is refused before it is looked up)"
+            Stop-Run $ExitAuth "the key was refused (HTTP $status) by $shown $($described -replace '\.$', ''); check the key, and -Url (a wrong path is refused before it is looked up)"
         }
         if (-not ($TransientStatus -contains $status) -and $status -lt 500) {
             if ($status -eq 404) {

@@ -494,7 +494,10 @@ def read_key(arguments: argparse.Namespace) -> str:
             raise CollectorError(EXIT_OTHER, "the key file " + arguments.key_file + " is empty")
         return key
     if arguments.key:
-        warn("a key on the command line is visible to other users; use --key-file or the env")
+        warn(
+            "a key on the command line is visible to other users in the process list;"
+            " use --key-file or SHOPDB_COLLECTOR_KEY"
+        )
         return arguments.key.strip()
     key = os.environ.get("SHOPDB_COLLECTOR_KEY", "").strip()
     if not key:
@@ -614,8 +617,11 @@ def attempt(url: str, key: str, payload: dict[str, Any], arguments: argparse.Nam
             warn("details: " + json.dumps(details, sort_keys=True))
         return EXIT_REJECTED
     if status in AUTH:
+        described = describe(code, message)
+        if described.endswith("."):
+            described = described[:-1]
         warn(
-            f"the key was refused (HTTP {status}) by {shown(url)} {describe(code, message)};"
+            f"the key was refused (HTTP {status}) by {shown(url)} {described};"
             " check the key, and --url (a wrong path is refused before it is looked up)"
         )
         return EXIT_AUTH
@@ -701,7 +707,11 @@ def parser() -> argparse.ArgumentParser:
         "--url", default=os.environ.get("SHOPDB_URL"), help="ShopDB base URL ($SHOPDB_URL)"
     )
     result.add_argument("--key-file", help="file holding the collector key")
-    result.add_argument("--key", help=argparse.SUPPRESS)  # visible in `ps`; warned about
+    result.add_argument(
+        "--key",
+        help="the collector key itself (visible to other users in the process list;"
+        " prefer --key-file or SHOPDB_COLLECTOR_KEY)",
+    )
     result.add_argument("--dry-run", action="store_true", help="ask what would change")
     result.add_argument("--print", action="store_true", help="print the payload, send nothing")
     result.add_argument("--timeout", type=positive(float), default=30.0, help="seconds (30)")

@@ -72,10 +72,40 @@ def error_response(
     return response
 
 
+def dotted(details: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"interfaces": {"0": {"macaddress": [...]}}} -> {"interfaces.0.macaddress": [...]}:
+    one key per field, however deep the part. Other details (a dict of
+    counts, say) are left as they are."""
+    flat: dict[str, Any] = {}
+    for name, value in details.items():
+        path = f"{prefix}{name}"
+        if _holds_field_messages(value):
+            flat.update(dotted(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _holds_field_messages(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(isinstance(item, dict | list) for item in value.values())
+    )
+
+
 def error_parts(error: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
     """(status, code, message, details) for the errors ShopDB raises on
     purpose, None for anything else; replies and per-record batch results
-    describe an error the same way."""
+    describe an error the same way, naming nested fields by dotted path."""
+    parts = _error_parts(error)
+    if parts is None:
+        return None
+    status, code, message, details = parts
+    return status, code, message, dotted(details)
+
+
+def _error_parts(error: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
     if isinstance(error, ApiError):
         return error.status, error.code, error.message, error.details
     if isinstance(error, InvalidInputError):
@@ -106,7 +136,7 @@ def _http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None)
     # webargs/flask-smorest put field messages here.
     if isinstance(data, dict) and "messages" in data:
-        details = _flatten_locations(data["messages"])
+        details = dotted(_flatten_locations(data["messages"]))
     message = error.description or error.name
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")

@@ -185,14 +185,8 @@ class Collector:
 
     def push(self, session: Session, record: Any, *, dryrun: bool = False) -> dict[str, Any]:
         """Create or update the record with this identity in a transaction of
-        its own (rolled back in a dry run); returns the result to reply. Field
-        errors name fields by dotted path (`interfaces.0.macaddress`), whether
-        the JSON Schema or the resource found them."""
-        try:
-            return self._push(session, record, dryrun)
-        except (InvalidInputError, ConflictError) as error:
-            error.details = dotted(error.details)
-            raise
+        its own (rolled back in a dry run); returns the result to reply."""
+        return self._push(session, record, dryrun)
 
     def _push(self, session: Session, record: Any, dryrun: bool) -> dict[str, Any]:
         values = self.check(record)
@@ -341,18 +335,6 @@ def batch_records(body: dict[str, Any], limit: int) -> list[Any]:
             {BATCH_KEY: [f"At most {limit} records."]},
         )
     return records
-
-
-def dotted(details: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"interfaces": {"0": {"macaddress": [...]}}} -> {"interfaces.0.macaddress": [...]}."""
-    flat: dict[str, Any] = {}
-    for name, value in details.items():
-        path = f"{prefix}{name}"
-        if isinstance(value, dict) and value and all(isinstance(key, str | int) for key in value):
-            flat.update(dotted(value, f"{path}."))
-        else:
-            flat[path] = value
-    return flat
 
 
 def schema_problems(validator: Draft202012Validator, record: Any) -> dict[str, list[str]]:

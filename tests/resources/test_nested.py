@@ -226,7 +226,7 @@ def test_null_deletes_the_detail_and_a_new_one_needs_its_required_fields(app, ed
 
     # No row yet: the partial object of a PATCH must be complete; nothing is written.
     refused = editor.patch(url, json={"name": "After", "controller": {"port": 5}})
-    assert errors(refused) == {"controller": {"host": ["Missing data for required field."]}}
+    assert errors(refused) == {"controller.host": ["Missing data for required field."]}
     assert editor.get(url).get_json()["data"]["name"] == "Before"
 
     created = editor.patch(url, json={"controller": {"host": "b.example"}}).get_json()["data"]
@@ -308,32 +308,24 @@ def test_nested_errors_name_the_path(app, editor, body, rig):
         (
             {"controller": {"port": 70000, "nosuchfield": 1}},
             {
-                "controller": {
-                    "host": ["Missing data for required field."],
-                    "port": ["Must be greater than or equal to 1 and less than or equal to 65535."],
-                    "nosuchfield": ["Unknown field."],
-                }
+                "controller.host": ["Missing data for required field."],
+                "controller.port": [
+                    "Must be greater than or equal to 1 and less than or equal to 65535."
+                ],
+                "controller.nosuchfield": ["Unknown field."],
             },
         ),
-        ({"controller": "x"}, {"controller": {"_schema": ["Must be a JSON object."]}}),
+        ({"controller": "x"}, {"controller._schema": ["Must be a JSON object."]}),
         ({"ports": "x"}, {"ports": ["Not a valid list."]}),
         (
             {"ports": [port(1), {"name": "eth9"}]},
-            {"ports": {"1": {"macaddress": ["Missing data for required field."]}}},
+            {"ports.1.macaddress": ["Missing data for required field."]},
         ),
         (
             {"ports": [port(1), port(5) | {"macaddress": "06-00-00-00-01-01"}]},
-            {
-                "ports": {
-                    "1": {
-                        "macaddress": [
-                            "Repeats item 0; each item needs its own value here.",
-                        ]
-                    }
-                }
-            },
+            {"ports.1.macaddress": ["Repeats item 0; each item needs its own value here."]},
         ),
-        ({"ports": [port(1, rigportid=4)]}, {"ports": {"0": {"rigportid": ["Unknown field."]}}}),
+        ({"ports": [port(1, rigportid=4)]}, {"ports.0.rigportid": ["Unknown field."]}),
     ]
     for values, expected in cases:
         payload = body(**values)
@@ -345,7 +337,7 @@ def test_nested_errors_name_the_path(app, editor, body, rig):
     # A PATCH is partial, but each list item stands for a whole row.
     url = f"/api/rigs/{rig()['assetid']}"
     refused = editor.patch(url, json={"ports": [{"name": "eth0"}]})
-    assert errors(refused) == {"ports": {"0": {"macaddress": ["Missing data for required field."]}}}
+    assert errors(refused) == {"ports.0.macaddress": ["Missing data for required field."]}
 
 
 def test_field_types_and_minimums_refuse_with_field_messages(editor, body, admin):
@@ -359,12 +351,12 @@ def test_field_types_and_minimums_refuse_with_field_messages(editor, body, admin
     )
     details = errors(response)
     assert details["spindles"] == ["Must be greater than or equal to 0."]
-    assert details["controller"]["host"][0].startswith("Not a host name")
-    assert details["ports"]["0"]["ipaddress"][0].startswith("Not an IP address")
-    assert "aabb.ccdd.eeff" in details["ports"]["1"]["macaddress"][0]
+    assert details["controller.host"][0].startswith("Not a host name")
+    assert details["ports.0.ipaddress"][0].startswith("Not an IP address")
+    assert "aabb.ccdd.eeff" in details["ports.1.macaddress"][0]
 
     bins = admin.post("/api/shelves", json={"name": "S", "bins": [{"label": "A", "capacity": -2}]})
-    assert errors(bins) == {"bins": {"0": {"capacity": ["Must be greater than or equal to 0."]}}}
+    assert errors(bins) == {"bins.0.capacity": ["Must be greater than or equal to 0."]}
 
 
 def test_a_taken_unique_value_in_a_child_is_a_conflict_naming_it(app, editor, body, rig):
@@ -373,7 +365,7 @@ def test_a_taken_unique_value_in_a_child_is_a_conflict_naming_it(app, editor, bo
     response = editor.post("/api/rigs", json=payload)
     assert response.status_code == 409, response.get_json()
     error = response.get_json()["data"]["error"]
-    (reason,) = error["details"]["ports"]["1"]["macaddress"]
+    (reason,) = error["details"]["ports.1.macaddress"]
     assert reason == error["message"]
     assert f"assetid {first['assetid']}) already has macaddress={mac(9)!r}" in reason
     with app.app_context():
@@ -384,7 +376,7 @@ def test_a_taken_unique_value_in_a_child_is_a_conflict_naming_it(app, editor, bo
     url = f"/api/rigs/{other['assetid']}"
     taken = editor.patch(url, json={"ports": [port(7), port(9)]})
     assert taken.status_code == 409
-    assert set(taken.get_json()["data"]["error"]["details"]["ports"]) == {"1"}
+    assert set(taken.get_json()["data"]["error"]["details"]) == {"ports.1.macaddress"}
     assert editor.get(url).get_json()["data"]["ports"] == other["ports"]
     assert editor.get(f"/api/rigs/{first['assetid']}").get_json()["data"]["ports"] == first["ports"]
 

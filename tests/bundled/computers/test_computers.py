@@ -133,7 +133,7 @@ def test_malformed_addresses_are_refused_with_field_messages(site, body, field):
     response = site.editor.post("/api/computers", json={"hostname": hostname(), **body})
     assert response.status_code == 400, response.get_json()
     details = response.get_json()["data"]["error"]["details"]
-    assert field in details["interfaces"]["0"], details
+    assert f"interfaces.0.{field}" in details, details
 
 
 @pytest.mark.parametrize("field", ["memorymb", "diskgb"])

@@ -114,7 +114,7 @@ def test_the_list_shows_the_parts_and_filters_by_ranges(site):
 def test_a_new_part_needs_its_required_fields(site):
     record = create(site)
     reply = site.editor.patch(f"{URL}/{record['assetid']}", json={"focas": {"port": 8193}})
-    assert refused(reply) == {"focas": {"host": ["Missing data for required field."]}}
+    assert refused(reply) == {"focas.host": ["Missing data for required field."]}
 
 
 # Validation -------------------------------------------------------------------------
@@ -129,15 +129,15 @@ def test_negative_counts_are_refused(site, field):
 @pytest.mark.parametrize("port", [0, 65536])
 def test_ports_out_of_range_are_refused(site, port):
     details = refused(site.editor.post(URL, json=body(site, focas={"host": "h1", "port": port})))
-    assert list(details) == ["focas"] and list(details["focas"]) == ["port"]
+    assert list(details) == ["focas.port"]
     details = refused(site.editor.post(URL, json=body(site, clm={"host": "h1", "port": port})))
-    assert list(details["clm"]) == ["port"]
+    assert list(details) == ["clm.port"]
 
 
 @pytest.mark.parametrize("host", ["10.0.0.300", "bad_host", "-x.local", ""])
 def test_malformed_hosts_are_refused(site, host):
     details = refused(site.editor.post(URL, json=body(site, focas={"host": host})))
-    assert list(details["focas"]) == ["host"]
+    assert list(details) == ["focas.host"]
 
 
 def test_hosts_may_be_names_or_addresses_and_are_stored_canonically(site):
@@ -169,7 +169,7 @@ def test_an_equipment_type_is_required(site):
 @pytest.mark.parametrize("url", ["ftp://agent:5000/", "agent.local:5000", "http://"])
 def test_a_malformed_agent_url_is_refused(site, url):
     details = refused(site.editor.post(URL, json=body(site, mtconnect={"agenturl": url})))
-    assert list(details) == ["mtconnect"] and list(details["mtconnect"]) == ["agenturl"]
+    assert list(details) == ["mtconnect.agenturl"]
 
 
 def test_a_duplicate_machine_number_is_a_conflict(site):
