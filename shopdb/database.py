@@ -67,6 +67,10 @@ def build_engine(url: str | URL, **options: Any) -> Engine:
         url = url.update_query_dict({"charset": "utf8mb4"})
         options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_recycle", 3600)
+        # As PostgreSQL: each statement sees what others committed before it,
+        # so a row another writer just added is found, and fewer gap locks
+        # deadlock concurrent writers.
+        options.setdefault("isolation_level", "READ COMMITTED")
         options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
     elif backend == "postgresql":
         options.setdefault("pool_pre_ping", True)
@@ -144,6 +148,15 @@ def begin_write(session: Session) -> None:
         return
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+def start_writing(session: Session) -> None:
+    """End what the request read so far (who is calling) and begin the
+    transaction that writes, so that on SQLite it waits for the write lock
+    from its first statement instead of failing when it upgrades a read."""
+    if session.in_transaction():
+        session.commit()
+    begin_write(session)
 
 
 # Errors people see ------------------------------------------------------------

@@ -141,8 +141,13 @@ def _http_exception(error: HTTPException) -> Response:
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         message = f"The request body is larger than the limit of {limit} bytes."
+    elif status == 404 and request.path.startswith("/api/") and request.url_rule is None:
+        message = "There is no API endpoint at this address; /api/openapi.json lists them."
     elif status == 404 and not request.path.startswith("/api/"):
         message = "There is no page at this address."
+    elif status == 405 and getattr(error, "valid_methods", None):
+        allowed = ", ".join(sorted(error.valid_methods))
+        message = f"{request.path} does not take {request.method}; it takes {allowed}."
     code = HTTP_CODES.get(status, "error")
     if details or status == 422:
         # A webargs/marshmallow validation failure: field by field.

@@ -84,6 +84,9 @@ def resolve_identity() -> FlaskResponse | None:
         g.pop(name, None)
     if request.method == "OPTIONS" or _is_static(request.endpoint):
         return None
+    if request.routing_exception is not None:
+        # No view will run (404, 405): say so, not that the key is wrong.
+        return None
     try:
         found = _identify()
     except (ApiError, JWTExtendedException, PyJWTError) as problem:

@@ -47,7 +47,7 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import begin_write, get_session, is_retryable, is_unavailable
+from shopdb.database import get_session, is_retryable, is_unavailable, start_writing
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import CollectorAuthError, authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
@@ -174,6 +174,8 @@ class Collector:
         identity = record.get(self.identityfield)
         if not problems and (identity is None or identity == ""):
             problems[self.identityfield] = ["The identity field needs a value."]
+        if not problems:
+            problems = self._identity_problems(identity)
         if problems:
             raise InvalidInputError(
                 f"The record does not match the {self.plugin} collector's schema; see details.",
@@ -181,22 +183,32 @@ class Collector:
             )
         return {name: value for name, value in record.items() if name in self.properties}
 
+    def _identity_problems(self, identity: Any) -> dict[str, list[str]]:
+        """What the resource's own field says of the identity (NUL characters,
+        length), before the identity is looked up in the database."""
+        field = self.create_schema.fields.get(self.identityfield)
+        if field is None:
+            return {}
+        try:
+            field.deserialize(identity)
+        except FieldErrors as error:
+            messages = error.messages
+            return {self.identityfield: messages if isinstance(messages, list) else [messages]}
+        return {}
+
     # Pushing -----------------------------------------------------------------
 
     def push(self, session: Session, record: Any, *, dryrun: bool = False) -> dict[str, Any]:
         """Create or update the record with this identity in a transaction of
         its own (rolled back in a dry run); returns the result to reply."""
-        return self._push(session, record, dryrun)
-
-    def _push(self, session: Session, record: Any, dryrun: bool) -> dict[str, Any]:
         values = self.check(record)
         identity = values[self.identityfield]
         conflict: ConflictError | None = None
         attempt = 0
         while True:
             attempt += 1
-            begin_write(session)
             try:
+                start_writing(session)
                 result = self._apply(session, values, identity, dryrun, conflict)
                 if dryrun:
                     session.rollback()
@@ -233,7 +245,7 @@ class Collector:
         conflict: ConflictError | None,
     ) -> dict[str, Any]:
         resource = self.resource
-        found = resource.find_by(session, self.identityfield, identity)
+        found = resource.find_by(session, self.identityfield, identity, lock=True)
         if found is None:
             if conflict is not None:
                 raise conflict  # the clash was not with this identity

@@ -203,15 +203,25 @@ class Resource:
             query = query.options(*(part.load_option(self.model) for part in self.nesting.values()))
         return query
 
-    def find(self, session: Session, itemid: int) -> Any | None:
+    def find(self, session: Session, itemid: int, *, lock: bool = False) -> Any | None:
         """The record with this primary key (within `scope`), or None."""
         if not 1 <= itemid <= MAXIMUM_ID:
             return None
-        return self.find_by(session, self.primary_key, itemid)
+        return self.find_by(session, self.primary_key, itemid, lock=lock)
 
-    def find_by(self, session: Session, field: str, value: Any) -> Any | None:
-        """The first record (within `scope`) whose `field` equals `value`, or None."""
+    def find_by(
+        self, session: Session, field: str, value: Any, *, lock: bool = False
+    ) -> Any | None:
+        """The first record (within `scope`) whose `field` equals `value`, or None.
+
+        `lock` holds the record's row until the transaction ends, before its
+        nested rows are read: writers of one record (and of its nested parts,
+        which change only through it) then take turns on the server databases,
+        so the last writer's list of interfaces is the list stored, not a mix.
+        """
         query = self.scope(self.select().where(self.column(field) == value))
+        if lock:
+            query = query.with_for_update(of=self.model)
         return session.scalars(query.limit(1)).first()
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
@@ -256,11 +266,27 @@ class Resource:
                     problems[name] = [*problems[name], *messages]
                 else:
                     problems.setdefault(name, messages)
+        problems = {**self._overlong(values), **problems}
         if problems:
             raise InvalidInputError(
                 f"The {self.name} record has invalid fields; see details.", problems
             )
         return values
+
+    def _overlong(self, values: dict[str, Any]) -> dict[str, list[str]]:
+        """Texts longer than their column, as a 400: input was checked, but a
+        `prepare` hook may have made a value from another (a name from a long
+        host name)."""
+        problems = {}
+        for name, value in values.items():
+            column = self.storage.columns.get(name)
+            length = getattr(getattr(column, "type", None), "length", None)
+            if isinstance(value, str) and length and len(value) > length:
+                problems[name] = [
+                    f"Longer than {length} characters (made from another field); send a "
+                    f"{name} of at most {length}."
+                ]
+        return problems
 
     def _split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the record's own values, the nested ones)"""

@@ -97,8 +97,8 @@ def build_blueprint(resource: Resource) -> Blueprint:
     output = schemas.output()
     detail = schemas.detail()
 
-    def find(session: Any, itemid: int) -> Any:
-        instance = resource.find(session, itemid)
+    def find(session: Any, itemid: int, *, lock: bool = False) -> Any:
+        instance = resource.find(session, itemid, lock=lock)
         if instance is None:
             raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
         return instance
@@ -173,7 +173,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
             )
             def patch(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
                 session = get_session()
-                instance = find(session, itemid)
+                instance = find(session, itemid, lock=True)
                 resource.update(session, instance, values)
                 response = reply(session, instance)
                 session.commit()
@@ -191,7 +191,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
             )
             def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
                 session = get_session()
-                instance = find(session, itemid)
+                instance = find(session, itemid, lock=True)
                 resource.delete(session, instance, args["permanent"])
                 session.commit()
                 return "", 204

@@ -32,6 +32,7 @@ from shopdb.http.envelope import ApiError
 from shopdb.resources.schemas import INTEGER_RANGE, UtcDateTime, safe_text
 
 if TYPE_CHECKING:
+    from shopdb.resources.byname import NameLookup
     from shopdb.resources.definition import Resource
     from shopdb.resources.nested import NestedPart
 
@@ -88,10 +89,22 @@ class Target:
 
 @dataclass(frozen=True, eq=False)
 class ListFilter:
-    """One filter: the query parameter and the field it compares."""
+    """One filter: the query parameter and the field it compares. A filter
+    by name (`names`, from a `by_name` lookup) compares the id field with the
+    ids of the lookup rows that have one of the names, case ignored."""
 
     parameter: str
     target: Target
+    names: NameLookup | None = None
+
+    def condition(self, values: list[Any]) -> ColumnElement[bool]:
+        column = self.target.column
+        if self.names is not None:
+            wanted = [value.lower() for value in values]
+            lookup = self.names
+            ids = select(lookup.key).where(func.lower(lookup.namecolumn).in_(wanted))
+            return column.in_(ids)
+        return column == values[0] if len(values) == 1 else column.in_(values)
 
 
 def _field_type(rule: Any) -> fields.Field | None:
@@ -175,6 +188,12 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
                 )
             taken[name] = f"the filter on {path!r}"
         found[parameter] = ListFilter(parameter, target)
+    # A lookup written by name filters by name too, where its id field filters.
+    for parameter, lookup in resource.lookups.items():
+        idfilter = found.get(lookup.idfield)
+        if idfilter is not None and parameter not in taken:
+            taken[parameter] = f"the filter by {lookup.label} name"
+            found[parameter] = ListFilter(parameter, idfilter.target, lookup)
     return found
 
 
@@ -263,8 +282,18 @@ def _query_field(target: Target) -> fields.Field:
     return fields.String(validate=[validate.Length(max=200), safe_text])
 
 
+def _name_field(lookup: NameLookup) -> fields.Field:
+    length = getattr(lookup.namecolumn.type, "length", None) or 200
+    return fields.String(validate=[validate.Length(min=1, max=length), safe_text])
+
+
 def _describe(item: ListFilter) -> str:
     target = item.target
+    if item.names is not None:
+        return (
+            f"Records whose {item.names.label} has this name (case ignored), instead of "
+            f"{item.names.idfield}; repeat the parameter for any of several names."
+        )
     if target.part is None:
         what = f"{target.path} equals the value"
     else:
@@ -312,7 +341,7 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
         )
     for parameter, item in resource.list_filters.items():
         attributes[parameter] = Repeatable(
-            _query_field(item.target),
+            _name_field(item.names) if item.names else _query_field(item.target),
             validate=validate.Length(max=MAXIMUM_VALUES),
             metadata={"description": _describe(item)},
         )
@@ -321,6 +350,8 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
                 field = _query_field(item.target)
                 field.metadata = {"description": f"Records whose {parameter} is {word} this."}
                 attributes[f"{parameter}{bound}"] = field
+    taken = ", ".join(attributes)
+    attributes["error_messages"] = {"unknown": f"Unknown parameter; this list takes: {taken}."}
     return type(name, (ListArguments,), attributes)
 
 
@@ -360,8 +391,7 @@ def apply_filters(resource: Resource, query: Select, args: dict[str, Any]) -> Se
         column = item.target.column
         conditions = []
         if parameter in args:
-            values = list(dict.fromkeys(args[parameter]))
-            conditions.append(column == values[0] if len(values) == 1 else column.in_(values))
+            conditions.append(item.condition(list(dict.fromkeys(args[parameter]))))
         if f"{parameter}min" in args:
             conditions.append(column >= args[f"{parameter}min"])
         if f"{parameter}max" in args:

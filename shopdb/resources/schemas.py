@@ -36,6 +36,16 @@ def safe_text(value: str) -> None:
         raise ValidationError("Must not contain NUL characters or unpaired surrogates.")
 
 
+# The most a column without a length (TEXT) holds on every database: MySQL
+# and MariaDB stop at 65,535 bytes, the others go further.
+TEXT_BYTES = 65_535
+
+
+def fits_text_column(value: str) -> None:
+    if len(value.encode("utf-8", "surrogatepass")) > TEXT_BYTES:
+        raise ValidationError(f"Longer than {TEXT_BYTES} bytes (UTF-8), more than a text holds.")
+
+
 def not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("Must not be blank.")
@@ -99,6 +109,8 @@ def _tighten(field: fields.Field, name: str, required: bool) -> fields.Field:
         extra.append(ID_RANGE if name.endswith("id") else INTEGER_RANGE)
     elif isinstance(field, fields.String):
         extra.append(safe_text)
+        if not any(isinstance(check, validate.Length) for check in field.validators):
+            extra.append(fits_text_column)
         if required:
             extra.append(not_blank)
     elif isinstance(field, fields.Float):

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from flask import g, has_app_context
 
-from shopdb.database import get_session
+from shopdb.database import get_session, start_writing
 from shopdb.errors import AuthenticationRequiredError, PermissionDeniedError
 from shopdb.models import ADMIN, EDITOR, VIEWER
 from shopdb.services.settings import get_setting
@@ -105,12 +105,15 @@ def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
     """Check permissions before the arguments are parsed, so a caller who may
     not do this hears 401/403, not complaints about its fields. Applied as the
     outermost decorator on a view; `functools.wraps` keeps flask-smorest's
-    doc data. The generic resource endpoints and /api/auth use it alike."""
+    doc data. The generic resource endpoints and /api/auth use it alike. A
+    write then starts its own transaction (see `start_writing`)."""
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             authorize(access, write=write)
+            if write:
+                start_writing(get_session())
             return view(*args, **kwargs)
 
         return checked

@@ -20,9 +20,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shopdb.database import is_retryable
 from shopdb.errors import InvalidInputError
 from shopdb.models import ApiToken, User, utcnow
 from shopdb.services.access import SCOPE_COLLECTOR, SCOPE_READ, SCOPE_WRITE, SCOPES
@@ -152,13 +154,21 @@ def _record_use(session: Session, token: ApiToken, now: datetime) -> None:
     if token.lastusedat is not None and now - token.lastusedat < LAST_USED_RESOLUTION:
         return
     threshold = now - LAST_USED_RESOLUTION
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.apitokenid == token.apitokenid)
-        .where(or_(ApiToken.lastusedat.is_(None), ApiToken.lastusedat <= threshold))
-        .values(lastusedat=now, modifiedat=ApiToken.modifiedat)
-        .execution_options(synchronize_session=False)
-    )
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.apitokenid == token.apitokenid)
+                .where(or_(ApiToken.lastusedat.is_(None), ApiToken.lastusedat <= threshold))
+                .values(lastusedat=now, modifiedat=ApiToken.modifiedat)
+                .execution_options(synchronize_session=False)
+            )
+    except DBAPIError as error:
+        # SQLite refuses to turn this read into a write while others write;
+        # the time is a hint, so the request goes on and a later one records it.
+        if not is_retryable(error):
+            raise
+        return
     set_committed_value(token, "lastusedat", now)
 
 

@@ -354,9 +354,9 @@ def test_a_lost_race_to_create_becomes_an_update(site, collector, monkeypatch, c
     lookups = []
     find_by = collector.resource.find_by
 
-    def late(session, field, value):
+    def late(session, field, value, **options):
         lookups.append(value)
-        return None if len(lookups) == 1 else find_by(session, field, value)
+        return None if len(lookups) == 1 else find_by(session, field, value, **options)
 
     monkeypatch.setattr(collector.resource, "find_by", late)
     if caught_by == "constraint":

@@ -208,6 +208,10 @@ class ResourceTests:
     def test_every_filter(self, app, admin, resource, url):
         row = self.make_row(app, admin, resource)
         self.make_row(app, admin, resource)
+        response = admin.get(url, query_string={"nosuchfilter": "1"})
+        assert response.status_code == 400
+        (message,) = response.get_json()["data"]["error"]["details"]["nosuchfilter"]
+        assert all(name in message for name in resource.list_filters), message
         for name in resource.filters:
             value = row.get(name)
             if value is None:

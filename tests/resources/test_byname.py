@@ -62,6 +62,7 @@ def declare() -> SimpleNamespace:
 
     spools = Spools(
         BynSpool,
+        filters=("materialid", "colourid"),
         by_name={
             "material": ByName("materialid", BynMaterial.material, label="material"),
             "colour": ByName("colourid", BynColour.colour, label="colour", create=True),
@@ -227,6 +228,34 @@ def test_a_nullable_lookup_may_be_named_null(editor, models, rows):
     assert reply.status_code == 200, reply.get_json()
     assert reply.get_json()["data"]["colourid"] is None
     assert "material" in refused(post(editor, material=None))
+
+
+# Filtering ---------------------------------------------------------------------
+
+
+def test_a_list_filters_by_name_where_it_filters_by_id(editor, models, rows):
+    petg, nylon, other = rows(models.Material, "PETG-F", "Nylon-F", "Other-F")
+    first = created(editor, materialid=petg)["spoolid"]
+    second = created(editor, materialid=nylon)["spoolid"]
+    created(editor, materialid=other)
+
+    def listed(query: str) -> list[int]:
+        response = editor.get(f"{URL}?perpage=500&{query}")
+        assert response.status_code == 200, response.get_json()
+        return [row["spoolid"] for row in response.get_json()["data"]]
+
+    assert listed("material=petg-f") == [first]
+    assert sorted(listed("material=PETG-F&material=nylon-f")) == sorted([first, second])
+    assert listed("material=no-such-material") == []
+    assert listed(f"material=petg-f&materialid={nylon}") == []  # both must hold
+    assert "material" in refused(editor.get(f"{URL}?material=" + "x" * 41))
+
+
+def test_the_name_filters_are_documented(editor):
+    spec = editor.get("/api/openapi.json").get_json()
+    parameters = {item["name"]: item for item in spec["paths"][URL]["get"]["parameters"]}
+    assert "case ignored" in parameters["material"]["description"]
+    assert "colour" in parameters
 
 
 # Declaring ---------------------------------------------------------------------

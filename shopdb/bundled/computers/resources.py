@@ -170,7 +170,8 @@ COMPUTERS = Computers(
             OperatingSystem.operatingsystem,
             label="operating system",
             create=True,
-        )
+        ),
+        "computertype": ByName("computertypeid", ComputerType.computertype, label="computer type"),
     },
     nested={
         "interfaces": HasMany(

@@ -89,6 +89,10 @@ EQUIPMENT = EquipmentResource(
         "locationid",
         "assetstatusid",
         "isactive",
+        # ?focashost=10.20.1.7 and the like: the machine behind an address.
+        ("focashost", "focas.host"),
+        ("clmhost", "clm.host"),
+        ("mtconnectdevice", "mtconnect.devicename"),
     ),
     sort=(
         "machinenumber",
@@ -105,6 +109,11 @@ EQUIPMENT = EquipmentResource(
         ("assetnumber", 10),
         ("serialnumber", 8),
         ("name", 5),
+        # The control's address finds the machine: a FOCAS or CLM host, an agent.
+        ("focas.host", 6),
+        ("clm.host", 6),
+        ("mtconnect.agenturl", 4),
+        ("mtconnect.devicename", 4),
         ("maxworkpiece", 1),
     ),
     list_columns=(

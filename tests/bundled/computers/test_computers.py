@@ -98,6 +98,25 @@ def test_a_computer_and_its_interfaces_are_written_in_one_request(site):
     assert site.editor.delete(url).status_code in (200, 204)
 
 
+def test_types_and_systems_are_written_and_found_by_name(site):
+    name = hostname()
+    system = f"Windows 11 IoT Enterprise LTSC {name}"
+    record = created(site, hostname=name, computertype="Kiosk", operatingsystem=system)
+    assert record["computertypeid"] == type_id(site, "kiosk")
+
+    def found(**query: Any) -> list[int]:
+        reply = site.editor.get("/api/computers", query_string={"perpage": 500, **query})
+        assert reply.status_code == 200, reply.get_json()
+        return [row["assetid"] for row in reply.get_json()["data"]]
+
+    assert record["assetid"] in found(computertype="KIOSK")
+    assert record["assetid"] not in found(computertype="server")
+    assert found(operatingsystem=system.lower()) == [record["assetid"]]
+    unknown = site.editor.post("/api/computers", json={"hostname": hostname(), "computertype": "x"})
+    assert unknown.status_code == 400
+    assert "kiosk" in unknown.get_json()["data"]["error"]["details"]["computertype"][0]
+
+
 def test_a_new_computer_is_numbered_and_named_after_its_hostname(site):
     name = hostname()
     data = created(site, hostname=name)

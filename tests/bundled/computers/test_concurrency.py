@@ -11,6 +11,9 @@ with the creation races), the rest and the second round in batches.
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections import Counter
 from typing import Any
 
@@ -20,6 +23,9 @@ from sqlalchemy import func, select
 from shopdb.database import get_session
 from shopdb.models import Asset, AssetType, OperatingSystem
 from shopdb.plugins.runtime import current_runtime
+from shopdb.services.access import SCOPE_WRITE
+from shopdb.services.tokens import create_token
+from shopdb.services.users import create_user
 from tests.bundled.computers.conftest import FOLDER, PLUGIN
 from tests.collectors.conftest import SHARED_KEY, run
 from tests.collectors.test_concurrency import CLIENTS, in_parallel, post, spelling
@@ -168,3 +174,52 @@ def test_parallel_collectors_push_300_computers(server):
         f"({pushes / first_seconds:.0f}/s); round 2 {pushes} records in batches in "
         f"{second_seconds:.1f} s ({pushes / second_seconds:.0f}/s)"
     )
+
+
+# One computer, many writers -----------------------------------------------------------
+
+ROUNDS = 4
+
+
+def request(url: str, body: Any | None, method: str, token: str) -> tuple[int, dict[str, Any]]:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    sent = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(sent, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_writers_of_one_computer_take_turns(server):
+    """16 clients replace one computer's interfaces at once, half by PATCH and
+    half by collector push: every reply is 200, and the computer ends with the
+    one interface a writer sent, never a mix of several writers' lists."""
+    url, app = server
+    name = "PC-TURNS"
+    status, body = post(url, {"hostname": name})
+    assert status == 200, body
+    assetid = body["data"]["assetid"]
+    with app.app_context():
+        session = get_session()
+        user = create_user(session, "turns", "correct-horse-battery-4711", "editor")
+        _token, plaintext = create_token(session, user, "turns", SCOPE_WRITE)
+        session.commit()
+    detail = url.replace(f"/api/collector/{PLUGIN}", f"/api/computers/{assetid}")
+
+    def work(client: int) -> list[Any]:
+        replies = []
+        for round_ in range(ROUNDS):
+            nic = {"name": "Ethernet", "macaddress": f"02:dd:00:00:{client:02x}:{round_:02x}"}
+            if client % 2:
+                replies.append(request(detail, {"interfaces": [nic]}, "PATCH", plaintext))
+            else:
+                replies.append(post(url, {"hostname": name, "interfaces": [nic]}))
+        return replies
+
+    replies, _seconds = in_parallel(work)
+    assert [reply for reply in replies if reply[0] != 200] == []
+    status, shown = request(detail, None, "GET", plaintext)
+    assert status == 200, shown
+    assert len(shown["data"]["interfaces"]) == 1, shown["data"]["interfaces"]

@@ -111,6 +111,31 @@ def test_the_list_shows_the_parts_and_filters_by_ranges(site):
     assert [row["assetid"] for row in reply.get_json()["data"]] == [record["assetid"]]
 
 
+def test_a_machine_is_found_by_type_name_and_by_its_control_address(site):
+    """A technician knows the type's name and the address on the control's
+    screen, not ids: both find the machine."""
+    number = machinenumber("FND")
+    record = create(
+        site,
+        machinenumber=number,
+        equipmenttypeid=site.lookup("equipmenttypes", "broach"),
+        focas={"host": "10.99.7.41"},
+        mtconnect={"agenturl": "http://agent.plant1.local:5000/", "devicename": "brc41"},
+    )
+
+    def found(**query: Any) -> list[int]:
+        reply = site.editor.get(URL, query_string={"perpage": 500, **query})
+        assert reply.status_code == 200, reply.get_json()
+        return [row["assetid"] for row in reply.get_json()["data"]]
+
+    assert record["assetid"] in found(equipmenttype="BROACH")
+    assert record["assetid"] not in found(equipmenttype="lathe")
+    assert found(focashost="10.99.7.41") == [record["assetid"]]
+    assert found(mtconnectdevice="brc41") == [record["assetid"]]
+    assert found(q="10.99.7.41") == [record["assetid"]]
+    assert found(q="brc41") == [record["assetid"]]
+
+
 def test_a_new_part_needs_its_required_fields(site):
     record = create(site)
     reply = site.editor.patch(f"{URL}/{record['assetid']}", json={"focas": {"port": 8193}})
