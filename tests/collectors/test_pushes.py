@@ -147,6 +147,10 @@ def test_validation_errors_name_each_failing_field(site):
         ({"hostname": "PC-1", "lastseen": "yesterday"}, "lastseen"),
         ({"hostname": "PC-1", "colour": "red"}, "colour"),
         (["PC-1"], "_schema"),
+        # Checked before the identity is looked up: PostgreSQL refuses a NUL
+        # in a query, and no driver sends a lone surrogate.
+        ({"hostname": "PC-\u0000-1"}, "hostname"),
+        ({"hostname": "PC-\ud800-1"}, "hostname"),
     ],
 )
 def test_a_bad_record_is_refused_on_its_field(site, body, field):

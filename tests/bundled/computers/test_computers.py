@@ -98,6 +98,17 @@ def test_a_computer_and_its_interfaces_are_written_in_one_request(site):
     assert site.editor.delete(url).status_code in (200, 204)
 
 
+def test_a_text_longer_than_every_database_holds_is_refused(site):
+    """65,535 bytes is what MySQL and MariaDB keep in a text column; the same
+    limit holds on every database, counted in UTF-8."""
+    fits = site.editor.post("/api/computers", json={"hostname": hostname(), "notes": "x" * 65535})
+    assert fits.status_code == 201, fits.get_json()
+    for notes in ("x" * 65536, "\N{GEAR}" * 21846):  # 3 bytes each: 65,538
+        response = site.editor.post("/api/computers", json={"hostname": hostname(), "notes": notes})
+        assert response.status_code == 400, response.get_json()
+        assert "65535 bytes" in response.get_json()["data"]["error"]["details"]["notes"][0]
+
+
 def test_types_and_systems_are_written_and_found_by_name(site):
     name = hostname()
     system = f"Windows 11 IoT Enterprise LTSC {name}"

@@ -169,6 +169,20 @@ def test_asset_number_defaults_to_the_mac_then_the_hostname(site: Site):
     assert "macaddress or hostname" in refused(site, body, "assetnumber")[0]
 
 
+def test_a_name_made_from_a_long_hostname_must_fit(site: Site):
+    """A valid host name may be longer than a name: the default made from it
+    is refused naming the field to send, not a database error."""
+    serial = number()
+    hostname = ".".join([f"{'a' * 58}{serial:04d}"[-62:]] * 3 + ["plant1", "local"])
+    assert 200 < len(hostname) <= 253
+    body = site.body(hostname=hostname)
+    del body["name"]
+    (message,) = refused(site, body, "name")
+    assert "at most 200" in message
+    body["name"] = f"core switch {serial}"
+    assert site.editor.post(URL, json=body).status_code == 201
+
+
 # MAC addresses -------------------------------------------------------------------
 
 
