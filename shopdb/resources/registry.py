@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from flask import Flask, current_app, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shopdb.http.envelope import ApiError
 from shopdb.http.jsonbody import body_problem
@@ -65,6 +66,11 @@ def check_json_body() -> None:
             "unsupported_media_type",
             f"Send the body as application/json, not {request.mimetype or 'no type'}.",
         )
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit and len(request.get_data()) >= limit:
+        # Sent without a length (chunked), the body is read up to the limit
+        # and no further: one that reaches it is cut short, so too large.
+        raise RequestEntityTooLarge
     if request.get_json(silent=True) is None:
         problem = body_problem(current_app.json, request.get_data())
         raise ApiError(400, "malformed_json", f"The request body cannot be used: {problem}.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -259,6 +262,23 @@ def test_bad_bodies_get_their_own_errors(admin, options, status, code):
     response = admin.post("/api/vendors", **options)
     assert response.status_code == status, response.get_json()
     assert response.get_json()["data"]["error"]["code"] == code
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_cut_short(admin, app):
+    """Sent without a length (chunked), the body is read up to the limit: a
+    body that reaches it is refused as too large, not parsed as broken JSON."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = json.dumps({"vendor": "x" * limit}).encode()
+    chunked = {
+        "headers": {"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        "environ_overrides": {"wsgi.input_terminated": True},
+    }
+    response = admin.post("/api/vendors", input_stream=io.BytesIO(body), **chunked)
+    assert response.status_code == 413, response.get_json()
+    assert response.get_json()["data"]["error"]["code"] == "payload_too_large"
+    small = json.dumps({"vendor": "Chunked Tools Inc"}).encode()
+    response = admin.post("/api/vendors", input_stream=io.BytesIO(small), **chunked)
+    assert response.status_code == 201, response.get_json()
 
 
 def test_each_request_has_its_own_request_id_and_records_the_address(app, editor, plant):
