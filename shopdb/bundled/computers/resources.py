@@ -36,6 +36,20 @@ ASSETNUMBER_LENGTH = Asset.__table__.c.assetnumber.type.length
 OPERATINGSYSTEM_LENGTH = OperatingSystem.__table__.c.operatingsystem.type.length
 
 
+class ComputerName(Hostname):
+    """A PC's host name is its first label, as Windows and the inventory
+    scripts name it: `PC9.plant1.local` typed by hand and `PC9` pushed by the
+    script are one computer."""
+
+    description = (
+        "Host name (RFC 1123); a PC is known by its first label, so a domain part "
+        "(pc9.plant1.local) is dropped"
+    )
+
+    def canonical(self, text: str) -> str:
+        return super().canonical(text).split(".", 1)[0]
+
+
 class Computers(Resource):
     """Computers as the API and the collector write them.
 
@@ -154,7 +168,7 @@ COMPUTERS = Computers(
     ),
     read_only=("lastseen",),
     field_rules={
-        "hostname": Hostname(),
+        "hostname": ComputerName(),
         "memorymb": validate.Range(min=0),
         "diskgb": validate.Range(min=0),
     },

@@ -98,6 +98,19 @@ def test_a_computer_and_its_interfaces_are_written_in_one_request(site):
     assert site.editor.delete(url).status_code in (200, 204)
 
 
+def test_a_hostname_typed_with_its_domain_is_the_pc_the_script_pushes(site):
+    """The inventory scripts push the short name; a technician may type the
+    full one. Both are one computer, found by either."""
+    name = hostname()
+    record = created(site, hostname=f"{name}.Plant1.local.")
+    assert record["hostname"] == name.lower()
+    assert record["assetnumber"] == name.upper()
+    pushed = site.pushed({"hostname": name, "cpu": "Intel Core i7-13700"})
+    assert (pushed["action"], pushed["assetid"]) == ("updated", record["assetid"])
+    listed = site.editor.get("/api/computers", query_string={"hostname": f"{name}.plant1.local"})
+    assert [row["assetid"] for row in listed.get_json()["data"]] == [record["assetid"]]
+
+
 def test_a_text_longer_than_every_database_holds_is_refused(site):
     """65,535 bytes is what MySQL and MariaDB keep in a text column; the same
     limit holds on every database, counted in UTF-8."""
