@@ -102,7 +102,10 @@ class TestAssetRelationships(ResourceTests):
     case = ResourceCase(
         "assetrelationships",
         build=_relationship_body,
-        change=lambda session, row: {"label": "uplink", "inheritsposition": False},
+        change=lambda session, row: {
+            "label": "uplink",
+            "inheritsposition": not row["inheritsposition"],
+        },
         unique=("sourceassetid", "targetassetid", "relationshiptypeid"),
     )
 

@@ -188,6 +188,16 @@ def test_relationships_refuse_self_loops_and_duplicates(app, editor, plant):
     assert again.status_code == 409
 
 
+def test_a_new_edge_inherits_position_when_its_type_carries_it(editor, plant):
+    """Unless told, `controls` and `partof` edges carry position and an
+    uplink does not: the stored flag says what the edge does."""
+    edges = editor.get(
+        "/api/assetrelationships", query_string={"sourceassetid": plant["pc"]["assetid"]}
+    ).get_json()["data"]
+    flags = {edge["targetassetid"]: edge["inheritsposition"] for edge in edges}
+    assert flags == {plant["machine"]["assetid"]: True, plant["switch"]["assetid"]: False}
+
+
 def test_a_location_cannot_move_under_its_own_descendant(app, admin):
     _, _, _, bay = ids(app)
     site = create(admin, "/api/locations", {"name": "Site", "locationtypeid": bay})

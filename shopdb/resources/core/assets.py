@@ -14,6 +14,7 @@ from shopdb.resources.assetrecords import add_asset_detail, asset_detail_fields,
 from shopdb.resources.definition import Resource
 from shopdb.resources.registry import RESOURCES_KEY
 from shopdb.services.access import Access, require
+from shopdb.services.positions import POSITION_EDGE_ORDER
 
 
 class AssetResource(Resource):
@@ -78,7 +79,9 @@ def _where_created(assettype: AssetType) -> str:
 
 
 class RelationshipResource(Resource):
-    """An edge joins two different assets."""
+    """An edge joins two different assets. A new edge inherits position when
+    its type carries position (`partof`, `controls`) unless told otherwise;
+    an uplink (`connectedto`) does not, so the flag says what it does."""
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
         source = values.get("sourceassetid", getattr(instance, "sourceassetid", None))
@@ -88,6 +91,11 @@ class RelationshipResource(Resource):
                 "An asset cannot be related to itself.",
                 {"targetassetid": ["Must differ from sourceassetid."]},
             )
+        if instance is None and "inheritsposition" not in values:
+            typeid = values.get("relationshiptypeid")
+            kind = session.get(RelationshipType, typeid) if isinstance(typeid, int) else None
+            carries = kind is not None and kind.relationshiptype in POSITION_EDGE_ORDER
+            values = {**values, "inheritsposition": carries}
         return values
 
 

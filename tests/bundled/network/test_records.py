@@ -323,10 +323,11 @@ def test_an_uplink_is_a_connectedto_relationship_shown_on_both_ends(site: Site):
         "targetassetid": idf["assetid"],
         "relationshiptypeid": connectedto["relationshiptypeid"],
         "label": "Uplink Te1/1/1",
-        "inheritsposition": False,
     }
     response = site.editor.post("/api/assetrelationships", json=edge)
     assert response.status_code == 201, response.get_json()
+    # An uplink carries no position, and says so without being told.
+    assert response.get_json()["data"]["inheritsposition"] is False
 
     outgoing = site.admin.get(f"{URL}/{switch['assetid']}").get_json()["data"]["relationships"]
     (uplink,) = outgoing["outgoing"]
