@@ -29,7 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from shopdb.http.envelope import ApiError
+from shopdb.models import Location
 from shopdb.resources.schemas import INTEGER_RANGE, UtcDateTime, safe_text
+from shopdb.services.locations import locations_within
 
 if TYPE_CHECKING:
     from shopdb.resources.byname import NameLookup
@@ -46,6 +48,9 @@ LIST_PARAMETERS = ("page", "perpage", "sort", "q")
 PARAMETER_NAME = re.compile(r"[a-z][a-z0-9]*")
 # Values one repeated filter parameter may carry (an IN list stays small).
 MAXIMUM_VALUES = 100
+# A list that filters by `locationid` also takes `withinlocationid`.
+LOCATION_FILTER = "locationid"
+WITHIN_FILTER = "withinlocationid"
 
 
 # Declared filters and search fields -----------------------------------------------
@@ -96,9 +101,12 @@ class ListFilter:
     parameter: str
     target: Target
     names: NameLookup | None = None
+    within: bool = False  # a location and every location below it
 
     def condition(self, values: list[Any]) -> ColumnElement[bool]:
         column = self.target.column
+        if self.within:
+            return column.in_(locations_within(values))
         if self.names is not None:
             wanted = [value.lower() for value in values]
             lookup = self.names
@@ -188,13 +196,28 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
                 )
             taken[name] = f"the filter on {path!r}"
         found[parameter] = ListFilter(parameter, target)
-    # A lookup written by name filters by name too, where its id field filters.
+    found.update(_derived_filters(resource, found, taken))
+    return found
+
+
+def _derived_filters(
+    resource: Resource, found: dict[str, ListFilter], taken: dict[str, str]
+) -> dict[str, ListFilter]:
+    """Filters that follow from declared ones: a lookup written by name
+    filters by name where its id field filters (`?equipmenttype=lathe`), and a
+    list that filters by location filters by a part of the tree too."""
+    derived = {}
     for parameter, lookup in resource.lookups.items():
         idfilter = found.get(lookup.idfield)
         if idfilter is not None and parameter not in taken:
-            taken[parameter] = f"the filter by {lookup.label} name"
-            found[parameter] = ListFilter(parameter, idfilter.target, lookup)
-    return found
+            derived[parameter] = ListFilter(parameter, idfilter.target, lookup)
+    located = found.get(LOCATION_FILTER)
+    if located is None or located.target.part is not None or WITHIN_FILTER in taken:
+        return derived
+    locations = Location.__table__.c.locationid
+    if any(key.column is locations for key in located.target.column.foreign_keys):
+        derived[WITHIN_FILTER] = ListFilter(WITHIN_FILTER, located.target, within=True)
+    return derived
 
 
 def bind_search(resource: Resource) -> tuple[tuple[Target, int], ...]:
@@ -289,6 +312,11 @@ def _name_field(lookup: NameLookup) -> fields.Field:
 
 def _describe(item: ListFilter) -> str:
     target = item.target
+    if item.within:
+        return (
+            "Records at this location or anywhere below it (a building: its halls and bays "
+            "too); repeat the parameter for several."
+        )
     if item.names is not None:
         return (
             f"Records whose {item.names.label} has this name (case ignored), instead of "

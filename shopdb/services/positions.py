@@ -21,9 +21,9 @@ from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session, object_session
 
 from shopdb.models import CONTROLS, PARTOF, Asset, AssetRelationship, Location, RelationshipType
+from shopdb.services.locations import MAXIMUM_LOCATION_DEPTH
 
 MAXIMUM_DEPTH = 3
-MAXIMUM_LOCATION_DEPTH = 32
 # Edge types that carry position, in the order they are tried.
 POSITION_EDGE_ORDER = (PARTOF, CONTROLS)
 

@@ -198,6 +198,41 @@ def test_a_new_edge_inherits_position_when_its_type_carries_it(editor, plant):
     assert flags == {plant["machine"]["assetid"]: True, plant["switch"]["assetid"]: False}
 
 
+def test_a_list_narrows_to_a_location_and_everything_below_it(app, admin, editor, plant):
+    """`withinlocationid` takes a building and finds what stands in its bays;
+    `locationid` stays exact. The tree is walked inside the list's own
+    statement: no query more."""
+    _, _, _, bay = ids(app)
+    hall = plant["hall"]["locationid"]
+    building = create(admin, "/api/locations", {"name": "Building", "locationtypeid": bay})
+    bay_a = create(
+        admin,
+        "/api/locations",
+        {"name": "Bay A", "locationtypeid": bay, "parentlocationid": building["locationid"]},
+    )
+    admin.patch(f"/api/locations/{hall}", json={"parentlocationid": bay_a["locationid"]})
+    here = {plant[name]["assetid"] for name in ("machine", "pc", "switch")}
+
+    def listed(**query):
+        response = editor.get("/api/assets", query_string={"perpage": 500, **query})
+        assert response.status_code == 200, response.get_json()
+        return {row["assetid"] for row in response.get_json()["data"]}
+
+    assert listed(withinlocationid=building["locationid"]) == here
+    assert listed(withinlocationid=bay_a["locationid"]) == here
+    assert listed(withinlocationid=hall) == here
+    assert listed(locationid=building["locationid"]) == set()
+    other = create(admin, "/api/locations", {"name": "Elsewhere", "locationtypeid": bay})
+    assert listed(withinlocationid=other["locationid"]) == set()
+    assert listed(withinlocationid=[other["locationid"], building["locationid"]]) == here
+    engine = get_database(app).engine
+    with count_queries(engine) as plain:
+        listed()
+    with count_queries(engine) as narrowed:
+        listed(withinlocationid=building["locationid"])
+    assert narrowed.count == plain.count
+
+
 def test_a_location_cannot_move_under_its_own_descendant(app, admin):
     _, _, _, bay = ids(app)
     site = create(admin, "/api/locations", {"name": "Site", "locationtypeid": bay})
