@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from shopdb.database import is_constraint_violation
 from shopdb.errors import ConflictError, InvalidInputError
-from shopdb.models import Base
+from shopdb.models import Asset, Base
 from shopdb.services.audit import audit_log, diff, snapshot
 
 
@@ -60,7 +60,14 @@ def unique_conflicts(
     table = _table(model)
     primary = inspect(model).primary_key[0]
     owner = table.c.get("assetid")
-    shown_columns = [primary] if owner is None or owner is primary else [primary, owner]
+    assets = _table(Asset)
+    shown_columns: list[Any] = [primary]
+    if owner is not None and owner is not primary:
+        shown_columns.append(owner)
+    if owner is not None and table is not assets:
+        # The asset number is what a person knows the holder by.
+        number = select(assets.c.assetnumber).where(assets.c.assetid == owner)
+        shown_columns.append(number.scalar_subquery().label("assetnumber"))
     found = []
     for group in unique_groups(table):
         if not any(name in values for name in group):
@@ -79,7 +86,10 @@ def unique_conflicts(
         row = session.execute(query.limit(1)).first()
         if row is not None:
             shown = ", ".join(f"{name}={merged[name]!r}" for name in group)
-            holder = ", ".join(f"{c.key} {v}" for c, v in zip(shown_columns, row, strict=True))
+            holder = ", ".join(
+                f"{column.key} {value!r}" if isinstance(value, str) else f"{column.key} {value}"
+                for column, value in zip(shown_columns, row, strict=True)
+            )
             found.append((group, f"Another {table.name} row ({holder}) already has {shown}."))
     return found
 

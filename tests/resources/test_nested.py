@@ -367,7 +367,8 @@ def test_a_taken_unique_value_in_a_child_is_a_conflict_naming_it(app, editor, bo
     error = response.get_json()["data"]["error"]
     (reason,) = error["details"]["ports.1.macaddress"]
     assert reason == error["message"]
-    assert f"assetid {first['assetid']}) already has macaddress={mac(9)!r}" in reason
+    holder = f"assetid {first['assetid']}, assetnumber {first['assetnumber']!r})"
+    assert f"{holder} already has macaddress={mac(9)!r}" in reason
     with app.app_context():
         query = select(func.count()).where(Asset.assetnumber == payload["assetnumber"])
         assert get_session().scalar(query) == 0
