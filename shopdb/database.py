@@ -8,6 +8,7 @@ application context ends.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,27 @@ def is_constraint_violation(error: DBAPIError) -> bool:
         return True
     arguments = getattr(error.orig, "args", ())
     return bool(arguments) and arguments[0] in CHECK_CONSTRAINT_ERROR_CODES
+
+
+SQLITE_DUPLICATE = re.compile(r"UNIQUE constraint failed: (.+)")
+MYSQL_DUPLICATE = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
+
+
+def duplicate_key(error: DBAPIError) -> tuple[str, tuple[str, ...]]:
+    """What a refused duplicate clashed on, as the driver says it: the
+    constraint's name (PostgreSQL, MySQL/MariaDB) or its columns (SQLite);
+    empty when the driver does not say."""
+    original = error.orig
+    message = str(original)
+    found = SQLITE_DUPLICATE.search(message)
+    if getattr(original, "sqlite_errorcode", None) is not None and found:
+        columns = tuple(part.strip().rpartition(".")[2] for part in found.group(1).split(","))
+        return "", columns
+    diagnostics = getattr(original, "diag", None)
+    if diagnostics is not None:
+        return diagnostics.constraint_name or "", ()
+    found = MYSQL_DUPLICATE.search(message)
+    return (found.group(1), ()) if found else ("", ())
 
 
 # Failures after which running the same transaction again may well succeed:

@@ -14,7 +14,7 @@ from sqlalchemy import Table, UniqueConstraint, and_, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import is_constraint_violation
+from shopdb.database import duplicate_key, is_constraint_violation
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.models import Asset, Base
 from shopdb.services.audit import audit_log, diff, snapshot
@@ -147,16 +147,34 @@ def refuse_if_referenced(
 
 
 def _flush(session: Session) -> None:
-    """Flush, turning a constraint the checks could not foresee (a race) into 409."""
+    """Flush, turning a constraint the checks could not foresee (a race) into
+    409, naming the fields when the database says which constraint it was."""
     try:
         session.flush()
     except DBAPIError as error:
         if not is_constraint_violation(error):
             raise
         session.rollback()
+        taken = "Taken by a record written at the same time; reload and retry."
         raise ConflictError(
-            "The change conflicts with data written at the same time; reload and retry."
+            "The change conflicts with data written at the same time; reload and retry.",
+            {name: [taken] for name in _clashing_columns(error)},
         ) from None
+
+
+def _clashing_columns(error: DBAPIError) -> tuple[str, ...]:
+    name, columns = duplicate_key(error)
+    if columns or not name:
+        return columns
+    for table in Base.metadata.tables.values():
+        unique = [
+            *(item for item in table.constraints if isinstance(item, UniqueConstraint)),
+            *(index for index in table.indexes if index.unique),
+        ]
+        for constraint in unique:
+            if constraint.name == name:
+                return tuple(column.name for column in constraint.columns)
+    return ()
 
 
 def changed_values(instance: Any, values: dict[str, Any]) -> dict[str, Any]:

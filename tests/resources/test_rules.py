@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from shopdb.database import get_database, get_session
 from shopdb.models import ADMIN, EDITOR, AssetStatus, AuditLog, LocationType, RelationshipType, Role
+from shopdb.services import records
 from tests.conftest import count_queries
 from tests.harness.clients import make_callers
 
@@ -324,6 +325,19 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut_short(admin, app):
     small = json.dumps({"vendor": "Chunked Tools Inc"}).encode()
     response = admin.post("/api/vendors", input_stream=io.BytesIO(small), **chunked)
     assert response.status_code == 201, response.get_json()
+
+
+def test_a_duplicate_only_the_database_catches_names_the_field(admin, monkeypatch):
+    """Two writers checked at the same time and both found the name free; the
+    database refuses the second. The 409 still names the field, on every
+    database (each driver says which constraint another way)."""
+    create(admin, "/api/vendors", {"vendor": "Raced Tools GmbH"})
+    monkeypatch.setattr(records, "check_unique", lambda *args, **kwargs: None)
+    response = admin.post("/api/vendors", json={"vendor": "Raced Tools GmbH"})
+    assert response.status_code == 409, response.get_json()
+    error = response.get_json()["data"]["error"]
+    assert "written at the same time" in error["message"]
+    assert list(error["details"]) == ["vendor"]
 
 
 def test_each_request_has_its_own_request_id_and_records_the_address(app, editor, plant):
