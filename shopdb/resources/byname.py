@@ -29,7 +29,7 @@ from sqlalchemy import Column, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shopdb.errors import ConflictError
+from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.resources.schemas import not_blank, safe_text
 from shopdb.services.audit import audit_log, diff, snapshot
 
@@ -217,6 +217,7 @@ class NameLookup:
         except IntegrityError:
             found, _problem = self.find(session, text, lock=True)
             if found is None:
+                self._refuse_collation_twins(session, text)
                 raise ConflictError(
                     f"The {self.label} {text!r} was written at the same time; retry.",
                     {self.name: ["Written at the same time; retry."]},
@@ -227,6 +228,19 @@ class NameLookup:
             session, "create", self.namecolumn.table.name, key, changes=diff({}, snapshot(row))
         )
         return key
+
+    def _refuse_collation_twins(self, session: Session, text: str) -> None:
+        """A name the database counts as one it holds, though they differ
+        (MySQL's collation ignores accents: 'Cafe' is 'Caf\u00e9' there), can
+        never be added: a 400 naming the held one, not a race to retry."""
+        held = list(session.scalars(select(self.namecolumn).where(self.namecolumn == text)))
+        if held:
+            names = ", ".join(repr(name) for name in held)
+            message = (
+                f"This database counts {text!r} as the same {self.label} as {names}; send "
+                f"that name, or {self.idfield}."
+            )
+            raise InvalidInputError(message, {self.name: [message]})
 
 
 def resolve_names(

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import ForeignKey, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopdb.api import Base, ByName, InvalidInputError, Resource, TimestampMixin
 from shopdb.api import case_sensitive_string as name_column
-from shopdb.database import get_session
+from shopdb.database import get_database, get_session
 from shopdb.models import AuditLog
 from shopdb.plugins.isolation import ModelSnapshot
 from shopdb.resources.registry import register_resources
@@ -45,6 +45,14 @@ def declare() -> SimpleNamespace:
         colourid: Mapped[int] = mapped_column(primary_key=True)
         colour: Mapped[str] = mapped_column(name_column(40), unique=True)
 
+    class BynFinish(TimestampMixin, Base):
+        """Surface finishes: a lookup with the database's own collation (MySQL's
+        ignores case and accents), added to by naming a new one."""
+
+        __tablename__ = "bynfinishes"
+        finishid: Mapped[int] = mapped_column(primary_key=True)
+        finish: Mapped[str] = mapped_column(String(40), unique=True)
+
     class BynSpool(TimestampMixin, Base):
         """Filament spools, with a material (required) and a colour."""
 
@@ -53,6 +61,7 @@ def declare() -> SimpleNamespace:
         label: Mapped[str] = mapped_column(name_column(40), unique=True)
         materialid: Mapped[int] = mapped_column(ForeignKey("bynmaterials.materialid"))
         colourid: Mapped[int | None] = mapped_column(ForeignKey("byncolours.colourid"))
+        finishid: Mapped[int | None] = mapped_column(ForeignKey("bynfinishes.finishid"))
 
     class Spools(Resource):
         def prepare(self, session: Any, values: dict[str, Any], instance: Any) -> dict:
@@ -66,13 +75,15 @@ def declare() -> SimpleNamespace:
         by_name={
             "material": ByName("materialid", BynMaterial.material, label="material"),
             "colour": ByName("colourid", BynColour.colour, label="colour", create=True),
+            "finish": ByName("finishid", BynFinish.finish, label="finish", create=True),
         },
     )
     return SimpleNamespace(
         Material=BynMaterial,
         Colour=BynColour,
+        Finish=BynFinish,
         Spool=BynSpool,
-        resources=[spools, Resource(BynMaterial), Resource(BynColour)],
+        resources=[spools, Resource(BynMaterial), Resource(BynColour), Resource(BynFinish)],
     )
 
 
@@ -81,7 +92,12 @@ def models(migrated_database_url: str) -> Iterator[SimpleNamespace]:
     snapshot = ModelSnapshot.take()
     try:
         declared = declare()
-        tables = [declared.Material.__table__, declared.Colour.__table__, declared.Spool.__table__]
+        tables = [
+            declared.Material.__table__,
+            declared.Colour.__table__,
+            declared.Finish.__table__,
+            declared.Spool.__table__,
+        ]
         with created_tables(migrated_database_url, tables):
             yield declared
     finally:
@@ -211,6 +227,20 @@ def test_a_new_name_creates_one_audited_row_that_later_writes_reuse(app, editor,
             .where(AuditLog.entitytype == "byncolours", AuditLog.action == "create")
         )
         assert audited == 1
+
+
+def test_a_name_the_database_counts_as_a_held_one_is_refused_naming_it(app, editor, models, rows):
+    """MySQL's collation ignores accents: there 'Matte Creme' cannot be added
+    beside 'Matte Cr\u00e8me', and the reply says so instead of 'retry'. The
+    other databases keep both."""
+    (material,) = rows(models.Material, "PLA-Creme")
+    created(editor, materialid=material, finish="Matte Cr\u00e8me")
+    response = post(editor, materialid=material, finish="Matte Creme")
+    if get_database(app).backend in ("mysql", "mariadb"):
+        (message,) = refused(response)["finish"]
+        assert "as the same finish as 'Matte Cr\u00e8me'" in message
+    else:
+        assert response.status_code == 201, response.get_json()
 
 
 def test_nothing_is_created_when_the_write_is_refused(app, editor, models):
