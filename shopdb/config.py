@@ -247,6 +247,10 @@ def authentication_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "JWT_REFRESH_COOKIE_PATH": "/api/auth/",
         "RATELIMIT_STORAGE_URI": config["SHOPDB_RATELIMIT_STORAGE_URL"],
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Flask-Limiter would put the window's reset in Retry-After on every
+        # reply, a 200 or a 503 too; Retry-After is set where a wait is asked
+        # (429, 503) and the window's reset goes in a header of its own.
+        "RATELIMIT_HEADER_RETRY_AFTER": "X-RateLimit-Retry-After",
     }
 
 

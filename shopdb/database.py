@@ -268,6 +268,23 @@ def is_unavailable(error: DBAPIError) -> bool:
     return bool(arguments) and arguments[0] in MYSQL_UNAVAILABLE_CODES
 
 
+# MySQL/MariaDB: lock wait timeout. SQLite's busy and locked come after its
+# busy timeout too, since writes begin with BEGIN IMMEDIATE.
+MYSQL_WAITED_CODES = frozenset({1205})
+
+
+def waited_in_vain(error: DBAPIError) -> bool:
+    """True when the database already waited its whole timeout for a lock:
+    running the transaction again at once would wait as long again, so a
+    caller should answer "busy" instead."""
+    original = error.orig
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in SQLITE_RETRY_CODES
+    arguments = getattr(original, "args", ())
+    return bool(arguments) and arguments[0] in MYSQL_WAITED_CODES
+
+
 def driver_message(error: BaseException) -> str:
     """The database driver's own message (not SQLAlchemy's wrapper), on one line."""
     original = getattr(error, "orig", None) or error

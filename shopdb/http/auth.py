@@ -35,7 +35,7 @@ from jwt.exceptions import ExpiredSignatureError
 from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
-from shopdb.database import get_session
+from shopdb.database import get_session, start_writing
 from shopdb.errors import AuthenticationRequiredError
 from shopdb.http import ratelimit
 from shopdb.http.envelope import ApiError, data_response
@@ -189,6 +189,7 @@ def login(values: dict[str, str]) -> ResponseReturnValue:
     """
     ratelimit.check_sign_in()
     session = get_session()
+    start_writing(session)  # a sign-in is recorded, whatever its outcome
     outcome = authentication.authenticate(session, values["username"], values["password"])
     if not outcome.ok:
         # Unknown names are not recorded: people type passwords into that field.
@@ -264,6 +265,7 @@ def logout() -> ResponseReturnValue:
     user = get_current_user()
     via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
     session = get_session()
+    start_writing(session)
     # Revoking the session id covers every token issued under it; nothing
     # under it outlives a refresh token issued now.
     sessionid = claims.get("sid") or claims["jti"]

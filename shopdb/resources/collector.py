@@ -47,7 +47,13 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import get_session, is_retryable, is_unavailable, start_writing
+from shopdb.database import (
+    get_session,
+    is_retryable,
+    is_unavailable,
+    start_writing,
+    waited_in_vain,
+)
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import CollectorAuthError, authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
@@ -228,7 +234,7 @@ class Collector:
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
             except DBAPIError as error:
                 session.rollback()
-                if not is_retryable(error) or attempt >= ATTEMPTS:
+                if not is_retryable(error) or waited_in_vain(error) or attempt >= ATTEMPTS:
                     raise
                 logger.debug("push of %r met %s; running it again", identity, error.orig)
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))

@@ -78,17 +78,22 @@ def unique_conflicts(
         }
         if any(value is None for value in merged.values()):
             continue  # NULLs never collide in a unique constraint
-        query = select(*shown_columns).where(
+        held = [table.c[name] for name in group]
+        query = select(*shown_columns, *held).where(
             and_(*(table.c[name] == merged[name] for name in group))
         )
         if instance is not None:
             query = query.where(primary != getattr(instance, primary.key))
         row = session.execute(query.limit(1)).first()
         if row is not None:
-            shown = ", ".join(f"{name}={merged[name]!r}" for name in group)
+            # The value as held: a collation may count another spelling as equal.
+            stored = row[len(shown_columns) :]
+            shown = ", ".join(
+                f"{name}={value!r}" for name, value in zip(group, stored, strict=True)
+            )
             holder = ", ".join(
                 f"{column.key} {value!r}" if isinstance(value, str) else f"{column.key} {value}"
-                for column, value in zip(shown_columns, row, strict=True)
+                for column, value in zip(shown_columns, row, strict=False)
             )
             found.append((group, f"Another {table.name} row ({holder}) already has {shown}."))
     return found

@@ -385,6 +385,24 @@ def test_a_real_clash_is_a_conflict_naming_the_field(site):
     assert site.count(name.casefold()) == 0
 
 
+def test_a_lock_the_database_waited_for_in_vain_is_busy_not_run_again(site, collector, monkeypatch):
+    """A lock wait timeout already waited the database's whole timeout; eight
+    more waits would outlast any proxy. The push is a 503 asking to wait."""
+    attempts = []
+
+    def timed_out(session, values):
+        attempts.append(values)
+        original = pymysql.err.OperationalError(1205, "Lock wait timeout exceeded")
+        raise OperationalError("INSERT", {}, original)
+
+    monkeypatch.setattr(collector.resource, "create", timed_out)
+    name = hostname()
+    response = site.push({"hostname": name})
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Retry-After"] == "2"
+    assert len(attempts) == 1 and site.count(name.casefold()) == 0
+
+
 def test_a_deadlock_is_run_again(site, collector, monkeypatch):
     create = collector.resource.create
     failures = []

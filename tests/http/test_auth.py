@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import threading
 
 import pytest
 from sqlalchemy import select
 
-from shopdb.database import get_database
+from shopdb.database import get_database, sqlite_path
 from shopdb.models import AuditLog, User
 from shopdb.services.passwords import verify_password
 from tests.conftest import delete_all_rows
@@ -107,6 +109,27 @@ def test_failed_logins_are_audited_without_any_password(app, caplog):
         assert "guess-number" not in entry_text(entry)
         assert "somebody" not in entry_text(entry)
     assert "guess-number" not in caplog.text
+
+
+def test_a_login_waits_for_another_writer_instead_of_failing(app):
+    """On SQLite a sign-in that began by reading could not become a write
+    while another request wrote (a 503 at once); it begins as a write and
+    waits its turn. A 200 carries no Retry-After."""
+    make_user(app, "dora", "editor")
+    path = sqlite_path(get_database(app).url)
+    if path is None:
+        pytest.skip("the one-writer lock is SQLite's")
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.0, writer.execute, ["ROLLBACK"])
+    release.start()
+    try:
+        response = login(app.test_client(), "dora")
+    finally:
+        release.join()
+        writer.close()
+    assert response.status_code == 200, response.get_json()
+    assert "Retry-After" not in response.headers
 
 
 def test_login_checks_its_fields(app):

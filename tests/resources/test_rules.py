@@ -327,6 +327,17 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut_short(admin, app):
     assert response.status_code == 201, response.get_json()
 
 
+def test_a_conflict_quotes_the_value_as_held(app, admin):
+    """Where the database counts two spellings as one (MySQL's collation
+    ignores case), the 409 quotes the held spelling, not the one sent."""
+    create(admin, "/api/vendors", {"vendor": "Held Spelling AG"})
+    response = admin.post("/api/vendors", json={"vendor": "HELD SPELLING AG"})
+    if response.status_code == 201:
+        return  # this database keeps both spellings apart
+    assert response.status_code == 409, response.get_json()
+    assert "vendor='Held Spelling AG'" in response.get_json()["data"]["error"]["message"]
+
+
 def test_a_duplicate_only_the_database_catches_names_the_field(admin, monkeypatch):
     """Two writers checked at the same time and both found the name free; the
     database refuses the second. The 409 still names the field, on every
