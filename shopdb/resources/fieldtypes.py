@@ -102,7 +102,11 @@ class Hostname(CanonicalText):
         "invalid_hostname": (
             "Not a host name; use dot-separated labels of 1 to 63 letters, digits and "
             f"hyphens (no hyphen first or last), at most {MAXIMUM_HOSTNAME} characters."
-        )
+        ),
+        "numeric_hostname": (
+            "Not a host name: its last label is all digits, like an IP address; send the "
+            "address in an address field, or a name with a letter in its last label."
+        ),
     }
 
     def canonical(self, text: str) -> str:
@@ -112,6 +116,10 @@ class Hostname(CanonicalText):
             HOSTNAME_LABEL.fullmatch(label) for label in labels
         ):
             raise self.make_error("invalid_hostname")
+        # RFC 1123: the last label is never all digits, so that no host name
+        # reads as an address (10.0.0.300 is a mistyped address, not a name).
+        if labels[-1].isdigit():
+            raise self.make_error("numeric_hostname")
         return name
 
     def sample(self, number: int) -> str:

@@ -98,7 +98,7 @@ def test_a_malformed_mac_address_names_the_accepted_forms(sent):
         ("pc-0042", "pc-0042"),
         (" CNC-7.Shop.Example.COM ", "cnc-7.shop.example.com"),
         ("host.example.com.", "host.example.com"),
-        ("10.1.2.3", "10.1.2.3"),
+        ("3com-sw1.10.example", "3com-sw1.10.example"),  # digits anywhere but last
         ("a" * 63, "a" * 63),
         (".".join(["a" * 63] * 3) + "." + "b" * 61, ".".join(["a" * 63] * 3) + "." + "b" * 61),
     ],
@@ -124,6 +124,12 @@ def test_a_hostname_is_stored_lower_case(sent, stored):
 )
 def test_a_malformed_hostname_is_refused(sent):
     assert refused("hostname", sent).startswith("Not a host name; use dot-separated labels")
+
+
+@pytest.mark.parametrize("sent", ["10.1.2.3", "10.0.0.300", "1234", "host.42"])
+def test_a_hostname_that_reads_as_an_address_is_refused(sent):
+    """RFC 1123: a host name's last label is never all digits."""
+    assert refused("hostname", sent).startswith("Not a host name: its last label is all digits")
 
 
 def test_samples_are_valid_and_differ_per_number():

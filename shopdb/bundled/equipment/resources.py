@@ -38,22 +38,18 @@ class HostOrAddress(Hostname):
     host name (stored lower-case)."""
 
     description = "IP address (10.0.0.5, fd00::5) or host name (RFC 1123)"
-    default_error_messages = {
-        "invalid_hostname": (
-            "Not an IP address or host name; write an address as 10.0.0.5 or fd00::5, or "
-            "a name of dot-separated labels of letters, digits and hyphens."
-        )
-    }
+    refused = (
+        "Not an IP address or host name; write an address as 10.0.0.5 or fd00::5, or "
+        "a name of dot-separated labels of letters, digits and hyphens."
+    )
+    # 10.0.0.300 is neither: a name's last label is never all digits.
+    default_error_messages = {"invalid_hostname": refused, "numeric_hostname": refused}
 
     def canonical(self, text: str) -> str:
         try:
             return ipaddress.ip_address(text).compressed
         except ValueError:
-            pass
-        name = super().canonical(text)
-        if name.replace(".", "").isdigit():  # 10.0.0.300: a mistyped address, not a name
-            raise self.make_error("invalid_hostname")
-        return name
+            return super().canonical(text)
 
 
 AGENT_URL = validate.URL(
