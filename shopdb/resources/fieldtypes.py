@@ -17,10 +17,15 @@ from typing import Any
 
 from marshmallow import fields
 
-MAC_FORMS = "aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff"
+MAC_FORMS = (
+    "aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aa.bb.cc.dd.ee.ff, aabb.ccdd.eeff, "
+    "aabb-ccdd-eeff or aabbccddeeff"
+)
+# One separator throughout: pairs (most systems), quads (Cisco dots, HPE
+# Comware dashes), or none.
 MAC_PATTERNS = (
-    re.compile(r"[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}"),
-    re.compile(r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}"),
+    re.compile(r"[0-9a-f]{2}([:.-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}"),
+    re.compile(r"[0-9a-f]{4}([.-])[0-9a-f]{4}\1[0-9a-f]{4}"),
     re.compile(r"[0-9a-f]{12}"),
 )
 HOSTNAME_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")

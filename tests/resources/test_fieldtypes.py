@@ -63,6 +63,8 @@ def test_a_null_ip_address_stays_null_where_allowed():
         "aa-bb-cc-dd-ee-ff",
         "aabb.ccdd.eeff",
         "AABB.CCDD.EEFF",
+        "AA.BB.CC.DD.EE.FF",
+        "aabb-ccdd-eeff",
         "aabbccddeeff",
         " AABBCCDDEEFF ",
     ],
@@ -77,6 +79,7 @@ def test_a_mac_address_is_stored_lower_case_with_colons(sent):
         "aa:bb:cc:dd:ee",
         "aa:bb:cc:dd:ee:ff:00",
         "aa:bb-cc:dd:ee:ff",
+        "aabb.ccdd-eeff",
         "aa:bb:cc:dd:ee:gg",
         "aabb.ccdd.ee",
         "aabbccddeef",
@@ -88,7 +91,7 @@ def test_a_mac_address_is_stored_lower_case_with_colons(sent):
 def test_a_malformed_mac_address_names_the_accepted_forms(sent):
     assert refused("macaddress", sent) == (
         "Not a MAC address; write it as aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, "
-        "aabb.ccdd.eeff or aabbccddeeff."
+        "aa.bb.cc.dd.ee.ff, aabb.ccdd.eeff, aabb-ccdd-eeff or aabbccddeeff."
     )
 
 

@@ -7,7 +7,7 @@ Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, NavigationItem, register_asset_type, seed_rows
+from shopdb.api import BasePlugin, MacAddress, NavigationItem, register_asset_type, seed_rows
 
 from .demo import DEVICE_TYPES, seed_network_demo
 from .models import NetworkDevice, NetworkDeviceType
@@ -26,7 +26,7 @@ COLLECTOR_FIELDS = {
             "minLength": 12,
             "maxLength": 17,
             "casefold": True,
-            "description": "aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff",
+            "description": MacAddress.description,
         },
         "networkdevicetype": {"type": "string", "minLength": 1, "maxLength": 50},
         "ipaddress": {"type": ["string", "null"], "maxLength": 45},
