@@ -11,6 +11,7 @@ is read from the app config on every request, so tests can lower it.
 
 from __future__ import annotations
 
+import math
 import time
 
 from flask import Flask, Response, current_app, request
@@ -63,7 +64,11 @@ def check_password_change(userid: int) -> None:
 
 def too_many_requests(error: RateLimitExceeded) -> Response:
     current = get_limiter().current_limit
-    wait = max(1, current.reset_at - int(time.time())) if current else 60
+    wait = 60
+    if current:
+        # The window's end, rounded up, and never more than the window itself.
+        window = current.limit.get_expiry()
+        wait = min(window, max(1, math.ceil(current.reset_at - time.time())))
     response = error_response(
         429,
         "too_many_requests",
