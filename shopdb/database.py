@@ -181,12 +181,23 @@ def sqlite_path(url: str | URL) -> Path | None:
 CHECK_CONSTRAINT_ERROR_CODES = frozenset({3819, 4025})
 
 
+def _sqlite_code(error: DBAPIError) -> int | None:
+    """SQLite's primary result code (5 busy, 14 cannot open, ...), or None
+    when another driver raised the error."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _mysql_code(error: DBAPIError) -> Any:
+    """MySQL's error number (1213 deadlock, ...): PyMySQL's first argument;
+    other drivers put text there, which matches no number."""
+    arguments = getattr(error.orig, "args", ())
+    return arguments[0] if arguments else None
+
+
 def is_constraint_violation(error: DBAPIError) -> bool:
     """True when the database refused a write because it breaks a constraint."""
-    if isinstance(error, IntegrityError):
-        return True
-    arguments = getattr(error.orig, "args", ())
-    return bool(arguments) and arguments[0] in CHECK_CONSTRAINT_ERROR_CODES
+    return isinstance(error, IntegrityError) or _mysql_code(error) in CHECK_CONSTRAINT_ERROR_CODES
 
 
 SQLITE_DUPLICATE = re.compile(r"UNIQUE constraint failed: (.+)")
@@ -200,7 +211,7 @@ def duplicate_key(error: DBAPIError) -> tuple[str, tuple[str, ...]]:
     original = error.orig
     message = str(original)
     found = SQLITE_DUPLICATE.search(message)
-    if getattr(original, "sqlite_errorcode", None) is not None and found:
+    if _sqlite_code(error) is not None and found:
         columns = tuple(part.strip().rpartition(".")[2] for part in found.group(1).split(","))
         return "", columns
     diagnostics = getattr(original, "diag", None)
@@ -221,15 +232,13 @@ POSTGRESQL_RETRY_STATES = frozenset({"40001", "40P01"})
 def is_retryable(error: DBAPIError) -> bool:
     """True when the database gave up on a transaction because of others
     running at the same time, so that running it again is the cure."""
-    original = error.orig
-    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    sqlite_code = _sqlite_code(error)
     if sqlite_code is not None:
-        return sqlite_code & 0xFF in SQLITE_RETRY_CODES
-    sqlstate = getattr(original, "sqlstate", None)
+        return sqlite_code in SQLITE_RETRY_CODES
+    sqlstate = getattr(error.orig, "sqlstate", None)
     if sqlstate is not None:
         return sqlstate in POSTGRESQL_RETRY_STATES
-    arguments = getattr(original, "args", ())
-    return bool(arguments) and arguments[0] in MYSQL_RETRY_CODES
+    return _mysql_code(error) in MYSQL_RETRY_CODES
 
 
 # Failures that say the database cannot be used at the moment, not that the
@@ -254,18 +263,16 @@ def is_unavailable(error: DBAPIError) -> bool:
     later rather than change the request."""
     if error.connection_invalidated or is_retryable(error):
         return True
-    original = error.orig
-    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    sqlite_code = _sqlite_code(error)
     if sqlite_code is not None:
-        return sqlite_code & 0xFF in SQLITE_UNAVAILABLE_CODES
-    if hasattr(original, "sqlstate"):
-        sqlstate = original.sqlstate
+        return sqlite_code in SQLITE_UNAVAILABLE_CODES
+    if hasattr(error.orig, "sqlstate"):
+        sqlstate = error.orig.sqlstate
         # No state: the connection failed before the server said anything.
         if sqlstate is None:
             return isinstance(error, OperationalError | InterfaceError)
         return sqlstate[:2] in POSTGRESQL_UNAVAILABLE_CLASSES
-    arguments = getattr(original, "args", ())
-    return bool(arguments) and arguments[0] in MYSQL_UNAVAILABLE_CODES
+    return _mysql_code(error) in MYSQL_UNAVAILABLE_CODES
 
 
 # MySQL/MariaDB: lock wait timeout. SQLite's busy and locked come after its
@@ -277,12 +284,10 @@ def waited_in_vain(error: DBAPIError) -> bool:
     """True when the database already waited its whole timeout for a lock:
     running the transaction again at once would wait as long again, so a
     caller should answer "busy" instead."""
-    original = error.orig
-    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    sqlite_code = _sqlite_code(error)
     if sqlite_code is not None:
-        return sqlite_code & 0xFF in SQLITE_RETRY_CODES
-    arguments = getattr(original, "args", ())
-    return bool(arguments) and arguments[0] in MYSQL_WAITED_CODES
+        return sqlite_code in SQLITE_RETRY_CODES
+    return _mysql_code(error) in MYSQL_WAITED_CODES
 
 
 def driver_message(error: BaseException) -> str:
