@@ -48,6 +48,8 @@ LIST_PARAMETERS = ("page", "perpage", "sort", "q")
 PARAMETER_NAME = re.compile(r"[a-z][a-z0-9]*")
 # Values one repeated filter parameter may carry (an IN list stays small).
 MAXIMUM_VALUES = 100
+# The longest text a filter or `q` takes.
+MAXIMUM_TEXT = 200
 # A list that filters by `locationid` also takes `withinlocationid`.
 LOCATION_FILTER = "locationid"
 WITHIN_FILTER = "withinlocationid"
@@ -289,7 +291,7 @@ def _query_field(target: Target) -> fields.Field:
         field.required = False
         field.allow_none = False
         if isinstance(field, fields.String):
-            field.validators = [validate.Length(max=200), safe_text, *field.validators]
+            field.validators = [validate.Length(max=MAXIMUM_TEXT), safe_text, *field.validators]
         return field
     kind = target.column.type
     if isinstance(kind, Boolean):
@@ -302,11 +304,11 @@ def _query_field(target: Target) -> fields.Field:
         return UtcDateTime()
     if isinstance(kind, Date):
         return fields.Date()
-    return fields.String(validate=[validate.Length(max=200), safe_text])
+    return fields.String(validate=[validate.Length(max=MAXIMUM_TEXT), safe_text])
 
 
 def _name_field(lookup: NameLookup) -> fields.Field:
-    length = getattr(lookup.namecolumn.type, "length", None) or 200
+    length = getattr(lookup.namecolumn.type, "length", None) or MAXIMUM_TEXT
     return fields.String(validate=[validate.Length(min=1, max=length), safe_text])
 
 
@@ -364,7 +366,7 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
     if resource.search:
         searched = ", ".join(name for name, _ in resource.search)
         attributes["q"] = fields.String(
-            validate=[validate.Length(min=1, max=200), safe_text],
+            validate=[validate.Length(min=1, max=MAXIMUM_TEXT), safe_text],
             metadata={"description": f"Free text matched in: {searched}"},
         )
     for parameter, item in resource.list_filters.items():

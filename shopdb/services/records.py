@@ -87,13 +87,13 @@ def unique_conflicts(
         row = session.execute(query.limit(1)).first()
         if row is not None:
             # The value as held: a collation may count another spelling as equal.
-            stored = row[len(shown_columns) :]
+            count = len(shown_columns)
             shown = ", ".join(
-                f"{name}={value!r}" for name, value in zip(group, stored, strict=True)
+                f"{name}={value!r}" for name, value in zip(group, row[count:], strict=True)
             )
             holder = ", ".join(
-                f"{column.key} {value!r}" if isinstance(value, str) else f"{column.key} {value}"
-                for column, value in zip(shown_columns, row, strict=False)
+                f"{column.key} {value!r}"
+                for column, value in zip(shown_columns, row[:count], strict=True)
             )
             found.append((group, f"Another {table.name} row ({holder}) already has {shown}."))
     return found
