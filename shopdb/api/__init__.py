@@ -52,6 +52,7 @@ from shopdb.resources import (
 from shopdb.resources.byname import ByName
 from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
 from shopdb.services.audit import audit_log
+from shopdb.services.markdown import render_markdown
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
 from shopdb.services.seeds import (
     assets_without_row,
@@ -115,6 +116,7 @@ __all__ = [
     "get_setting",
     "plugin_key",
     "register_asset_type",
+    "render_markdown",
     "resolve_asset_position",
     "seed_rows",
     "set_setting",
