@@ -6,7 +6,14 @@ an import-linter contract keeps bundled plugins honest.
 """
 
 from shopdb.database import get_session
-from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from shopdb.errors import (
+    AuthenticationRequiredError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from shopdb.http.envelope import data_response
 from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
@@ -29,6 +36,8 @@ from shopdb.models import (
     utcnow,
 )
 from shopdb.plugins import (
+    BANNER_LEVELS,
+    Banner,
     BasePlugin,
     CollectorSchema,
     DashboardWidget,
@@ -50,8 +59,10 @@ from shopdb.resources import (
     Resource,
 )
 from shopdb.resources.byname import ByName
-from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
+from shopdb.resources.queries import Conditions
+from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity, guarded
 from shopdb.services.audit import audit_log
+from shopdb.services.locations import locations_above
 from shopdb.services.markdown import render_markdown
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
 from shopdb.services.seeds import (
@@ -64,6 +75,7 @@ from shopdb.services.settings import define_setting, get_setting, plugin_key, se
 from shopdb.version import __contract_version__
 
 __all__ = [
+    "BANNER_LEVELS",
     "CONNECTEDTO",
     "CONTROLS",
     "PARTOF",
@@ -74,12 +86,15 @@ __all__ = [
     "AssetRelationship",
     "AssetStatus",
     "AssetType",
+    "AuthenticationRequiredError",
+    "Banner",
     "Base",
     "BasePlugin",
     "BusinessUnit",
     "ByName",
     "CanonicalText",
     "CollectorSchema",
+    "Conditions",
     "ConflictError",
     "DashboardWidget",
     "HasMany",
@@ -111,9 +126,12 @@ __all__ = [
     "audit_log",
     "case_sensitive_string",
     "current_identity",
+    "data_response",
     "define_setting",
     "get_session",
     "get_setting",
+    "guarded",
+    "locations_above",
     "plugin_key",
     "register_asset_type",
     "render_markdown",

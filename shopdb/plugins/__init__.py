@@ -6,7 +6,13 @@ package is for the app factory and the CLI that wire loaded plugins in.
 """
 
 from shopdb.plugins.base import BasePlugin
-from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+from shopdb.plugins.contributions import (
+    BANNER_LEVELS,
+    Banner,
+    CollectorSchema,
+    DashboardWidget,
+    NavigationItem,
+)
 from shopdb.plugins.discovery import (
     ENTRY_POINT_GROUP,
     Discovery,
@@ -27,8 +33,10 @@ from shopdb.plugins.manifest import RESERVED_NAMES, PluginManifest, read_manifes
 from shopdb.plugins.ordering import order_by_dependencies
 
 __all__ = [
+    "BANNER_LEVELS",
     "ENTRY_POINT_GROUP",
     "RESERVED_NAMES",
+    "Banner",
     "BasePlugin",
     "CollectorSchema",
     "DashboardWidget",

@@ -27,7 +27,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from shopdb.models import Base
-    from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+    from shopdb.plugins.contributions import (
+        Banner,
+        CollectorSchema,
+        DashboardWidget,
+        NavigationItem,
+    )
     from shopdb.plugins.manifest import PluginManifest
     from shopdb.resources.definition import Resource
 
@@ -127,6 +132,19 @@ class BasePlugin(abc.ABC):
         as well as trimming. See docs/PLUGIN-HOOKS.md.
         """
         return None
+
+    def get_banners(
+        self, session: Session, userid: int | None, locationid: int | None
+    ) -> list[Banner]:
+        """Banners for the top of a web UI page (`Banner`), heaviest first.
+
+        Unlike the data hooks this runs per page view, with the request's
+        session: `userid` is the signed-in user (None: anonymous), so a
+        banner the user dismissed can be left out; `locationid` the location
+        the page is about or the user chose (None: none known). Keep it to a
+        fixed number of statements; it must not write.
+        """
+        return []
 
     def get_cli_commands(self) -> list[click.Command]:
         """click commands or groups added under `shopdb <plugin>`. Runs once at load time."""

@@ -45,6 +45,30 @@ class DashboardWidget:
     context: Callable[[Session], Mapping[str, Any]] | None = None
 
 
+# How loud a banner is, quietest first; the web UI maps each to its colours.
+BANNER_LEVELS = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class Banner:
+    """One banner at the top of a web UI page, returned by `get_banners()`.
+
+    `key` is unique within the plugin and stable while the banner shows (the
+    UI's element id); `title` is plain text (escaped by the UI); `html` is
+    the body as safe HTML, already sanitised by the plugin (for Markdown:
+    `render_markdown`); `level` one of BANNER_LEVELS; `url` a page the banner
+    links to, or ""; `dismissurl`, when not "", is where the UI POSTs (with
+    the user's CSRF token) to dismiss the banner for the signed-in user.
+    """
+
+    key: str
+    title: str
+    html: str = ""
+    level: str = "info"
+    url: str = ""
+    dismissurl: str = ""
+
+
 class CollectorSchema(TypedDict):
     """What `get_collector_schema()` returns for a plugin that takes pushes at
     POST /api/collector/<plugin>.

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from shopdb.errors import InvalidInputError
 from shopdb.resources.byname import ByName, NameLookup, resolve_names
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
-from shopdb.resources.queries import bind_filters, bind_search
+from shopdb.resources.queries import Conditions, bind_filters, bind_search
 from shopdb.resources.samples import sample_body
 from shopdb.resources.schemas import (
     MAXIMUM_ID,
@@ -51,7 +51,9 @@ class Resource:
     the free-text `q`, heavier first in the ranking. Both may name a field of
     a nested part's rows (`"interfaces.macaddress"`, matched through EXISTS);
     a filter takes the field's last name as its parameter, or a (parameter,
-    field) pair names it (see `shopdb.resources.queries.bind_filters`).
+    field) pair names it (see `shopdb.resources.queries.bind_filters`); a
+    (parameter, Conditions({...})) pair filters by named conditions
+    (`?state=active`) instead of a field.
     `create_only` fields are accepted when creating and fixed afterwards.
     `form_fields` defaults to every writable column, in table order.
     `extra_input` adds or replaces input fields (a write-only password);
@@ -81,7 +83,7 @@ class Resource:
     model: type[Base]
     name: str = ""
     label: str = ""
-    filters: Sequence[str | tuple[str, str]] = ()
+    filters: Sequence[str | tuple[str, str] | tuple[str, Conditions]] = ()
     sort: Sequence[str] = ()
     default_sort: str = ""
     search: Sequence[tuple[str, int]] = ()

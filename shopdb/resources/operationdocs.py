@@ -44,7 +44,7 @@ def who(access: Access) -> str:
 
 
 def list_description(resource: Resource) -> str:
-    ranged = [name for name, item in resource.list_filters.items() if item.target.ranged]
+    ranged = [name for name, item in resource.list_filters.items() if item.ranged]
     lines = [
         f"Records of {resource.label}, a page at a time; readable by {who(resource.read)}.",
         f"Filters: {_names(resource.list_filters)}; each may repeat, for any of several values.",

@@ -7,6 +7,7 @@ import copy
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,17 +96,39 @@ class Target:
 
 
 @dataclass(frozen=True, eq=False)
+class Conditions:
+    """A filter whose values name conditions instead of comparing one field:
+    `filters=(("state", Conditions({"active": active, "archived": ended})),)`
+    takes `?state=active`; a repeated parameter matches any of the named
+    conditions. Each is a function called when a list is asked for (so a
+    condition on "now" reads the request's time), returning a condition on
+    the resource's query (`Notification.endtime <= utcnow()`)."""
+
+    conditions: Mapping[str, Callable[[], ColumnElement[bool]]]
+    description: str = ""
+
+
+@dataclass(frozen=True, eq=False)
 class ListFilter:
     """One filter: the query parameter and the field it compares. A filter
     by name (`names`, from a `by_name` lookup) compares the id field with the
-    ids of the lookup rows that have one of the names, case ignored."""
+    ids of the lookup rows that have one of the names, case ignored. A filter
+    of named `conditions` has no field (`target` None)."""
 
     parameter: str
-    target: Target
+    target: Target | None
     names: NameLookup | None = None
     within: bool = False  # a location and every location below it
+    conditions: Conditions | None = None
+
+    @property
+    def ranged(self) -> bool:
+        return self.target is not None and self.target.ranged
 
     def condition(self, values: list[Any]) -> ColumnElement[bool]:
+        if self.target is None:
+            named = self.conditions.conditions  # type: ignore[union-attr]
+            return or_(*(named[value]() for value in values))
         column = self.target.column
         if self.within:
             return column.in_(locations_within(values))
@@ -163,6 +186,9 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
     found: dict[str, ListFilter] = {}
     taken: dict[str, str] = {name: "a list parameter" for name in LIST_PARAMETERS}
     for entry in resource.filters:
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], Conditions):
+            found[entry[0]] = _conditions_filter(owner, resource, entry[0], entry[1], taken)
+            continue
         if isinstance(entry, str):
             parameter, path = entry.rpartition(".")[2], entry
         elif (
@@ -174,7 +200,8 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
         else:
             raise ValueError(
                 f"{owner}: a filter is a field name ('hostname'), a nested field "
-                f"('interfaces.macaddress') or a (parameter, field) pair; not {entry!r}."
+                f"('interfaces.macaddress'), a (parameter, field) pair or a (parameter, "
+                f"Conditions) pair; not {entry!r}."
             )
         target = _target(resource, path, "filters by")
         if not PARAMETER_NAME.fullmatch(parameter):
@@ -202,6 +229,31 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
     return found
 
 
+def _conditions_filter(
+    owner: str, resource: Resource, parameter: Any, declared: Conditions, taken: dict[str, str]
+) -> ListFilter:
+    """A (parameter, Conditions) filter, checked: its own parameter, named
+    conditions that are functions."""
+    if not isinstance(parameter, str) or not PARAMETER_NAME.fullmatch(parameter):
+        raise ValueError(
+            f"{owner}: the filter parameter {parameter!r} must be lowercase letters and "
+            "digits, run together."
+        )
+    if parameter in taken or parameter in resource.columns:
+        holder = taken.get(parameter, "a field of the resource")
+        raise ValueError(f"{owner}: the filter {parameter!r} takes a name already {holder}.")
+    named = declared.conditions
+    if not named or not all(
+        isinstance(name, str) and callable(condition) for name, condition in named.items()
+    ):
+        raise ValueError(
+            f"{owner}: the filter {parameter!r} needs Conditions({{name: function}}) with at "
+            "least one named condition, each a function returning a SQL condition."
+        )
+    taken[parameter] = f"the filter {parameter!r}"
+    return ListFilter(parameter, None, conditions=declared)
+
+
 def _derived_filters(
     resource: Resource, found: dict[str, ListFilter], taken: dict[str, str]
 ) -> dict[str, ListFilter]:
@@ -211,10 +263,10 @@ def _derived_filters(
     derived = {}
     for parameter, lookup in resource.lookups.items():
         idfilter = found.get(lookup.idfield)
-        if idfilter is not None and parameter not in taken:
+        if idfilter is not None and idfilter.target is not None and parameter not in taken:
             derived[parameter] = ListFilter(parameter, idfilter.target, lookup)
     located = found.get(LOCATION_FILTER)
-    if located is None or located.target.part is not None or WITHIN_FILTER in taken:
+    if located is None or located.target is None or WITHIN_FILTER in taken:
         return derived
     locations = Location.__table__.c.locationid
     if any(key.column is locations for key in located.target.column.foreign_keys):
@@ -314,6 +366,10 @@ def _name_field(lookup: NameLookup) -> fields.Field:
 
 def _describe(item: ListFilter) -> str:
     target = item.target
+    if target is None:
+        named = ", ".join(item.conditions.conditions)  # type: ignore[union-attr]
+        text = item.conditions.description  # type: ignore[union-attr]
+        return f"{text} One of: {named}; repeat the parameter for any of several.".lstrip()
     if item.within:
         return (
             "Records at this location or anywhere below it (a building: its halls and bays "
@@ -370,12 +426,18 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             metadata={"description": f"Free text matched in: {searched}"},
         )
     for parameter, item in resource.list_filters.items():
+        if item.target is None:
+            value = fields.String(validate=validate.OneOf(list(item.conditions.conditions)))  # type: ignore[union-attr]
+        elif item.names:
+            value = _name_field(item.names)
+        else:
+            value = _query_field(item.target)
         attributes[parameter] = Repeatable(
-            _name_field(item.names) if item.names else _query_field(item.target),
+            value,
             validate=validate.Length(max=MAXIMUM_VALUES),
             metadata={"description": _describe(item)},
         )
-        if item.target.ranged:
+        if item.target is not None and item.target.ranged:
             for bound, word in (("min", "at least"), ("max", "at most")):
                 field = _query_field(item.target)
                 field.metadata = {"description": f"Records whose {parameter} is {word} this."}
@@ -418,10 +480,13 @@ def apply_filters(resource: Resource, query: Select, args: dict[str, Any]) -> Se
     nested: dict[str, list[ColumnElement[bool]]] = defaultdict(list)
     parts: dict[str, NestedPart] = {}
     for parameter, item in resource.list_filters.items():
-        column = item.target.column
         conditions = []
         if parameter in args:
             conditions.append(item.condition(list(dict.fromkeys(args[parameter]))))
+        if item.target is None:
+            query = query.where(*conditions)
+            continue
+        column = item.target.column
         if f"{parameter}min" in args:
             conditions.append(column >= args[f"{parameter}min"])
         if f"{parameter}max" in args:
