@@ -81,6 +81,9 @@ class Site(PluginSite):
         assert response.status_code == 200, response.get_json()
         return [row["notificationid"] for row in response.get_json()["data"]]
 
+    def viewer_get(self, url: str, query: dict[str, Any]):
+        return self.callers["viewer"].get(url, query_string=query)
+
     def setting_id(self, name: str) -> int:
         reply = self.admin.get("/api/settings", query_string={"setting": name}).get_json()
         (row,) = reply["data"]
