@@ -12,9 +12,9 @@ Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 
 from __future__ import annotations
 
-from shopdb.api import Banner, BasePlugin, DashboardWidget, NavigationItem
+from shopdb.api import Banner, BasePlugin, DashboardWidget, NavigationItem, utcnow
 
-from .active import active_notifications, message_html
+from .active import active_notifications, active_query, message_html
 from .demo import seed_demo_notifications
 from .kiosk import DEFAULT_SECONDS, SECONDS_SETTING, kiosk_blueprint
 from .models import INFO, MODELS, OUTAGE, WARNING, Notification
@@ -60,7 +60,9 @@ class Plugin(BasePlugin):
         ]
 
     def get_banners(self, session, userid, locationid):
-        rows = active_notifications(session, locationid=locationid, userid=userid)
+        # The page's location is not checked: one deleted meanwhile has no
+        # ancestors, so only what targets nothing shows there.
+        rows = session.scalars(active_query(utcnow(), locationid, userid)).all()
         return [
             Banner(
                 key=f"notification-{row.notificationid}",

@@ -34,6 +34,8 @@ from shopdb.api import (
 
 from .models import SEVERITIES, Notification, NotificationDismissal, NotificationLocation
 
+# Ids are positive 32-bit integers on every database.
+MAXIMUM_ID = 2_147_483_647
 # Heaviest first on every screen: outage, warning, info.
 SEVERITY_RANK = case(
     {name: rank for rank, name in enumerate(SEVERITIES)}, value=Notification.severity, else_=-1

@@ -34,7 +34,7 @@ from shopdb.api import (
     utcnow,
 )
 
-from .active import active_notifications, linked_assets, message_html
+from .active import MAXIMUM_ID, active_notifications, linked_assets, message_html
 
 PLUGIN = "notifications"
 SECONDS_SETTING = "kioskseconds"
@@ -42,7 +42,6 @@ DEFAULT_SECONDS = 15
 SECONDS_RANGE = (5, 3600)
 # With nothing to show, look again this often.
 IDLE_SECONDS = 60
-MAXIMUM_ID = 2_147_483_647
 KIOSK_PARAMETERS = ("locationid", "index", "seconds")
 
 

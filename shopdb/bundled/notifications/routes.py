@@ -18,13 +18,10 @@ from shopdb.api import (
     guarded,
 )
 
-from .active import active_notifications, dismiss, dump_active, iso, undismiss
+from .active import MAXIMUM_ID, active_notifications, dismiss, dump_active, iso, undismiss
 
 if TYPE_CHECKING:
     from shopdb.api import Resource
-
-# Ids are positive 32-bit integers on every database.
-MAXIMUM_ID = 2_147_483_647
 
 
 class ActiveArguments(Schema):

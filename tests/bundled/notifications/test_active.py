@@ -197,6 +197,7 @@ def test_banners_for_the_web_ui(site: Site):
         locations=[{"locationid": site.locations["Test Building 1"]}],
     )
     other = site.create(locations=[{"locationid": site.locations["Test Building 2"]}])
+    everywhere = site.create()
     viewer.post(f"{URL}/{other['notificationid']}/dismiss")
     plugin = current_runtime(site.app).get("notifications").plugin
     with site.app.app_context():
@@ -206,9 +207,13 @@ def test_banners_for_the_web_ui(site: Site):
         ).scalar_one()
         banners = {banner.key: banner for banner in plugin.get_banners(session, userid, bay)}
         anonymous = {banner.key for banner in plugin.get_banners(session, None, None)}
+        nowhere = {banner.key for banner in plugin.get_banners(session, None, 2147483000)}
     key = f"notification-{outage['notificationid']}"
     assert banners[key].level == "critical"
     assert banners[key].title == "Banner <b>outage</b>"  # plain text: the UI escapes it
     assert banners[key].dismissurl == f"{URL}/{outage['notificationid']}/dismiss"
     assert f"notification-{other['notificationid']}" not in banners  # not at this bay
     assert {key, f"notification-{other['notificationid']}"} <= anonymous
+    # A location that is gone: what targets nothing, no error.
+    assert f"notification-{everywhere['notificationid']}" in nowhere
+    assert key not in nowhere
