@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from shopdb.database import get_database
 from tests.bundled.notifications.conftest import ACTIVE, KIOSK, NAME, URL, Site
 from tests.bundled.support import installed_site
 from tests.collectors.conftest import run
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.database
 
@@ -63,3 +65,25 @@ def test_a_bay_screen_shows_its_building_outage_first(demo):
     html = site.admin.get(KIOSK, query_string={"locationid": bay}).get_data(as_text=True)
     assert "Network outage in Building B" in html
     assert "Bay B1" in html
+
+
+def test_linked_assets_cost_one_statement_however_many(demo):
+    site, _output = demo
+    bay = location_id(site, "Bay B1")
+    assets = site.admin.get("/api/assets", query_string={"perpage": 20}).get_json()["data"]
+    engine = get_database(site.app).engine
+
+    def statements() -> int:
+        with count_queries(engine) as counter:
+            response = site.admin.get(ACTIVE, query_string={"locationid": bay})
+            assert response.status_code == 200
+        return counter.count
+
+    site.create(assetid=assets[0]["assetid"], locations=[{"locationid": bay}])
+    few = statements()
+    for asset in assets[1:]:
+        site.create(assetid=asset["assetid"], locations=[{"locationid": bay}])
+    reply = site.admin.get(ACTIVE, query_string={"locationid": bay}).get_json()["data"]
+    linked = {row["asset"]["assetnumber"] for row in reply if row["asset"]}
+    assert linked >= {asset["assetnumber"] for asset in assets}
+    assert statements() == few
