@@ -125,10 +125,14 @@ class ListFilter:
     def ranged(self) -> bool:
         return self.target is not None and self.target.ranged
 
+    @property
+    def choices(self) -> Mapping[str, Callable[[], ColumnElement[bool]]]:
+        """The named conditions of a Conditions filter; empty for the others."""
+        return self.conditions.conditions if self.conditions is not None else {}
+
     def condition(self, values: list[Any]) -> ColumnElement[bool]:
         if self.target is None:
-            named = self.conditions.conditions  # type: ignore[union-attr]
-            return or_(*(named[value]() for value in values))
+            return or_(*(self.choices[value]() for value in values))
         column = self.target.column
         if self.within:
             return column.in_(locations_within(values))
@@ -367,8 +371,8 @@ def _name_field(lookup: NameLookup) -> fields.Field:
 def _describe(item: ListFilter) -> str:
     target = item.target
     if target is None:
-        named = ", ".join(item.conditions.conditions)  # type: ignore[union-attr]
-        text = item.conditions.description  # type: ignore[union-attr]
+        text = item.conditions.description if item.conditions is not None else ""
+        named = ", ".join(item.choices)
         return f"{text} One of: {named}; repeat the parameter for any of several.".lstrip()
     if item.within:
         return (
@@ -427,7 +431,7 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
         )
     for parameter, item in resource.list_filters.items():
         if item.target is None:
-            value = fields.String(validate=validate.OneOf(list(item.conditions.conditions)))  # type: ignore[union-attr]
+            value = fields.String(validate=validate.OneOf(list(item.choices)))
         elif item.names:
             value = _name_field(item.names)
         else:
@@ -437,7 +441,7 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             validate=validate.Length(max=MAXIMUM_VALUES),
             metadata={"description": _describe(item)},
         )
-        if item.target is not None and item.target.ranged:
+        if item.ranged:
             for bound, word in (("min", "at least"), ("max", "at most")):
                 field = _query_field(item.target)
                 field.metadata = {"description": f"Records whose {parameter} is {word} this."}
