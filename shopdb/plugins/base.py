@@ -133,13 +133,13 @@ class BasePlugin(abc.ABC):
         """
         return None
 
-    def get_banners(
+    def page_banners(
         self, session: Session, userid: int | None, locationid: int | None
     ) -> list[Banner]:
         """Banners for the top of a web UI page (`Banner`), heaviest first.
 
-        Unlike the data hooks this runs per page view, with the request's
-        session: `userid` is the signed-in user (None: anonymous), so a
+        Not a data hook (hence no `get_`): it runs per page view, with the
+        request's session: `userid` is the signed-in user (None: anonymous), so a
         banner the user dismissed can be left out; `locationid` the location
         the page is about or the user chose (None: none known). Keep it to a
         fixed number of statements; it must not write.

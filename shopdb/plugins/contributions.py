@@ -51,7 +51,7 @@ BANNER_LEVELS = ("info", "warning", "critical")
 
 @dataclass(frozen=True)
 class Banner:
-    """One banner at the top of a web UI page, returned by `get_banners()`.
+    """One banner at the top of a web UI page, returned by `page_banners()`.
 
     `key` is unique within the plugin and stable while the banner shows (the
     UI's element id); `title` is plain text (escaped by the UI); `html` is

@@ -5,7 +5,7 @@ class: a resource of its own at /api/notifications.
 
 What is showing comes from one query (`active.active_notifications`), used
 by `GET /api/notifications/active`, the kiosk page `/notifications/kiosk`
-and the web UI's banners (`get_banners`). See docs/plugins/notifications.md.
+and the web UI's banners (`page_banners`). See docs/plugins/notifications.md.
 
 Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 """
@@ -59,7 +59,7 @@ class Plugin(BasePlugin):
             )
         ]
 
-    def get_banners(self, session, userid, locationid):
+    def page_banners(self, session, userid, locationid):
         # The page's location is not checked: one deleted meanwhile has no
         # ancestors, so only what targets nothing shows there.
         rows = session.scalars(active_query(utcnow(), locationid, userid)).all()

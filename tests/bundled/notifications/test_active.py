@@ -205,9 +205,9 @@ def test_banners_for_the_web_ui(site: Site):
         userid = session.execute(
             __import__("sqlalchemy").text("SELECT userid FROM users WHERE username = 'testviewer'")
         ).scalar_one()
-        banners = {banner.key: banner for banner in plugin.get_banners(session, userid, bay)}
-        anonymous = {banner.key for banner in plugin.get_banners(session, None, None)}
-        nowhere = {banner.key for banner in plugin.get_banners(session, None, 2147483000)}
+        banners = {banner.key: banner for banner in plugin.page_banners(session, userid, bay)}
+        anonymous = {banner.key for banner in plugin.page_banners(session, None, None)}
+        nowhere = {banner.key for banner in plugin.page_banners(session, None, 2147483000)}
     key = f"notification-{outage['notificationid']}"
     assert banners[key].level == "critical"
     assert banners[key].title == "Banner <b>outage</b>"  # plain text: the UI escapes it
