@@ -92,8 +92,6 @@ NOTIFICATIONS = Notifications(
     default_sort="-starttime",
     search=(("title", 10), ("message", 3)),
     list_columns=("title", "severity", "starttime", "endtime", "assetid"),
-    field_rules={
-        "severity": validate.OneOf(SEVERITIES, error="Must be one of: info, warning, outage."),
-    },
+    field_rules={"severity": validate.OneOf(SEVERITIES)},
     nested={"locations": HasMany(NotificationLocation, key="locationid")},
 )
