@@ -30,6 +30,7 @@ from shopdb.models import (
 )
 from shopdb.plugins import (
     BasePlugin,
+    CollectorPart,
     CollectorSchema,
     DashboardWidget,
     NavigationItem,
@@ -79,6 +80,7 @@ __all__ = [
     "BusinessUnit",
     "ByName",
     "CanonicalText",
+    "CollectorPart",
     "CollectorSchema",
     "ConflictError",
     "DashboardWidget",

@@ -6,7 +6,12 @@ package is for the app factory and the CLI that wire loaded plugins in.
 """
 
 from shopdb.plugins.base import BasePlugin
-from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+from shopdb.plugins.contributions import (
+    CollectorPart,
+    CollectorSchema,
+    DashboardWidget,
+    NavigationItem,
+)
 from shopdb.plugins.discovery import (
     ENTRY_POINT_GROUP,
     Discovery,
@@ -30,6 +35,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "RESERVED_NAMES",
     "BasePlugin",
+    "CollectorPart",
     "CollectorSchema",
     "DashboardWidget",
     "Discovery",

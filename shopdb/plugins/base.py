@@ -27,7 +27,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from shopdb.models import Base
-    from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+    from shopdb.plugins.contributions import (
+        CollectorPart,
+        CollectorSchema,
+        DashboardWidget,
+        NavigationItem,
+    )
     from shopdb.plugins.manifest import PluginManifest
     from shopdb.resources.definition import Resource
 
@@ -127,6 +132,20 @@ class BasePlugin(abc.ABC):
         as well as trimming. See docs/PLUGIN-HOOKS.md.
         """
         return None
+
+    def get_collector_parts(self) -> list[CollectorPart]:
+        """Parts this plugin adds to other plugins' collector records
+        (`CollectorPart`): the applications plugin takes `software` in the
+        computers collector's pushes.
+
+        Runs once at load time. Checked at load: each part's collector is one
+        of the manifest's `dependencies`, its name a property name, its schema
+        a dict, its writer callable. At app start the part joins that plugin's
+        collector (its JSON Schema and OpenAPI entry); a collector that does
+        not exist, or already has the property, leaves this plugin out. See
+        docs/PLUGIN-HOOKS.md and docs/adr/0009-collector-parts.md.
+        """
+        return []
 
     def get_cli_commands(self) -> list[click.Command]:
         """click commands or groups added under `shopdb <plugin>`. Runs once at load time."""
