@@ -122,10 +122,12 @@ def write_software(session: Session, computer: Any, items: list[dict[str, Any]])
             label = f"{PART}.{application.name}"
             changes[label] = {"before": None, "after": shown(values.get("version"), True)}
             continue
-        before = row.version
+        before = shown(row.version, True)
+        if not row.iscollected:
+            before += " (typed by hand)"  # taken over: pushes keep it from now on
         if INSTALLATIONS.update(session, row, values):
             changes[f"{PART}.{row.application.name}"] = {
-                "before": shown(before, True),
+                "before": before,
                 "after": shown(row.version, True),
             }
     return changes

@@ -147,7 +147,7 @@ def seed_demo_applications(session: Session) -> str | None:
                     # Most run the rolled-out version; every fifth PC lags behind.
                     version=demo.versions[1 if number % 5 == 0 and len(demo.versions) > 1 else 0],
                     installdate=date(2024, 1, 8) + timedelta(days=number % 600),
-                    iscollected=False,
+                    iscollected=True,  # as the inventory scripts would report them
                 )
             )
             installations += 1

@@ -106,7 +106,9 @@ def test_a_push_without_software_leaves_installations_and_hand_typed_rows_stay(s
     assert installed(site, pc) == {typed: (None, False)}
     # A push that lists the hand-typed one takes it over.
     taken = push(site, {"hostname": pc, "software": [{"name": typed, "version": "1.0"}]})
-    assert taken["changes"] == {f"software.{typed}": {"before": "installed", "after": "1.0"}}
+    assert taken["changes"] == {
+        f"software.{typed}": {"before": "installed (typed by hand)", "after": "1.0"}
+    }
     assert installed(site, pc) == {typed: ("1.0", True)}
 
 
