@@ -346,17 +346,9 @@ def _collector_parts(
     plugin: str, dependencies: Sequence[str], value: Any
 ) -> tuple[CollectorPart, ...]:
     """Each part's shape; whether its collector exists is known at app start."""
-    hook = "get_collector_parts"
-    parts = _sequence(plugin, hook, value, "CollectorPart values")
     seen: set[tuple[str, str]] = set()
-    for position, part in enumerate(parts):
-        if not isinstance(part, CollectorPart):
-            raise _fail(
-                plugin,
-                hook,
-                f"returned a {type(part).__name__} at position {position}; it must return "
-                "CollectorPart values only.",
-            )
+
+    def check(plugin: str, hook: str, part: CollectorPart) -> None:
         if part.collector not in dependencies:
             raise _fail(
                 plugin,
@@ -386,7 +378,8 @@ def _collector_parts(
             ) from None
         if not callable(part.write):
             raise _fail(plugin, hook, f"gives the part {part.name!r} a writer that is no callable.")
-    return tuple(parts)
+
+    return _items(plugin, "get_collector_parts", value, CollectorPart, check)
 
 
 def _is_int(value: Any) -> bool:

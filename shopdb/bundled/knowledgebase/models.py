@@ -27,65 +27,61 @@ class Article(TimestampMixin, Base):
     applications: Mapped[list[ArticleApplication]] = relationship()
 
 
-class ArticleTag(TimestampMixin, Base):
+class OfArticle:
+    """A row that belongs to one article and goes with it."""
+
+    articleid: Mapped[int] = mapped_column(
+        ForeignKey("articles.articleid", ondelete="CASCADE"), index=True
+    )
+
+
+class ArticleTag(OfArticle, TimestampMixin, Base):
     """A tag of an article, stored lower-case (`spindle`, `networking`)."""
 
     __tablename__ = "articletags"
     __table_args__ = (UniqueConstraint("articleid", "tag"),)
 
     articletagid: Mapped[int] = mapped_column(primary_key=True)
-    articleid: Mapped[int] = mapped_column(
-        ForeignKey("articles.articleid", ondelete="CASCADE"), index=True
-    )
     tag: Mapped[str] = mapped_column(String(50), index=True)
 
 
-class ArticleAsset(TimestampMixin, Base):
+class ArticleAsset(OfArticle, TimestampMixin, Base):
     """An asset the article is about (a machine, a PC)."""
 
     __tablename__ = "articleassets"
     __table_args__ = (UniqueConstraint("articleid", "assetid"),)
 
     articleassetid: Mapped[int] = mapped_column(primary_key=True)
-    articleid: Mapped[int] = mapped_column(
-        ForeignKey("articles.articleid", ondelete="CASCADE"), index=True
-    )
     assetid: Mapped[int] = mapped_column(
         ForeignKey("assets.assetid", ondelete="CASCADE"), index=True
     )
 
 
-class ArticleAssetType(TimestampMixin, Base):
+class ArticleAssetType(OfArticle, TimestampMixin, Base):
     """An asset type the article applies to as a whole (every computer)."""
 
     __tablename__ = "articleassettypes"
     __table_args__ = (UniqueConstraint("articleid", "assettypeid"),)
 
     articleassettypeid: Mapped[int] = mapped_column(primary_key=True)
-    articleid: Mapped[int] = mapped_column(
-        ForeignKey("articles.articleid", ondelete="CASCADE"), index=True
-    )
     assettypeid: Mapped[int] = mapped_column(
         ForeignKey("assettypes.assettypeid", ondelete="CASCADE"), index=True
     )
 
 
-class ArticleApplication(TimestampMixin, Base):
+class ArticleApplication(OfArticle, TimestampMixin, Base):
     """An application the article is about (applications plugin)."""
 
     __tablename__ = "articleapplications"
     __table_args__ = (UniqueConstraint("articleid", "applicationid"),)
 
     articleapplicationid: Mapped[int] = mapped_column(primary_key=True)
-    articleid: Mapped[int] = mapped_column(
-        ForeignKey("articles.articleid", ondelete="CASCADE"), index=True
-    )
     applicationid: Mapped[int] = mapped_column(
         ForeignKey("applications.applicationid", ondelete="CASCADE"), index=True
     )
 
 
-class ArticleRevision(TimestampMixin, Base):
+class ArticleRevision(OfArticle, TimestampMixin, Base):
     """One saved state of an article's title and body, numbered from 1, with
     who saved it (`createdat` is when)."""
 
@@ -93,9 +89,6 @@ class ArticleRevision(TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("articleid", "revision"),)
 
     articlerevisionid: Mapped[int] = mapped_column(primary_key=True)
-    articleid: Mapped[int] = mapped_column(
-        ForeignKey("articles.articleid", ondelete="CASCADE"), index=True
-    )
     revision: Mapped[int]
     title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     body: Mapped[str] = mapped_column(Text)
