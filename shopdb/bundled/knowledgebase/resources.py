@@ -14,6 +14,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
+    Asset,
+    AssetType,
     CanonicalText,
     HasMany,
     NotFoundError,
@@ -24,6 +26,7 @@ from shopdb.api import (
     guarded,
     render_markdown,
 )
+from shopdb.bundled.applications.models import Application
 
 from .models import (
     Article,
@@ -111,6 +114,7 @@ class Articles(Resource):
 
     def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         data["bodyhtml"] = render_markdown(instance.body)
+        data["linked"] = linked_names(session, instance.articleid)
         data["revision"] = session.scalar(
             select(func.max(ArticleRevision.revision)).where(
                 ArticleRevision.articleid == instance.articleid
@@ -124,6 +128,34 @@ class Articles(Resource):
 
     def extra_routes(self, blueprint: Blueprint, output_schema: type[Schema]) -> None:
         add_revision_routes(self, blueprint)
+
+
+def linked_names(session: Session, articleid: int) -> dict[str, list[dict[str, Any]]]:
+    """What the article links, by name, for a page to show without asking
+    again: one statement per kind of link."""
+    assets = session.execute(
+        select(Asset.assetid, Asset.assetnumber, Asset.name)
+        .join(ArticleAsset, ArticleAsset.assetid == Asset.assetid)
+        .where(ArticleAsset.articleid == articleid)
+        .order_by(Asset.assetnumber)
+    )
+    types = session.execute(
+        select(AssetType.assettypeid, AssetType.assettype, AssetType.label)
+        .join(ArticleAssetType, ArticleAssetType.assettypeid == AssetType.assettypeid)
+        .where(ArticleAssetType.articleid == articleid)
+        .order_by(AssetType.assettype)
+    )
+    applications = session.execute(
+        select(Application.applicationid, Application.name)
+        .join(ArticleApplication, ArticleApplication.applicationid == Application.applicationid)
+        .where(ArticleApplication.articleid == articleid)
+        .order_by(Application.name)
+    )
+    return {
+        "assets": [row._asdict() for row in assets],
+        "assettypes": [row._asdict() for row in types],
+        "applications": [row._asdict() for row in applications],
+    }
 
 
 # Revisions ---------------------------------------------------------------------
@@ -297,6 +329,13 @@ ARTICLES = Articles(
         ),
         "revision": fields.Integer(
             allow_none=True, metadata={"description": "The latest revision's number"}
+        ),
+        "linked": fields.Dict(
+            metadata={
+                "description": "What the article links, by name: assets (assetid, assetnumber, "
+                "name), assettypes (assettypeid, assettype, label), applications "
+                "(applicationid, name)"
+            }
         ),
     },
 )

@@ -198,6 +198,12 @@ def test_articles_are_listed_per_linked_asset_type_application_and_tag(site):
     created(site, title=unique("Unrelated"))
     articleid = linked["articleid"]
     assert linked["tags"][0]["tag"] == "metrology"
+    names = linked["linked"]
+    assert [row["assetid"] for row in names["assets"]] == [machineid]
+    assert [row["assettypeid"] for row in names["assettypes"]] == [typeid]
+    assert [row["name"] for row in names["applications"]] == [
+        application.get_json()["data"]["name"]
+    ]
     for query in (
         {"assetid": machineid},
         {"assettypeid": typeid},
