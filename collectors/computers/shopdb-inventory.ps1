@@ -53,6 +53,14 @@
     Do not check the server's certificate. For a first test only: import the
     CA that signed ShopDB's certificate into the machine's trusted roots.
 
+.PARAMETER NoSoftware
+    Leave the installed software (uninstall registry keys) out of the push.
+
+.PARAMETER SoftwareFilter
+    Send only the software whose name matches one of these patterns
+    (-like wildcards, case ignored), such as 'Zeiss*','*DNC*'. ShopDB may
+    limit what it keeps as well (the applications plugin's softwarefilter).
+
 .EXAMPLE
     powershell.exe -NoProfile -ExecutionPolicy Bypass -File shopdb-inventory.ps1 -Url https://shopdb.example -KeyFile C:\ProgramData\ShopDB\collector.key
 
@@ -70,12 +78,14 @@ param(
     [ValidateRange(1, 3600)] [int] $TimeoutSec = 30,
     [ValidateRange(0, 3600)] [double] $BackoffSeconds = 2,
     [ValidateRange(0, 3600)] [double] $MaxBackoffSeconds = 300,
-    [switch] $Insecure
+    [switch] $Insecure,
+    [switch] $NoSoftware,
+    [string[]] $SoftwareFilter = @()
 )
 
 $ErrorActionPreference = 'Stop'
 
-$Version = '1.0.0'
+$Version = '1.1.0'
 $Endpoint = '/api/collector/computers'
 $UserAgent = "shopdb-inventory/$Version (powershell $($PSVersionTable.PSVersion))"
 
@@ -93,6 +103,14 @@ $TransientStatus = @(408, 429)   # and every 5xx
 # 64 interfaces. Longer values are cut rather than have the push refused.
 $TextLimit = 100
 $InterfaceLimit = 64
+
+# What the applications plugin's `software` part takes.
+$SoftwareNameLimit = 200
+$SoftwareLimit = 5000
+$UninstallKeys = @(
+    'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
+    'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*'
+)
 
 $BytesPerMiB = 1048576      # memorymb is in MiB,
 $BytesPerGiB = 1073741824   # diskgb in GiB (what Explorer calls MB and GB)
@@ -209,6 +227,43 @@ function Get-Interfaces {
     return , $found.ToArray()
 }
 
+function Get-Software {
+    # Installed software from the uninstall registry keys (64- and 32-bit
+    # views), without system components and updates (ParentKeyName); one entry
+    # per name (case ignored), those -SoftwareFilter matches when it is given.
+    $found = @{}
+    $entries = @(Get-ItemProperty -Path $UninstallKeys -ErrorAction SilentlyContinue)
+    foreach ($entry in $entries) {
+        $name = Get-Clean $entry.DisplayName
+        if (-not $name -or $entry.SystemComponent -eq 1 -or $entry.ParentKeyName) { continue }
+        $name = (($name -split '\s+') -join ' ')
+        if ($name.Length -gt $SoftwareNameLimit) { $name = $name.Substring(0, $SoftwareNameLimit).Trim() }
+        $folded = $name.ToLowerInvariant()
+        if ($found.ContainsKey($folded)) { continue }
+        if ($SoftwareFilter.Count -gt 0) {
+            $matched = $false
+            foreach ($pattern in $SoftwareFilter) { if ($name -like $pattern) { $matched = $true } }
+            if (-not $matched) { continue }
+        }
+        $item = [ordered]@{ name = $name }
+        $version = Get-Clean $entry.DisplayVersion
+        if ($version) { $item.version = $version }
+        $vendor = Get-Clean $entry.Publisher
+        if ($vendor) { $item.vendor = $vendor }
+        $stamp = [string] $entry.InstallDate
+        if ($stamp -match '^\d{8}$') {
+            $day = [datetime]::MinValue
+            if ([datetime]::TryParseExact($stamp, 'yyyyMMdd', [Globalization.CultureInfo]::InvariantCulture,
+                    [Globalization.DateTimeStyles]::None, [ref] $day)) {
+                $item.installdate = $day.ToString('yyyy-MM-dd')
+            }
+        }
+        $found[$folded] = $item
+    }
+    $sorted = @($found.Keys | Sort-Object | ForEach-Object { $found[$_] })
+    return , @($sorted | Select-Object -First $SoftwareLimit)
+}
+
 function Get-Inventory {
     # The payload: keys whose value was not found are left out, never null.
     $system = @(Get-Cim 'Win32_ComputerSystem') | Select-Object -First 1
@@ -262,6 +317,11 @@ function Get-Inventory {
 
     $interfaces = Get-Interfaces
     if ($interfaces.Count -gt 0) { $payload.interfaces = $interfaces }
+
+    if (-not $NoSoftware) {
+        $software = Get-Software
+        if ($software.Count -gt 0) { $payload.software = $software }
+    }
 
     return $payload
 }
@@ -516,6 +576,18 @@ for ($attempt = 1; $attempt -le $attempts; $attempt++) {
         $status = $result.Status
         $shopdbError = Read-ShopDbError $result.Text
         $described = Format-ShopDbError $shopdbError
+        $softwareRefused = $status -eq 400 -and $payload.Contains('software') -and
+            $null -ne $shopdbError.Details -and
+            @($shopdbError.Details.software) -contains 'Unknown field.'
+        if ($softwareRefused) {
+            # No applications plugin on this ShopDB: push the rest (once, not a retry).
+            Write-Problem ('this ShopDB takes no installed software (its applications plugin is ' +
+                'not installed); pushed without it. -NoSoftware stops this warning')
+            $payload.Remove('software')
+            $body = [Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $payload -Depth 5 -Compress))
+            $attempt--
+            continue
+        }
         if ($RejectedStatus -contains $status) {
             Write-Problem "the payload was rejected (HTTP $status) $described"
             $details = $shopdbError.Details

@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import datetime
 import email.utils
+import fnmatch
 import http.client
 import json
 import os
@@ -44,7 +47,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 PLUGIN = "computers"
 ENDPOINT = "/api/collector/" + PLUGIN
@@ -64,6 +67,10 @@ TRANSIENT = {408, 429}  # and every 5xx
 # 64 interfaces. Longer values are cut rather than have the push refused.
 TEXT_LIMIT = 100
 INTERFACE_LIMIT = 64
+# What the applications plugin's `software` part takes.
+SOFTWARE = "software"
+SOFTWARE_NAME_LIMIT = 200
+SOFTWARE_LIMIT = 5000
 
 # Serial numbers that firmware vendors leave in place of a real one.
 JUNK_SERIALS = {
@@ -352,7 +359,53 @@ def linux_interfaces() -> list[dict[str, str]]:
     return found
 
 
-def gather_linux() -> dict[str, Any]:
+def dpkg_install_date(package: str) -> str | None:
+    """dpkg keeps no install date; a package's file list (named as
+    ${binary:Package}, `libc6:amd64` for multi-arch ones) is written when it
+    is installed or upgraded, so its time is the date of the installed version."""
+    try:
+        stamp = os.stat("/var/lib/dpkg/info/" + package + ".list").st_mtime
+    except OSError:
+        return None
+    return datetime.date.fromtimestamp(stamp).isoformat()
+
+
+def linux_software() -> list[dict[str, str]]:
+    """Installed packages from dpkg (Debian, Ubuntu), else rpm (RHEL, SUSE)."""
+    found = []
+    listed = run_command(
+        ["dpkg-query", "-W", "-f", "${binary:Package}\t${Version}\t${db:Status-Abbrev}\n"],
+        timeout=60,
+    )
+    if listed:
+        for line in listed.splitlines():
+            parts = line.split("\t")
+            if len(parts) < 3 or not parts[2].startswith("ii"):
+                continue  # removed, config files only, half installed
+            item = {"name": parts[0].partition(":")[0], "version": parts[1]}
+            installed = dpkg_install_date(parts[0])
+            if installed:
+                item["installdate"] = installed
+            found.append(item)
+        return found
+    listed = run_command(
+        ["rpm", "-qa", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\t%{VENDOR}\t%{INSTALLTIME}\n"],
+        timeout=60,
+    )
+    for line in (listed or "").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 4 or not parts[0]:
+            continue
+        item = {"name": parts[0], "version": parts[1]}
+        if parts[2] and parts[2] != "(none)":
+            item["vendor"] = parts[2]
+        if parts[3].isdigit():
+            item["installdate"] = datetime.date.fromtimestamp(int(parts[3])).isoformat()
+        found.append(item)
+    return found
+
+
+def gather_linux(software: bool = True) -> dict[str, Any]:
     return {
         "hostname": short_hostname(socket.gethostname()),
         "serialnumber": linux_serial(),
@@ -362,6 +415,7 @@ def gather_linux() -> dict[str, Any]:
         "memorymb": linux_memory_mb(),
         "diskgb": linux_disk_gb(),
         "interfaces": linux_interfaces(),
+        SOFTWARE: linux_software() if software else None,
     }
 
 
@@ -386,12 +440,20 @@ Get-CimInstance Win32_NetworkAdapter -Filter 'PhysicalAdapter = TRUE' |
     ForEach-Object { [pscustomobject]@{
       name = $adapters[[int] $_.Index]; description = $_.Description; mac = $_.MACAddress
       ip = @($_.IPAddress | Where-Object { $_ -match '^\d+\.\d+\.\d+\.\d+$' })[0] } })
+  software = @(Get-ItemProperty -Path @(
+      'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
+      'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*') |
+    Where-Object { $_.DisplayName -and $_.SystemComponent -ne 1 -and -not $_.ParentKeyName } |
+    ForEach-Object { [pscustomobject]@{
+      name = $_.DisplayName; version = $_.DisplayVersion; vendor = $_.Publisher
+      installdate = $_.InstallDate } })
 } | ConvertTo-Json -Depth 4 -Compress
 """
 
 
-def gather_windows() -> dict[str, Any]:
-    """Ask PowerShell's CIM cmdlets once; fall back to what `platform` knows."""
+def gather_windows(software_wanted: bool = True) -> dict[str, Any]:
+    """Ask PowerShell's CIM cmdlets (and the uninstall registry keys) once;
+    fall back to what `platform` knows."""
     found: dict[str, Any] = {}
     output = None
     for shell in ("powershell.exe", "pwsh.exe"):
@@ -427,6 +489,7 @@ def gather_windows() -> dict[str, Any]:
         system = clean(" ".join(("Windows", platform.release(), platform.version())))
     memory = to_int(found.get("memory")) or to_int(found.get("totalmemory"))
     disk = to_int(found.get("disk"))
+    software = found.get(SOFTWARE) or []
     return {
         "hostname": short_hostname(found.get("hostname") or found.get("name"))
         or short_hostname(os.environ.get("COMPUTERNAME") or socket.gethostname()),
@@ -437,21 +500,72 @@ def gather_windows() -> dict[str, Any]:
         "memorymb": memory // 1024**2 if memory else None,
         "diskgb": round(disk / 1024**3) if disk else None,
         "interfaces": interfaces,
+        SOFTWARE: windows_software(software if isinstance(software, list) else [software])
+        if software_wanted
+        else None,
     }
 
 
-def gather() -> dict[str, Any]:
-    """The payload: keys whose value was not found are left out, never null."""
-    raw = gather_windows() if platform.system() == "Windows" else gather_linux()
+def windows_software(entries: list[Any]) -> list[dict[str, str]]:
+    """Uninstall registry entries (64- and 32-bit views) as software items;
+    InstallDate is yyyyMMdd when the installer wrote one."""
+    found = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not clean(entry.get("name")):
+            continue
+        item = {"name": clean(entry["name"])}
+        for key in ("version", "vendor"):
+            if clean(entry.get(key)):
+                item[key] = clean(entry[key])
+        stamp = clean(entry.get("installdate")) or ""
+        if re.fullmatch(r"\d{8}", stamp):
+            with contextlib.suppress(ValueError):  # a date the installer made up
+                day = datetime.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
+                item["installdate"] = day.isoformat()
+        found.append(item)
+    return found
+
+
+def software_items(items: list[dict[str, str]], patterns: list[str]) -> list[dict[str, str]]:
+    """Items cut to what ShopDB takes, matching one of `patterns` (shell
+    wildcards, case ignored) when any are given, one per name, sorted."""
+    folded = [pattern.casefold() for pattern in patterns]
+    kept: dict[str, dict[str, str]] = {}
+    for item in items:
+        name = " ".join(item["name"].split())[:SOFTWARE_NAME_LIMIT].strip()
+        if not name or name.casefold() in kept:
+            continue
+        if folded and not any(fnmatch.fnmatchcase(name.casefold(), p) for p in folded):
+            continue
+        entry = {"name": name}
+        for key, limit in (("version", TEXT_LIMIT), ("vendor", TEXT_LIMIT)):
+            value = " ".join((item.get(key) or "").split())[:limit].strip()
+            if value:
+                entry[key] = value
+        if item.get("installdate"):
+            entry["installdate"] = item["installdate"]
+        kept[name.casefold()] = entry
+    return sorted(kept.values(), key=lambda entry: entry["name"].casefold())[:SOFTWARE_LIMIT]
+
+
+def gather(software: bool = True, patterns: list[str] | None = None) -> dict[str, Any]:
+    """The payload: keys whose value was not found are left out, never null.
+    `software` False leaves the installed software out; `patterns` limit it."""
+    windows = platform.system() == "Windows"
+    raw = gather_windows(software) if windows else gather_linux(software)
     payload = {}
     for key, found in raw.items():
-        if found is None or found == "" or (key == "interfaces" and not found):
+        if found is None or found == "" or (key in ("interfaces", SOFTWARE) and not found):
             continue
         value = found[:TEXT_LIMIT].strip() if isinstance(found, str) else found
         if key == "interfaces":
             value = found[:INTERFACE_LIMIT]
             for entry in value:
                 entry["name"] = entry["name"][:TEXT_LIMIT].strip() or entry["macaddress"]
+        if key == SOFTWARE:
+            value = software_items(found, patterns or [])
+            if not value:
+                continue
         payload[key] = value
     return payload
 
@@ -582,6 +696,15 @@ def send(
         return error.code, dict(error.headers.items()) if error.headers else {}, body
 
 
+class NoSoftwarePartError(Exception):
+    """The server refused `software` as an unknown field: the applications
+    plugin is not installed there."""
+
+
+def unknown_software(details: Any) -> bool:
+    return isinstance(details, dict) and details.get(SOFTWARE) == ["Unknown field."]
+
+
 class TransientError(Exception):
     """A failure worth another try: connection trouble, a timeout, 5xx, 429."""
 
@@ -611,6 +734,8 @@ def attempt(url: str, key: str, payload: dict[str, Any], arguments: argparse.Nam
     if 200 <= status < 300:
         return report_success(body)
     code, message, details = error_of(body)
+    if status == 400 and SOFTWARE in payload and unknown_software(details):
+        raise NoSoftwarePartError()
     if status in REJECTED:
         warn(f"the payload was rejected (HTTP {status}) {describe(code, message)}")
         if details:
@@ -645,6 +770,13 @@ def push(arguments: argparse.Namespace, payload: dict[str, Any]) -> int:
     attempts = arguments.retries + 1
     for number in range(1, attempts + 1):
         try:
+            return attempt(url, key, payload, arguments)
+        except NoSoftwarePartError:
+            warn(
+                "this ShopDB takes no installed software (its applications plugin is not"
+                " installed); pushed without it. --no-software stops this warning"
+            )
+            payload = {name: value for name, value in payload.items() if name != SOFTWARE}
             return attempt(url, key, payload, arguments)
         except TransientError as failure:
             if number >= attempts:
@@ -722,6 +854,17 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument(
         "--max-backoff", type=positive(float), default=300.0, help="longest wait, seconds (300)"
     )
+    result.add_argument(
+        "--no-software", action="store_true", help="leave the installed software out"
+    )
+    result.add_argument(
+        "--software-filter",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="send only software whose name matches (shell wildcards, case ignored);"
+        " repeat for several",
+    )
     result.add_argument("--ca-file", help="PEM file of the CA that signed ShopDB's certificate")
     result.add_argument("--insecure", action="store_true", help="do not check the certificate")
     result.add_argument("--version", action="version", version="%(prog)s " + __version__)
@@ -734,7 +877,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version, a usage error
         return EXIT_OTHER if stop.code else EXIT_OK
     try:
-        payload = gather()
+        payload = gather(not arguments.no_software, arguments.software_filter)
         if arguments.print:
             print(json.dumps(payload, indent=2, sort_keys=True))
             return EXIT_OK

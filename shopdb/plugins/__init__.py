@@ -9,6 +9,7 @@ from shopdb.plugins.base import BasePlugin
 from shopdb.plugins.contributions import (
     BANNER_LEVELS,
     Banner,
+    CollectorPart,
     CollectorSchema,
     DashboardWidget,
     NavigationItem,
@@ -38,6 +39,7 @@ __all__ = [
     "RESERVED_NAMES",
     "Banner",
     "BasePlugin",
+    "CollectorPart",
     "CollectorSchema",
     "DashboardWidget",
     "Discovery",

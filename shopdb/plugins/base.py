@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from shopdb.models import Base
     from shopdb.plugins.contributions import (
         Banner,
+        CollectorPart,
         CollectorSchema,
         DashboardWidget,
         NavigationItem,
@@ -143,6 +144,20 @@ class BasePlugin(abc.ABC):
         banner the user dismissed can be left out; `locationid` the location
         the page is about or the user chose (None: none known). Keep it to a
         fixed number of statements; it must not write.
+        """
+        return []
+
+    def get_collector_parts(self) -> list[CollectorPart]:
+        """Parts this plugin adds to other plugins' collector records
+        (`CollectorPart`): the applications plugin takes `software` in the
+        computers collector's pushes.
+
+        Runs once at load time. Checked at load: each part's collector is one
+        of the manifest's `dependencies`, its name a property name, its schema
+        a dict, its writer callable. At app start the part joins that plugin's
+        collector (its JSON Schema and OpenAPI entry); a collector that does
+        not exist, or already has the property, leaves this plugin out. See
+        docs/PLUGIN-HOOKS.md and docs/adr/0009-collector-parts.md.
         """
         return []
 

@@ -6,18 +6,26 @@ at load time, so a wrong return type never reaches a request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
 from flask import Blueprint
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Mapper
 
 from shopdb.models import Base
 from shopdb.plugins.base import BasePlugin
-from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+from shopdb.plugins.contributions import (
+    CollectorPart,
+    CollectorSchema,
+    DashboardWidget,
+    NavigationItem,
+)
 from shopdb.plugins.errors import PluginContractError
 from shopdb.resources.collector import Collector
 from shopdb.resources.definition import Resource
@@ -25,6 +33,8 @@ from shopdb.resources.definition import Resource
 T = TypeVar("T")
 COLLECTOR_KEYS = frozenset({"identityfield", "fields"})
 COLLECTOR_OPTIONAL_KEYS = frozenset({"resource"})
+# A collector part's name: a record property, as the contract names columns.
+PART_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class PluginParts:
     cli_commands: tuple[click.Command, ...]
     # Built from collector_schema and the resource it writes through.
     collector: Collector | None = None
+    # Parts of other plugins' collector records this plugin writes.
+    collector_parts: tuple[CollectorPart, ...] = ()
 
 
 def collect_parts(plugin: BasePlugin) -> PluginParts:
@@ -77,6 +89,9 @@ def collect_parts(plugin: BasePlugin) -> PluginParts:
             _check_command,
         ),
         collector=_collector(name, collector_schema, resources),
+        collector_parts=_collector_parts(
+            name, plugin.meta.dependencies, _call(plugin, "get_collector_parts")
+        ),
     )
 
 
@@ -325,6 +340,46 @@ def _collector(
         return Collector(plugin, resource, schema["identityfield"], schema["fields"])
     except ValueError as error:
         raise _fail(plugin, "get_collector_schema", f"is refused: {error}") from None
+
+
+def _collector_parts(
+    plugin: str, dependencies: Sequence[str], value: Any
+) -> tuple[CollectorPart, ...]:
+    """Each part's shape; whether its collector exists is known at app start."""
+    seen: set[tuple[str, str]] = set()
+
+    def check(plugin: str, hook: str, part: CollectorPart) -> None:
+        if part.collector not in dependencies:
+            raise _fail(
+                plugin,
+                hook,
+                f"adds {part.name!r} to the collector of {part.collector!r}, which is not one of "
+                f'the manifest\'s dependencies; add {part.collector!r} to "dependencies".',
+            )
+        if not (isinstance(part.name, str) and PART_NAME.match(part.name)):
+            raise _fail(
+                plugin,
+                hook,
+                f"names a part {part.name!r}; use lowercase letters and digits, run together.",
+            )
+        if (part.collector, part.name) in seen:
+            raise _fail(plugin, hook, f"returned the part {part.name!r} twice.")
+        seen.add((part.collector, part.name))
+        if not isinstance(part.schema, dict):
+            raise _fail(plugin, hook, f"gives the part {part.name!r} a schema that is no dict.")
+        try:
+            Draft202012Validator.check_schema(part.schema)
+        except SchemaError as error:
+            raise _fail(
+                plugin,
+                hook,
+                f"gives the part {part.name!r} an invalid JSON Schema (Draft 2020-12): "
+                f"{error.message}",
+            ) from None
+        if not callable(part.write):
+            raise _fail(plugin, hook, f"gives the part {part.name!r} a writer that is no callable.")
+
+    return _items(plugin, "get_collector_parts", value, CollectorPart, check)
 
 
 def _is_int(value: Any) -> bool:

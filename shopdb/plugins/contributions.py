@@ -86,3 +86,29 @@ class CollectorSchema(TypedDict):
     identityfield: str
     fields: dict[str, Any]
     resource: NotRequired[str]
+
+
+@dataclass(frozen=True)
+class CollectorPart:
+    """A part of another plugin's collector record that this plugin takes,
+    returned by `get_collector_parts()`: the computers collector's record
+    gains `software`, which the applications plugin writes.
+
+    `collector` names the plugin whose collector (POST
+    /api/collector/<collector>) gets the part; it must be one of the
+    plugin's manifest `dependencies`, so it loads first and cannot be
+    removed from under the part. `name` is the new property of the record
+    (not one the collector has already); `schema` is the JSON Schema of its
+    value. `write(session, record, value)` runs in the push's transaction,
+    after the record itself was created or updated, with the collector
+    resource's instance and the pushed value (only when the push carries the
+    property). It writes through the plugin's own resources (so each row is
+    checked and audited) and returns the changes as {label: {"before": ...,
+    "after": ...}}, {} when nothing changed; they join the reply's
+    `changes`, and make a push `updated` rather than `noop`.
+    """
+
+    collector: str
+    name: str
+    schema: dict[str, Any]
+    write: Callable[[Session, Any, Any], Mapping[str, Mapping[str, Any]]]

@@ -258,10 +258,43 @@ def wire_plugins(app: Flask, api: Api) -> None:
         (loaded.name, loaded.plugin.seed_demo) for loaded in runtime.loaded
     ]
     # After the loop: a plugin left out above gets no collector endpoint.
+    attach_collector_parts(runtime)
     register_collectors(
         api, [loaded.parts.collector for loaded in runtime.loaded if loaded.parts.collector]
     )
     _store_outcome(app, runtime)
+
+
+def attach_collector_parts(runtime: PluginRuntime) -> None:
+    """Give each collector the parts other plugins take (`get_collector_parts`).
+    A part whose collector is missing or clashes leaves its plugin out; its
+    other parts are attached only when all of them fit."""
+    for loaded in list(runtime.loaded):
+        parts = loaded.parts.collector_parts
+        if not parts or loaded not in runtime.loaded:
+            continue
+        problem = ""
+        for part in parts:
+            target = runtime.get(part.collector)
+            collector = target.parts.collector if target else None
+            if collector is None:
+                problem = (
+                    f"its collector part {part.name!r} is for the collector of "
+                    f"{part.collector!r}, which has none (get_collector_schema() returns None)."
+                )
+            elif part.name in collector.properties:
+                problem = (
+                    f"its collector part {part.name!r} clashes with the property of that name "
+                    f"in the {part.collector} collector; give the part another name."
+                )
+            if problem:
+                break
+        if problem:
+            runtime.fail(PluginContractError(loaded.name, problem))
+            continue
+        for part in parts:
+            collector = runtime.get(part.collector).parts.collector
+            collector.add_part(loaded.name, part.name, part.schema, part.write)
 
 
 def plugin_command_group(loaded: LoadedPlugin) -> AppGroup:

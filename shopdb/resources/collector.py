@@ -75,6 +75,8 @@ CREATED, UPDATED, NOOP, ERROR = "created", "updated", "noop", "error"
 ATTEMPTS = 8
 BACKOFF_SECONDS = 0.02
 logger = logging.getLogger("shopdb.collectors")
+# Writes a part of a record another plugin takes: (session, record, value) -> changes.
+PartWriter = Callable[[Session, Any, Any], dict[str, Any]]
 
 
 class Collector:
@@ -92,6 +94,8 @@ class Collector:
         self.resource = resource
         self.identityfield = identityfield
         self.schema = schema
+        # Properties other plugins take: name -> (plugin, writer).
+        self.parts: dict[str, tuple[str, PartWriter]] = {}
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
@@ -141,11 +145,41 @@ class Collector:
                 "the migration), so the database holds one record per identity even when "
                 "pushes race."
             )
+        self.validator = self._validator()
+
+    def _validator(self) -> Draft202012Validator:
         # The identity is required whether or not the schema says so.
-        required = sorted({*schema.get("required", ()), identityfield})
-        self.validator = Draft202012Validator(
-            {**schema, "required": required}, format_checker=Draft202012Validator.FORMAT_CHECKER
+        required = sorted({*self.schema.get("required", ()), self.identityfield})
+        return Draft202012Validator(
+            {**self.schema, "required": required},
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
         )
+
+    def add_part(self, owner: str, name: str, schema: dict[str, Any], write: PartWriter) -> None:
+        """Take the property `name` (JSON Schema `schema`) in this collector's
+        records for the plugin `owner`, which writes it: `write(session,
+        record, value)` runs in the push's transaction after the record was
+        created or updated, and returns its changes ({label: {"before",
+        "after"}}, {} for none). The property is never given to the resource.
+        See CollectorPart in shopdb.plugins.contributions."""
+        properties: dict[str, Any] = self.schema["properties"]
+        if name in properties or name == BATCH_KEY:
+            holder = f"plugin {self.parts[name][0]!r}" if name in self.parts else "its schema"
+            raise ValueError(
+                f"the {self.plugin} collector already has the property {name!r} (from "
+                f"{holder}); give the part another name."
+            )
+        schema_part = {**self.schema, "properties": {**properties, name: schema}}
+        try:
+            Draft202012Validator.check_schema(schema_part)
+        except SchemaError as error:
+            raise ValueError(
+                f"the schema of the part {name!r} is not valid (Draft 2020-12): {error.message}"
+            ) from None
+        self.schema = schema_part
+        self.properties = frozenset(schema_part["properties"])
+        self.parts = {**self.parts, name: (owner, write)}
+        self.validator = self._validator()
 
     # Input -------------------------------------------------------------------
 
@@ -251,20 +285,36 @@ class Collector:
         conflict: ConflictError | None,
     ) -> dict[str, Any]:
         resource = self.resource
+        # A run may be repeated (a lost race): `values` stays as pushed.
+        parts = {name: value for name, value in values.items() if name in self.parts}
+        values = {name: value for name, value in values.items() if name not in self.parts}
         found = resource.find_by(session, self.identityfield, identity, lock=True)
         if found is None:
             if conflict is not None:
                 raise conflict  # the clash was not with this identity
             instance = resource.create(session, _load(self.create_schema, values))
+            self._write_parts(session, instance, parts)
             key = None if dryrun else getattr(instance, resource.primary_key)
             return _result(CREATED, key, self.stored_identity(instance, identity))
         # Fields fixed at creation are not pushed again; the collector cannot
         # know whether its record exists.
         update = {name: value for name, value in values.items() if name not in resource.create_only}
         changes = resource.update(session, found, _load(self.update_schema, update))
+        changes = {**changes, **self._write_parts(session, found, parts)}
         key = getattr(found, resource.primary_key)
         stored = self.stored_identity(found, identity)
         return _result(UPDATED if changes else NOOP, key, stored, changes)
+
+    def _write_parts(
+        self, session: Session, instance: Any, parts: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Hand each part other plugins take to its writer (after the record
+        is written, so it has its key); their changes, merged."""
+        changes: dict[str, Any] = {}
+        for name, value in parts.items():
+            _owner, write = self.parts[name]
+            changes.update(write(session, instance, value) or {})
+        return changes
 
     def stored_identity(self, instance: Any, pushed: Any) -> Any:
         """The identity as the record holds it (a resource may store another

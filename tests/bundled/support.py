@@ -59,7 +59,7 @@ def installed_site(
     folder = tmp_path_factory.mktemp(plugin)
     apps: list[Flask] = []
     with (
-        plugins_forgotten(Path(shopdb.bundled.__file__).parent / plugin),
+        plugins_forgotten(Path(shopdb.bundled.__file__).parent),  # with its dependencies
         empty_database(folder) as url,
     ):
         try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.harness.servers import free_port, server_environment, serving
 
@@ -34,7 +35,7 @@ SHOPDB = str(Path(sys.executable).parent / "shopdb")
 PYTHON = os.environ.get("SHOPDB_COLLECTOR_TEST_PYTHON") or sys.executable
 KEY = "Xq3Rk9vTzP2mWc8LhN4sJb7YdF6gAe5Kt1Uo0iHpQwE"
 KEYS = {"hostname", "serialnumber", "operatingsystem", "loggedinuser", "cpu", "memorymb"}
-KEYS |= {"diskgb", "interfaces"}
+KEYS |= {"diskgb", "interfaces", "software"}
 MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 
 Reply = tuple[int, dict[str, str], Any]
@@ -153,8 +154,15 @@ def test_print_shows_this_machines_payload_and_sends_nothing():
             "memorymb",
             "diskgb",
             "interfaces",
+            "software",
         }
     )
+    names = [entry["name"] for entry in payload.get("software", [])]
+    assert len({name.casefold() for name in names}) == len(names)
+    for entry in payload.get("software", []):
+        assert set(entry) <= {"name", "version", "vendor", "installdate"}
+        assert entry["name"] and len(entry["name"]) <= 200
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry.get("installdate", "2000-01-01"))
     macs = [entry["macaddress"] for entry in payload.get("interfaces", [])]
     assert len(macs) == len(set(macs))
     for entry in payload.get("interfaces", []):
@@ -367,3 +375,111 @@ def test_pushes_to_a_real_shopdb_create_then_change_nothing(tmp_path):
         refused = inventory("--url", url, key="not-the-key-" + "x" * 30)
         assert refused.returncode == 3
         assert "invalid_api_key" in refused.stderr
+    # Without the applications plugin the software is refused as unknown:
+    # the script says so and pushes the rest.
+    assert "takes no installed software" in first.stderr
+
+
+def test_software_filter_and_no_software_shape_the_payload():
+    every = json.loads(inventory("--print", key=None).stdout).get("software", [])
+    if not every:
+        pytest.skip("this machine reports no installed software")
+    first = every[0]["name"]
+    only = json.loads(inventory("--print", "--software-filter", first.upper(), key=None).stdout)
+    assert [entry["name"] for entry in only["software"]] == [first]
+    assert "software" not in json.loads(inventory("--print", "--no-software", key=None).stdout)
+
+
+def test_the_windows_branch_reads_the_uninstall_keys(monkeypatch):
+    script = load_script()
+    answer = {
+        "hostname": "PC-0142",
+        "software": [
+            {"name": "ZEISS CALYPSO 2023", "version": "8.0.12", "vendor": "Carl Zeiss",
+             "installdate": "20240312"},
+            {"name": "Cimco DNC-Max", "version": "8.12.07", "installdate": "20241399"},
+            {"name": "zeiss calypso 2023", "version": "8.0.10"},
+            {"name": None},
+        ],
+    }  # fmt: skip
+    monkeypatch.setattr(script.platform, "system", lambda: "Windows")
+    monkeypatch.setattr(script, "run_command", lambda *args, **kwargs: json.dumps(answer))
+    assert script.gather()["software"] == [
+        {"name": "Cimco DNC-Max", "version": "8.12.07"},
+        {"name": "ZEISS CALYPSO 2023", "version": "8.0.12", "vendor": "Carl Zeiss",
+         "installdate": "2024-03-12"},
+    ]  # fmt: skip
+    assert "software" not in script.gather(software=False)
+
+
+def fake_dpkg(folder: Path) -> Path:
+    """A dpkg-query first in PATH that lists the packages of $FAKE_PACKAGES
+    (as `dpkg-query -W -f ...` prints them), so a test decides what this
+    machine has installed from one push to the next."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "dpkg-query"
+    tool.write_text('#!/bin/sh\ncat "$FAKE_PACKAGES"\n')
+    tool.chmod(0o755)
+    return bin_dir
+
+
+def test_three_pushes_add_change_and_remove_installed_software(tmp_path):
+    """Against a real ShopDB with the applications plugin: the first push
+    adds three installations, the second changes a version, the third
+    removes two; the fourth changes nothing."""
+    env = server_environment(tmp_path, COLLECTOR_API_KEY_COMPUTERS=KEY)
+    for command in (("db", "upgrade"), ("seed",), ("plugin", "install", "applications")):
+        done = subprocess.run(
+            [SHOPDB, *command], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    packages = tmp_path / "packages.txt"
+    path = f"{fake_dpkg(tmp_path)}:{os.environ.get('PATH', '')}"
+
+    def pushed(url: str, *lines: str) -> list[str]:
+        packages.write_text("".join(line + "\n" for line in lines))
+        result = inventory("--url", url, PATH=path, FAKE_PACKAGES=str(packages))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        return result.stdout.splitlines()
+
+    with serving(lambda port: [SHOPDB, "run", "--port", str(port)], env, tmp_path) as url:
+        first = pushed(
+            url,
+            "cimco-dnc\t8.10\tii ",
+            "zeiss-calypso\t2021\tii ",
+            "mastercam:amd64\t2023\tii ",
+            "old-tool\t1.0\trc ",  # removed, config files left: not installed
+        )
+        assert first[0].startswith("created asset ")
+        second = pushed(
+            url,
+            "cimco-dnc\t8.10\tii ",
+            "zeiss-calypso\t2023\tii ",
+            "mastercam\t2023\tii ",
+        )
+        assert second[0].startswith("updated asset ")
+        assert second[1:] == ["  software.zeiss-calypso: '2021' -> '2023'"]
+        third = pushed(url, "zeiss-calypso\t2023\tii ")
+        assert third[1:] == [
+            "  software.cimco-dnc: '8.10' -> None",
+            "  software.mastercam: '2023' -> None",
+        ]
+        fourth = pushed(url, "zeiss-calypso\t2023\tii ")
+        assert fourth[0].startswith("noop asset ")
+    engine = create_engine(f"sqlite:///{tmp_path / 'instance' / 'shopdb.db'}")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT applications.name, installations.version, installations.iscollected"
+                    " FROM installations JOIN applications USING (applicationid)"
+                )
+            ).all()
+            names = connection.execute(text("SELECT name FROM applications ORDER BY name"))
+            known = [name for (name,) in names]
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("zeiss-calypso", "2023", True)]
+    assert known == ["cimco-dnc", "mastercam", "zeiss-calypso"]

@@ -1,0 +1,54 @@
+"""applications: the software used on the floor (CAM, DNC, metrology, tool
+management) and which computers have it installed.
+
+Installations are kept in step by the PC inventory scripts: this plugin adds
+the `software` part to the computers collector's record
+(`get_collector_parts()`, ADR 0009), so the computers plugin, which it
+depends on, stays unaware of software. See docs/plugins/applications.md.
+"""
+
+from __future__ import annotations
+
+from shopdb.api import BasePlugin, CollectorPart, NavigationItem
+
+from .collector import FILTER_SETTING, PART, SOFTWARE_SCHEMA, write_software
+from .demo import seed_demo_applications
+from .models import MODELS, Application, Installation
+from .resources import RESOURCES
+
+ICON = "window-stack"
+
+
+class Plugin(BasePlugin):
+    """Applications and installations: tables, REST endpoints, search fields,
+    navigation, the collector part and demo rows."""
+
+    def get_models(self):
+        return list(MODELS)
+
+    def get_blueprint(self):
+        return None  # the resources are the REST API
+
+    def get_resources(self):
+        return list(RESOURCES)
+
+    def get_navigation_items(self):
+        return [NavigationItem(label="Applications", url="/applications", icon=ICON)]
+
+    def get_searchable_fields(self):
+        # The name outranks the version and who to call.
+        return {
+            Application: [("name", 10), ("version", 3), ("supportcontact", 2), ("notes", 1)],
+            Installation: [("version", 1)],
+        }
+
+    def get_collector_parts(self):
+        return [CollectorPart("computers", PART, SOFTWARE_SCHEMA, write_software)]
+
+    def on_install(self, session):
+        # An empty filter keeps all software; stored so an admin can PATCH it.
+        if self.get_setting(FILTER_SETTING.rpartition(".")[2]) is None:
+            self.set_setting(FILTER_SETTING.rpartition(".")[2], [])
+
+    def seed_demo(self, session):
+        return seed_demo_applications(session)

@@ -1,0 +1,193 @@
+"""The `software` part of the computers collector's record: the inventory
+scripts list what is installed, and each push makes the computer's collected
+installations match the list (added, version or date changed, removed).
+
+The part is this plugin's, handed to the computers collector through
+`get_collector_parts()` (ADR 0009): the computers plugin knows nothing of
+software, and a site without this plugin refuses the property as unknown.
+
+- Applications are found by their name in any case (`namekey`), so `ZEISS
+  CALYPSO` pushed by one PC and `Zeiss Calypso` typed by a person are one
+  application; a name nobody has seen creates the application (with its
+  vendor when the pushed publisher names a vendors row, case ignored).
+- The site may limit what is kept to the software it cares about: the
+  setting `plugin.applications.softwarefilter`, a list of name patterns
+  (`*` and `?` wildcards, case ignored). Empty (the default): everything.
+- Only collected rows are removed when a push no longer lists them; an
+  installation typed by hand stays until a person removes it (a push that
+  lists it takes it over).
+- Every row is written through the plugin's resources: checked and audited
+  (as `collector:computers` or the token's user), rolled back in a dry run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fnmatch import fnmatchcase
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from shopdb.api import ConflictError, Vendor, audit_log, get_setting, plugin_key
+
+from .models import NAME_LENGTH, VERSION_LENGTH, Application, Installation
+from .resources import INSTALLATIONS, name_key
+
+PLUGIN = "applications"
+PART = "software"
+FILTER_SETTING = plugin_key(PLUGIN, "softwarefilter")
+# More than any PC has installed (a developer workstation lists about 1,500).
+MAXIMUM_ITEMS = 5000
+
+SOFTWARE_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "maxItems": MAXIMUM_ITEMS,
+    "description": (
+        "Installed software (applications plugin): the computer's collected installations "
+        "become this list; names compared in any case, the first of a repeated name counts"
+    ),
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": NAME_LENGTH},
+            "version": {"type": ["string", "null"], "maxLength": VERSION_LENGTH},
+            "vendor": {"type": ["string", "null"], "maxLength": 100},
+            "installdate": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+}
+
+
+def wanted_software(items: list[dict[str, Any]], patterns: list[str]) -> dict[str, dict]:
+    """The pushed items the site keeps, by name key; the first of a name wins."""
+    folded = [pattern.casefold() for pattern in patterns if isinstance(pattern, str)]
+    wanted: dict[str, dict[str, Any]] = {}
+    for item in items:
+        name = " ".join(item["name"].split())
+        if not name:
+            continue
+        if folded and not any(fnmatchcase(name.casefold(), pattern) for pattern in folded):
+            continue
+        wanted.setdefault(name_key(name), {**item, "name": name})
+    return wanted
+
+
+def site_patterns(session: Session) -> list[str]:
+    value = get_setting(session, FILTER_SETTING, [])
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def shown(version: str | None, installed: bool) -> str | None:
+    """An installation in a change: its version, `installed` when it has
+    none, None when there is no installation."""
+    return (version or "installed") if installed else None
+
+
+def write_software(session: Session, computer: Any, items: list[dict[str, Any]]) -> dict:
+    """Make the computer's collected installations match `items`; the
+    changes by `software.<application>`, {} when nothing changed."""
+    wanted = wanted_software(items, site_patterns(session))
+    held = {
+        row.application.namekey: row
+        for row in session.scalars(
+            select(Installation)
+            .where(Installation.assetid == computer.assetid)
+            .options(joinedload(Installation.application, innerjoin=True))
+        )
+    }
+    changes: dict[str, dict[str, Any]] = {}
+    for key, row in held.items():
+        if key not in wanted and row.iscollected:
+            changes[f"{PART}.{row.application.name}"] = {
+                "before": shown(row.version, True),
+                "after": None,
+            }
+            INSTALLATIONS.delete(session, row)
+    new = [key for key in wanted if key not in held]
+    applications = find_applications(session, new)
+    vendors = vendor_ids(session, [wanted[key].get("vendor") for key in new])
+    for key, item in wanted.items():
+        values = {"iscollected": True, **_installed(item)}
+        row = held.get(key)
+        if row is None:
+            application = applications.get(key) or create_application(
+                session, item["name"], vendors.get((item.get("vendor") or "").casefold())
+            )
+            ids = {"applicationid": application.applicationid, "assetid": computer.assetid}
+            INSTALLATIONS.create(session, {**ids, **values})
+            label = f"{PART}.{application.name}"
+            changes[label] = {"before": None, "after": shown(values.get("version"), True)}
+            continue
+        before = shown(row.version, True)
+        if not row.iscollected:
+            before += " (typed by hand)"  # taken over: pushes keep it from now on
+        if INSTALLATIONS.update(session, row, values):
+            changes[f"{PART}.{row.application.name}"] = {
+                "before": before,
+                "after": shown(row.version, True),
+            }
+    return changes
+
+
+def _installed(item: dict[str, Any]) -> dict[str, Any]:
+    """The installation's values a pushed item gives (a left-out key keeps
+    what is stored)."""
+    values: dict[str, Any] = {}
+    if "version" in item:
+        values["version"] = (item["version"] or "").strip() or None
+    if item.get("installdate"):
+        values["installdate"] = date.fromisoformat(item["installdate"])
+    return values
+
+
+def find_applications(session: Session, keys: list[str]) -> dict[str, Application]:
+    if not keys:
+        return {}
+    found = session.scalars(select(Application).where(Application.namekey.in_(keys)))
+    return {application.namekey: application for application in found}
+
+
+def vendor_ids(session: Session, names: list[str | None]) -> dict[str, int]:
+    """Vendors rows the pushed publishers name, by case-folded name; no vendor
+    is created from a push (publishers are spelt many ways)."""
+    wanted = {name.strip().casefold() for name in names if name and name.strip()}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Vendor.vendorid, Vendor.vendor).where(func.lower(Vendor.vendor).in_(wanted))
+    )
+    return {vendor.casefold(): vendorid for vendorid, vendor in rows}
+
+
+def create_application(session: Session, name: str, vendorid: int | None) -> Application:
+    """A new application, audited. PCs pushing one new name at once race: the
+    loser's insert fails inside a savepoint (its push's other writes stay)
+    and it reads the winner's row with a locking read, which sees the latest
+    committed row on MySQL too. (`Resource.create` would turn the clash into
+    a 409 and roll the whole push back, which a new computer's push cannot
+    run again: hence the plain insert, as `ByName(create=True)` does.)"""
+    row = Application(name=name, namekey=name_key(name), vendorid=vendorid, isactive=True)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = session.scalar(
+            select(Application).where(Application.namekey == row.namekey).with_for_update()
+        )
+        if found is None:
+            message = f"The application {name!r} was written at the same time; push again."
+            raise ConflictError(message, {PART: [message]}) from None
+        return found
+    created = {"name": name, "namekey": row.namekey, "vendorid": vendorid, "isactive": True}
+    audit_log(
+        session,
+        "create",
+        Application.__tablename__,
+        row.applicationid,
+        changes={key: {"before": None, "after": value} for key, value in created.items()},
+    )
+    return row

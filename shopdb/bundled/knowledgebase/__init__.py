@@ -1,0 +1,40 @@
+"""knowledgebase: know-how articles in Markdown, tagged and linked to the
+assets, asset types and applications they are about, each saved change kept
+as a revision. The body is rendered with `shopdb.api.render_markdown`
+(markdown-it-py, then nh3), so what reaches a page is sanitised HTML. See
+docs/plugins/knowledgebase.md.
+"""
+
+from __future__ import annotations
+
+from shopdb.api import BasePlugin, NavigationItem
+
+from .demo import seed_demo_articles
+from .models import MODELS, Article, ArticleTag
+from .resources import RESOURCES
+
+ICON = "journal-text"
+
+
+class Plugin(BasePlugin):
+    """Articles: tables, REST endpoints (revisions and diffs too), search
+    fields, navigation and demo articles."""
+
+    def get_models(self):
+        return list(MODELS)
+
+    def get_blueprint(self):
+        return None  # the resource and its revision routes are the REST API
+
+    def get_resources(self):
+        return list(RESOURCES)
+
+    def get_navigation_items(self):
+        return [NavigationItem(label="Knowledge base", url="/knowledgebase", icon=ICON)]
+
+    def get_searchable_fields(self):
+        # A title match outranks a tag, a tag outranks a word in the body.
+        return {Article: [("title", 10), ("body", 2)], ArticleTag: [("tag", 5)]}
+
+    def seed_demo(self, session):
+        return seed_demo_articles(session)
