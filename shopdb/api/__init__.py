@@ -7,6 +7,8 @@ an import-linter contract keeps bundled plugins honest.
 
 from shopdb.database import get_session
 from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from shopdb.http.envelope import data_response
+from shopdb.http.uploads import takes_file
 from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
@@ -23,6 +25,7 @@ from shopdb.models import (
     OperatingSystem,
     ProductModel,
     RelationshipType,
+    Setting,
     TimestampMixin,
     Vendor,
     case_sensitive_string,
@@ -50,7 +53,7 @@ from shopdb.resources import (
     Resource,
 )
 from shopdb.resources.byname import ByName
-from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
+from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity, guarded
 from shopdb.services.audit import audit_log
 from shopdb.services.markdown import render_markdown
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
@@ -104,6 +107,7 @@ __all__ = [
     "RelationshipType",
     "ResolvedPosition",
     "Resource",
+    "Setting",
     "TimestampMixin",
     "Vendor",
     "__contract_version__",
@@ -111,9 +115,11 @@ __all__ = [
     "audit_log",
     "case_sensitive_string",
     "current_identity",
+    "data_response",
     "define_setting",
     "get_session",
     "get_setting",
+    "guarded",
     "plugin_key",
     "register_asset_type",
     "render_markdown",
@@ -121,5 +127,6 @@ __all__ = [
     "seed_rows",
     "set_setting",
     "stable_number",
+    "takes_file",
     "utcnow",
 ]
