@@ -98,8 +98,9 @@ class Resource:
     `computed` names read-only fields the model computes in SQL
     (`column_property`, such as a next due date from the last calibration):
     every reply shows them, and `filters`, `sort` and `list_columns` may name
-    them like columns (a `field_rules` entry checks their filter values). They are part of the one SELECT of a list, so a list
-    filtered by one costs the same statements as any list.
+    them like columns (a `field_rules` entry checks their filter values).
+    They are part of the one SELECT of a list, so a list filtered by one
+    costs the same statements as any list.
     """
 
     model: type[Base]
