@@ -9,7 +9,7 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from shopdb.api import PARTOF, Asset, AssetRelationship, Location, RelationshipType
@@ -59,15 +59,10 @@ def state_counts(session: Session) -> dict[str, int]:
 def dashboard(session: Session, listed: int = 5) -> dict[str, Any]:
     """The dashboard widget's variables: the counts per state and the
     instruments due first (overdue ones lead), in two queries."""
-    due = session.scalars(
-        active_instruments()
-        .where(MeasuringTool.calibrationstate.in_((OVERDUE, DUESOON)))
-        .order_by(MeasuringTool.nextduedate, Asset.assetnumber)
-        .limit(listed)
-    )
+    due = MeasuringTool.calibrationstate.in_((OVERDUE, DUESOON))
     return {
         "counts": state_counts(session),
-        "due": [report_row(row) for row in due],
+        "due": _rows(session, _report_query(due).limit(listed)),
         "today": site_today().isoformat(),
     }
 
@@ -75,14 +70,20 @@ def dashboard(session: Session, listed: int = 5) -> dict[str, Any]:
 def report_rows(session: Session, days: int, include_overdue: bool = True) -> list[dict]:
     """Active instruments due within `days` days from today (and the overdue
     and out-of-service ones, unless left out), soonest first; one query."""
-    until = site_today() + timedelta(days=days)
-    due = MeasuringTool.nextduedate <= until
+    today = site_today()
+    due = MeasuringTool.nextduedate <= today + timedelta(days=days)
     if include_overdue:
         due = or_(due, MeasuringTool.calibrationstate == OUTOFSERVICE)
     else:
-        due = due & (MeasuringTool.nextduedate >= site_today())
+        due = due & (MeasuringTool.nextduedate >= today)
         due = due & (MeasuringTool.calibrationstate != OUTOFSERVICE)
-    query = (
+    return _rows(session, _report_query(due))
+
+
+def _report_query(condition: Any) -> Select:
+    """Active instruments meeting `condition`, with their type and location
+    names, soonest due first."""
+    return (
         select(MeasuringTool, InstrumentType.instrumenttype, Location.name)
         .join(MeasuringTool.asset)
         .outerjoin(
@@ -90,9 +91,12 @@ def report_rows(session: Session, days: int, include_overdue: bool = True) -> li
         )
         .outerjoin(Location, Asset.locationid == Location.locationid)
         .options(contains_eager(MeasuringTool.asset))
-        .where(Asset.isactive.is_(True), due)
+        .where(Asset.isactive.is_(True), condition)
         .order_by(MeasuringTool.nextduedate, Asset.assetnumber)
     )
+
+
+def _rows(session: Session, query: Select) -> list[dict]:
     return [report_row(tool, typename, place) for tool, typename, place in session.execute(query)]
 
 
