@@ -105,13 +105,21 @@ def next_due_date(calibration: Any, assetid: Any, intervaldays: Any) -> ColumnEl
 
 
 def calibration_state(calibration: Any, assetid: Any, intervaldays: Any) -> ColumnElement[str]:
-    good = last_date(calibration, assetid, good=True)
-    failed = last_date(calibration, assetid, good=False)
+    """One correlated subquery over the instrument's records: the last good
+    and last failed dates are aggregates of one scan, not a subquery each."""
+    good = func.max(case((calibration.result.in_(GOOD_RESULTS), calibration.calibrationdate)))
+    failed = func.max(case((calibration.result == FAIL, calibration.calibrationdate)))
     due = add_days(good, intervaldays)
-    return case(
+    state = case(
         (and_(failed.is_not(None), or_(good.is_(None), failed > good)), OUTOFSERVICE),
         (good.is_(None), NEVERCALIBRATED),
         (due < TODAY, OVERDUE),
         (due <= add_days(TODAY, duesoon_days()), DUESOON),
         else_=OK,
+    )
+    return (
+        select(state)
+        .where(calibration.assetid == assetid)
+        .correlate_except(calibration)
+        .scalar_subquery()
     )
