@@ -34,23 +34,17 @@ MAXIMUM_REPORT_DAYS = 3660
 ALERTING = (OVERDUE, OUTOFSERVICE)
 
 
-def active_instruments():
-    return (
-        select(MeasuringTool)
-        .join(MeasuringTool.asset)
-        .options(contains_eager(MeasuringTool.asset))
-        .where(Asset.isactive.is_(True))
-    )
-
-
 def state_counts(session: Session) -> dict[str, int]:
     """How many active instruments are in each state; every state is named."""
-    rows = session.execute(
-        select(MeasuringTool.calibrationstate, func.count())
+    # Grouped over a derived table: MySQL and MariaDB (ONLY_FULL_GROUP_BY)
+    # refuse to group by the correlated subquery itself.
+    states = (
+        select(MeasuringTool.calibrationstate.label("state"))
         .join(MeasuringTool.asset)
         .where(Asset.isactive.is_(True))
-        .group_by(MeasuringTool.calibrationstate)
+        .subquery()
     )
+    rows = session.execute(select(states.c.state, func.count()).group_by(states.c.state))
     counts = dict.fromkeys(STATES, 0)
     counts.update({state: count for state, count in rows})
     return counts
@@ -149,19 +143,15 @@ def machine_banner(session: Session, assetid: int) -> dict[str, Any]:
             RelationshipType.relationshiptype == PARTOF,
         )
     )
-    tools = session.scalars(
-        active_instruments()
-        .where(MeasuringTool.assetid.in_(edges))
-        .order_by(MeasuringTool.nextduedate, Asset.assetnumber)
-    ).all()
-    alerting = [report_row(tool) for tool in tools if tool.calibrationstate in ALERTING]
+    rows = _rows(session, _report_query(MeasuringTool.assetid.in_(edges)))
+    alerting = [row for row in rows if row["calibrationstate"] in ALERTING]
     return {
         "assetid": assetid,
         "show": bool(alerting),
         "severity": "danger" if alerting else None,
         "message": banner_message(alerting),
         "instruments": alerting,
-        "instrumentcount": len(tools),
+        "instrumentcount": len(rows),
     }
 
 
