@@ -15,18 +15,22 @@ unfiltered one.
 from __future__ import annotations
 
 import argparse
-import statistics
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+# The repository root, for the measuring helper of bench/api_queries.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
 from flask_jwt_extended import create_access_token
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
+from bench.api_queries import measure
 from shopdb.app import create_app
 from shopdb.bundled.measuringtools.models import Calibration, MeasuringTool
 from shopdb.console import cli
@@ -125,27 +129,10 @@ def build(folder: Path, url: str, count: int) -> tuple[Flask, dict[str, str]]:
     return app, {"Authorization": f"Bearer {token}"}
 
 
-def measure(app: Flask, headers: dict[str, str], url: str, repeat: int) -> tuple[int, float, int]:
-    client = app.test_client()
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = get_database(app).engine
-    client.get(url, headers=headers)  # warm caches
-    event.listen(engine, "before_cursor_execute", count)
-    response = client.get(url, headers=headers)
-    event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200, response.get_json()
-    body = response.get_json()
-    total = body["meta"]["pagination"]["total"] if "pagination" in body.get("meta", {}) else -1
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        client.get(url, headers=headers)
-        timings.append((time.perf_counter() - started) * 1000)
-    return len(statements), statistics.mean(timings), total
+def total(app: Flask, headers: dict[str, str], url: str) -> str:
+    """The list's total, or '-' for a reply that is not a list."""
+    body = app.test_client().get(url, headers=headers).get_json()
+    return str(body.get("meta", {}).get("pagination", {}).get("total", "-"))
 
 
 def main() -> None:
@@ -172,8 +159,9 @@ def main() -> None:
             "/api/measuringtools/summary",
             "/api/measuringtools/report?days=30",
         ):
-            statements, mean, total = measure(app, headers, url_path, options.repeat)
-            print(f"{url_path:<62} {statements:>10} {mean:>8.1f} {total:>7}")
+            statements, mean = measure(app, headers, url_path, options.repeat)
+            listed = total(app, headers, url_path)
+            print(f"{url_path:<62} {statements:>10} {mean:>8.1f} {listed:>7}")
         get_database(app).dispose()
 
 
