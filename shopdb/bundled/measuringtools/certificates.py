@@ -9,9 +9,10 @@ that a browser could run. It is bounded in size (the setting
 generated name in the instance folder (`<instance>/measuringtools/
 certificates/<32 hex digits>.pdf`) and served back as an attachment.
 
-Files follow the transaction: a file written for a record that is then
-rolled back is removed, and a replaced or deleted certificate's file is
-removed only once the change is committed.
+Files follow the transaction: a file written for a record whose change is
+not committed (rolled back, or the session closed) is removed, and a
+replaced or deleted certificate's file is removed only once the change is
+committed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 CERTIFICATE_FOLDER = ("measuringtools", "certificates")
 MAXBYTES_SETTING = "certificatemaxbytes"
@@ -101,6 +102,7 @@ def certificate_path(storedname: str) -> Path:
 def store(session: Session, data: bytes) -> str:
     """Write the file under a new generated name (complete or not at all)
     and return the name; the file goes again if the transaction rolls back."""
+    session.connection()  # the transaction the file belongs to, begun if need be
     folder = certificate_folder()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}{PDF_EXTENSION}"
@@ -121,6 +123,7 @@ def store(session: Session, data: bytes) -> str:
 def discard(session: Session, storedname: str | None) -> None:
     """Remove a certificate's file once the transaction that dropped it commits."""
     if storedname:
+        session.connection()  # tie it to the transaction, begun if need be
         session.info.setdefault(REMOVE_ON_COMMIT, []).append(certificate_path(storedname))
 
 
@@ -135,7 +138,11 @@ def _after_commit(session: Session) -> None:
     _remove(session.info.pop(REMOVE_ON_COMMIT, []))
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit (rolled back, or the
+    session closed): the files written for it go, the ones it dropped stay."""
+    if transaction.parent is not None:
+        return  # a savepoint; the outer transaction decides
     session.info.pop(REMOVE_ON_COMMIT, None)
     _remove(session.info.pop(REMOVE_ON_ROLLBACK, []))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from shopdb.bundled.measuringtools import certificates
 from shopdb.database import get_session
 from shopdb.models import AuditLog
 from tests.bundled.measuringtools.conftest import CALIBRATIONS, Site, minimal_pdf
@@ -199,4 +200,28 @@ def test_deleting_a_calibration_removes_its_file(site: Site):
     assert upload(site, row["calibrationid"], minimal_pdf()).status_code == 200
     assert len(stored(site) - before) == 1
     assert site.editor.delete(f"{CALIBRATIONS}/{row['calibrationid']}").status_code == 204
+    assert stored(site) == before
+
+
+def test_a_file_follows_its_transaction(site: Site):
+    """Written for a change that is rolled back or never committed: removed;
+    committed: kept; dropped by a committed change: removed then."""
+    before = stored(site)
+    with site.app.app_context():
+        session = get_session()
+        certificates.store(session, minimal_pdf())
+        session.rollback()
+        certificates.store(session, minimal_pdf())
+        session.close()
+    assert stored(site) == before
+    with site.app.app_context():
+        session = get_session()
+        kept = certificates.store(session, minimal_pdf())
+        session.commit()
+        assert stored(site) - before == {kept}
+        certificates.discard(session, kept)
+        session.rollback()  # the drop was not committed: the file stays
+        assert stored(site) - before == {kept}
+        certificates.discard(session, kept)
+        session.commit()
     assert stored(site) == before
