@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from shopdb.api import Asset, Base, TimestampMixin
 
-from .schedule import calibration_state, last_date, next_due_date
+from .schedule import calibration_state, last_good_date, next_due_date
 
 
 class InstrumentType(TimestampMixin, Base):
@@ -81,7 +81,7 @@ class MeasuringTool(TimestampMixin, Base):
 
 # Computed in SQL from the calibration records (see schedule.py).
 MeasuringTool.lastcalibrationdate = column_property(
-    last_date(Calibration, MeasuringTool.assetid, good=True)
+    last_good_date(Calibration, MeasuringTool.assetid)
 )
 MeasuringTool.nextduedate = column_property(
     next_due_date(Calibration, MeasuringTool.assetid, MeasuringTool.calibrationintervaldays)

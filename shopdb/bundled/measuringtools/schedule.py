@@ -89,19 +89,18 @@ def duesoon_days() -> ColumnElement[int]:
     return func.coalesce(stored.scalar_subquery(), DEFAULT_DUESOON_DAYS)
 
 
-def last_date(calibration: Any, assetid: Any, *, good: bool) -> ColumnElement[date]:
-    """The latest pass/adjusted (good) or fail record's date of the instrument."""
-    results = GOOD_RESULTS if good else (FAIL,)
+def last_good_date(calibration: Any, assetid: Any) -> ColumnElement[date]:
+    """The date of the instrument's latest pass or adjusted record."""
     return (
         select(func.max(calibration.calibrationdate))
-        .where(calibration.assetid == assetid, calibration.result.in_(results))
+        .where(calibration.assetid == assetid, calibration.result.in_(GOOD_RESULTS))
         .correlate_except(calibration)
         .scalar_subquery()
     )
 
 
 def next_due_date(calibration: Any, assetid: Any, intervaldays: Any) -> ColumnElement[date]:
-    return add_days(last_date(calibration, assetid, good=True), intervaldays)
+    return add_days(last_good_date(calibration, assetid), intervaldays)
 
 
 def calibration_state(calibration: Any, assetid: Any, intervaldays: Any) -> ColumnElement[str]:
