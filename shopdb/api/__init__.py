@@ -14,6 +14,7 @@ from shopdb.errors import (
     PermissionDeniedError,
 )
 from shopdb.http.envelope import data_response
+from shopdb.http.uploads import takes_file
 from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
@@ -30,6 +31,7 @@ from shopdb.models import (
     OperatingSystem,
     ProductModel,
     RelationshipType,
+    Setting,
     TimestampMixin,
     Vendor,
     case_sensitive_string,
@@ -121,6 +123,7 @@ __all__ = [
     "RelationshipType",
     "ResolvedPosition",
     "Resource",
+    "Setting",
     "TimestampMixin",
     "Vendor",
     "__contract_version__",
@@ -141,5 +144,6 @@ __all__ = [
     "seed_rows",
     "set_setting",
     "stable_number",
+    "takes_file",
     "utcnow",
 ]

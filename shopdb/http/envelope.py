@@ -139,7 +139,8 @@ def _http_exception(error: HTTPException) -> Response:
         details = dotted(_flatten_locations(data["messages"]))
     message = error.description or error.name
     if status == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        # The request's own limit: an upload view may allow more than the app.
+        limit = request.max_content_length
         message = f"The request body is larger than the limit of {limit} bytes."
     elif status == 404 and request.path.startswith("/api/") and request.url_rule is None:
         message = "There is no API endpoint at this address; /api/openapi.json lists them."

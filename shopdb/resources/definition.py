@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from sqlalchemy import Column, Select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, ColumnElement, Select, inspect
+from sqlalchemy.orm import ColumnProperty, Session
 
 from shopdb.errors import InvalidInputError
 from shopdb.resources.byname import ByName, NameLookup, resolve_names
@@ -39,6 +39,24 @@ from shopdb.services.records import refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
+
+
+def computed_columns(resource: Resource) -> dict[str, ColumnElement[Any]]:
+    """The SQL expressions of the resource's `computed` fields, or a
+    ValueError naming the field that is not a computed attribute."""
+    mapper = inspect(resource.model)
+    found: dict[str, ColumnElement[Any]] = {}
+    for name in resource.computed:
+        prop = mapper.attrs.get(name)
+        expression = prop.expression if isinstance(prop, ColumnProperty) else None
+        if expression is None or isinstance(expression, Column) or name in resource.columns:
+            raise ValueError(
+                f"resource {resource.name!r}: the computed field {name!r} must be a "
+                f"column_property of {resource.model.__name__} over a SQL expression, "
+                "not a column."
+            )
+        found[name] = expression
+    return found
 
 
 @dataclass(eq=False)
@@ -78,6 +96,13 @@ class Resource:
     plugin's table keyed by assetid, and each record is the asset of that type
     and the extension row as one flat object. Every field option may then
     name the asset's fields (`assetnumber`, `locationid`, ...) as well.
+
+    `computed` names read-only fields the model computes in SQL
+    (`column_property`, such as a next due date from the last calibration):
+    every reply shows them, and `filters`, `sort` and `list_columns` may name
+    them like columns (a `field_rules` entry checks their filter values).
+    They are part of the one SELECT of a list, so a list filtered by one
+    costs the same statements as any list.
     """
 
     model: type[Base]
@@ -105,6 +130,7 @@ class Resource:
     allow_delete: bool = True
     description: str = ""
     asset_type: str = ""
+    computed: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
@@ -117,14 +143,16 @@ class Resource:
         if self.asset_type and "assettypeid" not in self.read_only:
             self.read_only = (*self.read_only, "assettypeid")  # fixed by the asset type
         self.detail_fields = {**self.storage.detail_fields(), **self.detail_fields}
-        known = set(self.columns)
+        self.computed_columns = computed_columns(self)
+        known = set(self.queryable)
         for group in (self.sort, self.read_only, self.hidden, self.list_columns):
             unknown = [name for name in group if name not in known]
             if unknown:
                 raise ValueError(
                     f"resource {self.name!r} names fields its model lacks: {', '.join(unknown)}"
                 )
-        check_rules(f"resource {self.name!r}", self.field_rules, self.writable)
+        # A rule on a computed field checks its filter values (`OneOf` states).
+        check_rules(f"resource {self.name!r}", self.field_rules, [*self.writable, *self.computed])
         clashes = sorted(set(self.nested) & (known | set(self.extra_input)))
         if clashes:
             raise ValueError(f"resource {self.name!r} nests under names of its fields: {clashes}")
@@ -172,6 +200,12 @@ class Resource:
         return self.storage.columns
 
     @property
+    def queryable(self) -> Mapping[str, ColumnElement[Any]]:
+        """Every field a list may filter, sort or search by: the columns,
+        then the computed fields."""
+        return {**self.storage.columns, **self.computed_columns}
+
+    @property
     def writable(self) -> list[str]:
         """The columns a client may write, in record order."""
         fixed = {self.primary_key, *TIMESTAMPS, *self.read_only, *self.hidden}
@@ -182,9 +216,10 @@ class Resource:
         return frozenset(part.table.name for part in self.nesting.values())
 
     def column(self, name: str) -> Column:
-        """The column a field name stands for, to filter, sort or search by."""
+        """The column (or computed expression) a field name stands for, to
+        filter, sort or search by."""
         try:
-            return self.storage.columns[name]
+            return self.queryable[name]  # type: ignore[return-value]
         except KeyError:
             raise KeyError(f"resource {self.name!r} has no field {name!r}") from None
 

@@ -64,14 +64,15 @@ WITHIN_FILTER = "withinlocationid"
 
 @dataclass(frozen=True, eq=False)
 class Target:
-    """A field a list filters or searches by: a column of the resource, or of
-    the child rows of one of its nested parts (`interfaces.macaddress`).
+    """A field a list filters or searches by: a column (or computed field) of
+    the resource, or a column of the child rows of one of its nested parts
+    (`interfaces.macaddress`).
 
     `kind` is the field's type from `field_rules` (`MacAddress()`), which
     turns a query value into the stored spelling, or None."""
 
     path: str
-    column: Column
+    column: Column | ColumnElement[Any]
     kind: fields.Field | None
     part: NestedPart | None
 
@@ -153,10 +154,10 @@ def _target(resource: Resource, path: str, what: str) -> Target:
     owner = f"resource {resource.name!r}"
     name, dot, child = path.partition(".")
     if not dot:
-        if path not in resource.columns:
+        if path not in resource.queryable:
             raise ValueError(f"{owner} {what} a field its model lacks: {path}")
         kind = _field_type(resource.field_rules.get(path))
-        return Target(path, resource.columns[path], kind, None)
+        return Target(path, resource.queryable[path], kind, None)
     part = resource.nesting.get(name)
     if part is None:
         nested = ", ".join(resource.nesting) or "none"
@@ -183,7 +184,7 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
     unknown = [
         entry
         for entry in resource.filters
-        if isinstance(entry, str) and "." not in entry and entry not in resource.columns
+        if isinstance(entry, str) and "." not in entry and entry not in resource.queryable
     ]
     if unknown:
         raise ValueError(f"{owner} names fields its model lacks: {', '.join(unknown)}")
@@ -283,7 +284,7 @@ def bind_search(resource: Resource) -> tuple[tuple[Target, int], ...]:
     a field may be nested (`("interfaces.ipaddress", 6)`)."""
     owner = f"resource {resource.name!r}"
     unknown = [
-        name for name, _ in resource.search if "." not in name and name not in resource.columns
+        name for name, _ in resource.search if "." not in name and name not in resource.queryable
     ]
     if unknown:
         raise ValueError(f"{owner} searches unknown fields: {unknown}")

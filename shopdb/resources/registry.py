@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from shopdb.http.envelope import ApiError
 from shopdb.http.jsonbody import body_problem
+from shopdb.http.uploads import is_upload_view
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import build_blueprint
 from shopdb.version import __version__
@@ -58,6 +59,8 @@ def check_json_body() -> None:
     """Writes to the API must send JSON: a wrong type is 415, broken JSON 400."""
     if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
         return
+    if is_upload_view():
+        return  # a file upload (`takes_file`): the view reads and bounds it
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
     if not request.is_json:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import inspect
+from sqlalchemy import Column, inspect
 from sqlalchemy.orm import Session
 
 from shopdb.models import AuditLog
@@ -62,7 +62,9 @@ def fingerprint(secret: Any) -> str | None:
 
 
 def snapshot(instance: Any) -> dict[str, Any]:
-    """The column values of a row, JSON-safe, secrets replaced by fingerprints."""
+    """The column values of a row, JSON-safe, secrets replaced by fingerprints.
+    Fields computed in SQL (a `column_property` over an expression) are not
+    the row's and are left out."""
     mapper = inspect(type(instance))
     return {
         column.key: (
@@ -71,6 +73,7 @@ def snapshot(instance: Any) -> dict[str, Any]:
             else json_safe(getattr(instance, column.key))
         )
         for column in mapper.column_attrs
+        if isinstance(column.expression, Column)
     }
 
 
