@@ -7,6 +7,7 @@ an import-linter contract keeps bundled plugins honest.
 
 from shopdb.database import get_session
 from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from shopdb.http.envelope import data_response
 from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
@@ -39,6 +40,7 @@ from shopdb.plugins import (
     PluginManifest,
     PluginNotFoundError,
     PluginVersionError,
+    PrintView,
 )
 from shopdb.resources import (
     CanonicalText,
@@ -50,7 +52,7 @@ from shopdb.resources import (
     Resource,
 )
 from shopdb.resources.byname import ByName
-from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
+from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity, guarded
 from shopdb.services.audit import audit_log
 from shopdb.services.markdown import render_markdown
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
@@ -100,6 +102,7 @@ __all__ = [
     "PluginManifest",
     "PluginNotFoundError",
     "PluginVersionError",
+    "PrintView",
     "ProductModel",
     "RelationshipType",
     "ResolvedPosition",
@@ -111,9 +114,11 @@ __all__ = [
     "audit_log",
     "case_sensitive_string",
     "current_identity",
+    "data_response",
     "define_setting",
     "get_session",
     "get_setting",
+    "guarded",
     "plugin_key",
     "register_asset_type",
     "render_markdown",

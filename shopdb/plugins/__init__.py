@@ -6,7 +6,12 @@ package is for the app factory and the CLI that wire loaded plugins in.
 """
 
 from shopdb.plugins.base import BasePlugin
-from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+from shopdb.plugins.contributions import (
+    CollectorSchema,
+    DashboardWidget,
+    NavigationItem,
+    PrintView,
+)
 from shopdb.plugins.discovery import (
     ENTRY_POINT_GROUP,
     Discovery,
@@ -45,6 +50,7 @@ __all__ = [
     "PluginNotFoundError",
     "PluginSource",
     "PluginVersionError",
+    "PrintView",
     "discover_plugins",
     "load_plugins",
     "order_by_dependencies",

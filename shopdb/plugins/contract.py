@@ -6,6 +6,7 @@ at load time, so a wrong return type never reaches a request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,7 +18,12 @@ from sqlalchemy.orm import Mapper
 
 from shopdb.models import Base
 from shopdb.plugins.base import BasePlugin
-from shopdb.plugins.contributions import CollectorSchema, DashboardWidget, NavigationItem
+from shopdb.plugins.contributions import (
+    CollectorSchema,
+    DashboardWidget,
+    NavigationItem,
+    PrintView,
+)
 from shopdb.plugins.errors import PluginContractError
 from shopdb.resources.collector import Collector
 from shopdb.resources.definition import Resource
@@ -25,6 +31,7 @@ from shopdb.resources.definition import Resource
 T = TypeVar("T")
 COLLECTOR_KEYS = frozenset({"identityfield", "fields"})
 COLLECTOR_OPTIONAL_KEYS = frozenset({"resource"})
+PRINT_VIEW_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class PluginParts:
     cli_commands: tuple[click.Command, ...]
     # Built from collector_schema and the resource it writes through.
     collector: Collector | None = None
+    printviews: tuple[PrintView, ...] = ()
 
 
 def collect_parts(plugin: BasePlugin) -> PluginParts:
@@ -77,6 +85,7 @@ def collect_parts(plugin: BasePlugin) -> PluginParts:
             _check_command,
         ),
         collector=_collector(name, collector_schema, resources),
+        printviews=_printviews(name, _call(plugin, "get_print_views")),
     )
 
 
@@ -240,6 +249,35 @@ def _check_widget(plugin: str, hook: str, widget: DashboardWidget) -> None:
             hook,
             f"returned the widget {widget.name!r} with a context that cannot be called.",
         )
+
+
+def _printviews(plugin: str, value: Any) -> tuple[PrintView, ...]:
+    views = _items(plugin, "get_print_views", value, PrintView, _check_printview)
+    names = [view.name for view in views]
+    doubled = sorted({name for name in names if names.count(name) > 1})
+    if doubled:
+        raise _fail(plugin, "get_print_views", f"returned the view name(s) {doubled} twice.")
+    return views
+
+
+def _check_printview(plugin: str, hook: str, view: PrintView) -> None:
+    if not (isinstance(view.name, str) and PRINT_VIEW_NAME.match(view.name)):
+        raise _fail(
+            plugin,
+            hook,
+            f"returned a view named {view.name!r}; a view name is lowercase letters and "
+            "digits, starting with a letter (it is part of the url).",
+        )
+    for field in ("label", "template"):
+        value = getattr(view, field)
+        if not (isinstance(value, str) and value.strip()):
+            raise _fail(plugin, hook, f"returned the view {view.name!r} whose {field} is not text.")
+    if not callable(view.context):
+        raise _fail(
+            plugin, hook, f"returned the view {view.name!r} with a context that cannot be called."
+        )
+    if not _is_int(view.maxids) or view.maxids < 1:
+        raise _fail(plugin, hook, f"returned the view {view.name!r} with a maxids below 1.")
 
 
 def _check_command(plugin: str, hook: str, command: click.Command) -> None:
