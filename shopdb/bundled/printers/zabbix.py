@@ -390,23 +390,20 @@ def sync_printer(session: Session, connection: ZabbixConnection, printer: Printe
         raise HostError(
             AMBIGUOUS, f"Zabbix host {host.host} ({host.hostid}) belongs to the printer {holder}"
         )
+    found = readings(connection.items(host.hostid))
     values = {
-        "supplies": supply_rows(printer, readings(connection.items(host.hostid))),
+        "supplies": supply_rows(printer, found),
         "monitoringstatus": host.status,
         "zabbixhostid": host.hostid,
     }
+    levels = ", ".join(f"{reading.name} {reading.levelpercent:g} %" for reading in found)
+    message = f"host {host.host}, {host.status}; {levels}"
     if not differs(printer, values):
-        return Outcome(printer.hostname, UNCHANGED, assetid=printer.assetid)
+        return Outcome(printer.hostname, UNCHANGED, message, assetid=printer.assetid)
     values["lastzabbixsync"] = utcnow()
     changes = PRINTERS.update(session, printer, values)
     changes.pop("lastzabbixsync", None)
-    return Outcome(
-        printer.hostname,
-        UPDATED,
-        ", ".join(sorted(changes)),
-        assetid=printer.assetid,
-        changes=changes,
-    )
+    return Outcome(printer.hostname, UPDATED, message, assetid=printer.assetid, changes=changes)
 
 
 def printers_to_sync(session: Session) -> list[tuple[int, str]]:

@@ -15,6 +15,7 @@ from shopdb.database import get_session
 from shopdb.models import AssetType, Setting
 from shopdb.plugins.runtime import current_runtime
 from tests.bundled.printers.conftest import hostname
+from tests.contract.support import invoke
 
 pytestmark = pytest.mark.database
 
@@ -176,3 +177,15 @@ def test_the_low_supply_list_follows_the_threshold_setting(site):
 
 def test_anonymous_callers_cannot_read_the_low_supply_list(site):
     assert site.callers[None].get("/api/printers/lowsupplies").status_code == 401
+
+
+# The Zabbix sync command without a server ------------------------------------------
+
+
+def test_the_sync_command_names_what_is_missing(site, monkeypatch):
+    monkeypatch.delenv("SHOPDB_ZABBIX_URL", raising=False)
+    result = invoke(site.app, "printers", "sync-zabbix")
+    assert result.exit_code == 1
+    assert "No Zabbix API url: set SHOPDB_ZABBIX_URL" in result.output
+    result = invoke(site.app, "printers", "sync-zabbix", "--dry-run")
+    assert "--dry-run goes with --create-from-group" in result.output
