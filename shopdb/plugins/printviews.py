@@ -36,7 +36,7 @@ TEMPLATES_FOLDER = "templates"
 QR_ERROR = "m"
 
 
-def qr_svg(text: str, scale: int = 4, border: int = 2) -> Markup:
+def qr_svg(text: str, scale: int = 4, border: int = 4) -> Markup:
     """`text` as a QR code, an inline SVG element (black modules, no fill),
     made on the server with segno; safe to put in a template as it is."""
     code = segno.make(str(text), error=QR_ERROR, micro=False)

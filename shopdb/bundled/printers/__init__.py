@@ -18,6 +18,7 @@ from shopdb.api import (
 from .cli import COMMANDS
 from .demo import PRINTER_TYPES, seed_printers_demo
 from .models import MODELS, Printer, PrinterSupply, PrinterType
+from .printviews import PRINT_VIEWS
 from .resources import (
     ASSET_LABEL,
     ASSET_TYPE,
@@ -73,6 +74,9 @@ class Plugin(BasePlugin):
                 context=low_supply_context,
             )
         ]
+
+    def get_print_views(self):
+        return list(PRINT_VIEWS)
 
     def get_collector_schema(self):
         return COLLECTOR_SCHEMA

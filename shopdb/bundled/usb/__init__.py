@@ -11,6 +11,7 @@ from shopdb.api import BasePlugin, NavigationItem, register_asset_type
 
 from .demo import seed_usb_demo
 from .models import MODELS, UsbDevice, UsbIssue
+from .printviews import PRINT_VIEWS
 from .resources import ASSET_LABEL, ASSET_TYPE, ICON, USBDEVICES, USBISSUES
 
 
@@ -35,6 +36,9 @@ class Plugin(BasePlugin):
             UsbDevice: [("serial", 10), ("labelnumber", 10), ("assignedto", 3)],
             UsbIssue: [("issuedto", 3), ("reason", 1)],
         }
+
+    def get_print_views(self):
+        return list(PRINT_VIEWS)
 
     def on_install(self, session):
         # Runs on every install: the type is found, not added twice.
