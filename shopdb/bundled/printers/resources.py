@@ -5,6 +5,7 @@ pushes its print queues with."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -123,7 +124,10 @@ def dump_low(printer: Printer, supply: PrinterSupply) -> dict[str, Any]:
         "supply": supply.name,
         "color": supply.color,
         "levelpercent": supply.levelpercent,
-        "lastvalueat": supply.lastvalueat.isoformat() if supply.lastvalueat else None,
+        # As the resources write times: UTC, with its offset.
+        "lastvalueat": supply.lastvalueat.replace(tzinfo=UTC).isoformat()
+        if supply.lastvalueat
+        else None,
     }
 
 

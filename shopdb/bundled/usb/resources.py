@@ -263,7 +263,7 @@ def issues_of(session: Session, assetid: int) -> list[UsbIssue]:
 
 
 def dump_issue(row: UsbIssue) -> dict[str, Any]:
-    return IssueOutputSchema().dump(row)
+    return USBISSUES.schemas.output().dump(row)
 
 
 # Schemas of the actions ------------------------------------------------------------
@@ -301,19 +301,34 @@ class ReturnSchema(Schema):
     reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
-class IssueOutputSchema(Schema):
-    usbissueid = fields.Integer()
-    issuedto = fields.String(allow_none=True)
-    issuedtoassetid = fields.Integer(allow_none=True)
-    issuedby = fields.String()
-    issuedat = fields.DateTime()
-    reason = fields.String(allow_none=True)
-    returnedat = fields.DateTime(allow_none=True)
-    returnedby = fields.String(allow_none=True)
-    returnreason = fields.String(allow_none=True)
-
-
 # Declarations ----------------------------------------------------------------------
+
+
+class UsbIssues(Resource):
+    """The issue history: written by the actions only, so it has no create,
+    update or delete endpoint."""
+
+    def sample(self, session: Session, number: int) -> dict[str, Any]:
+        """An issue of a new device (the history cannot exist without one)."""
+        device = USBDEVICES.create(session, USBDEVICES.sample(session, number))
+        session.flush()
+        return {**super().sample(session, number), "assetid": device.assetid}
+
+
+USBISSUES = UsbIssues(
+    UsbIssue,
+    label="USB device issues",
+    allow_create=False,
+    allow_update=False,
+    allow_delete=False,
+    filters=("assetid", "issuedtoassetid", "issuedto", "issuedby", "issuedat", "returnedat"),
+    sort=("issuedat", "returnedat", "usbissueid"),
+    default_sort="-issuedat",
+    search=(("issuedto", 5), ("reason", 1), ("returnreason", 1)),
+    list_columns=("assetid", "issuedto", "issuedtoassetid", "issuedby", "issuedat", "returnedat"),
+    hidden=("openassetid",),
+)
+
 
 USBDEVICES = UsbDevices(
     UsbDevice,
@@ -364,33 +379,7 @@ USBDEVICES = UsbDevices(
             metadata={"description": "Default: USB-<label number>, else USB-<serial>"},
         ),
     },
-    detail_fields={"issues": fields.List(fields.Nested(IssueOutputSchema))},
-)
-
-
-class UsbIssues(Resource):
-    """The issue history: written by the actions only, so it has no create,
-    update or delete endpoint."""
-
-    def sample(self, session: Session, number: int) -> dict[str, Any]:
-        """An issue of a new device (the history cannot exist without one)."""
-        device = USBDEVICES.create(session, USBDEVICES.sample(session, number))
-        session.flush()
-        return {**super().sample(session, number), "assetid": device.assetid}
-
-
-USBISSUES = UsbIssues(
-    UsbIssue,
-    label="USB device issues",
-    allow_create=False,
-    allow_update=False,
-    allow_delete=False,
-    filters=("assetid", "issuedtoassetid", "issuedto", "issuedby", "issuedat", "returnedat"),
-    sort=("issuedat", "returnedat", "usbissueid"),
-    default_sort="-issuedat",
-    search=(("issuedto", 5), ("reason", 1), ("returnreason", 1)),
-    list_columns=("assetid", "issuedto", "issuedtoassetid", "issuedby", "issuedat", "returnedat"),
-    hidden=("openassetid",),
+    detail_fields={"issues": fields.List(fields.Nested(USBISSUES.schemas.output))},
 )
 
 
