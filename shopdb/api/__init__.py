@@ -42,6 +42,7 @@ from shopdb.plugins import (
     PluginVersionError,
     PrintView,
 )
+from shopdb.plugins.printviews import rows_by_id
 from shopdb.resources import (
     CanonicalText,
     HasMany,
@@ -123,6 +124,7 @@ __all__ = [
     "register_asset_type",
     "render_markdown",
     "resolve_asset_position",
+    "rows_by_id",
     "seed_rows",
     "set_setting",
     "stable_number",

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.api import NotFoundError, PrintView
+from shopdb.api import PrintView, rows_by_id
 
 from .models import UsbDevice
 
 
 def devices_by_id(session: Session, ids: list[int]) -> dict[str, Any]:
-    query = (
-        select(UsbDevice).where(UsbDevice.assetid.in_(ids)).options(selectinload(UsbDevice.asset))
-    )
-    found = {row.assetid: row for row in session.scalars(query)}
-    missing = [str(each) for each in ids if each not in found]
-    if missing:
-        raise NotFoundError(f"No USB device has the id(s) {', '.join(missing)}.")
-    return {"devices": [found[each] for each in ids]}
+    """The devices asked for, in the order asked (404 for an id that is none)."""
+    loads = (selectinload(UsbDevice.asset),)
+    return {"devices": rows_by_id(session, UsbDevice, ids, "USB device", *loads)}
 
 
 PRINT_VIEWS = [

@@ -101,12 +101,7 @@ class UsbDevices(Resource):
             "in stock (the database refuses a second open issue even under racing requests).",
         )
         def issue(values: dict[str, Any], itemid: int) -> Any:
-            session = get_session()
-            device = locked_device(session, itemid)
-            issue_device(session, device, values)
-            reply = resource.detail(session, device, resource.schemas.detail().dump(device))
-            session.commit()
-            return data_response(reply)
+            return resource.act(itemid, issue_device, values)
 
         @blueprint.route("/<int:itemid>/return", methods=["POST"])
         @guarded(self.write, write=True)
@@ -119,12 +114,17 @@ class UsbDevices(Resource):
             "not issued.",
         )
         def give_back(values: dict[str, Any], itemid: int) -> Any:
-            session = get_session()
-            device = locked_device(session, itemid)
-            return_device(session, device, values)
-            reply = resource.detail(session, device, resource.schemas.detail().dump(device))
-            session.commit()
-            return data_response(reply)
+            return resource.act(itemid, return_device, values)
+
+    def act(self, itemid: int, action: Any, values: dict[str, Any]) -> Any:
+        """One action in the request's transaction: lock the device, act,
+        reply with the device as it is now, commit."""
+        session = get_session()
+        device = locked_device(session, itemid)
+        action(session, device, values)
+        reply = self.detail(session, device, self.schemas.detail().dump(device))
+        session.commit()
+        return data_response(reply)
 
 
 def default_assetnumber(values: dict[str, Any]) -> Any:

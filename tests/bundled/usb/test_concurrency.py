@@ -9,9 +9,6 @@ back at once, and issue them again. Runs on SQLite, MariaDB and PostgreSQL.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections import Counter
 from typing import Any
 
@@ -27,6 +24,7 @@ from shopdb.services.users import create_user
 from tests.bundled.usb.conftest import PLUGIN
 from tests.collectors.conftest import run
 from tests.collectors.test_concurrency import CLIENTS, in_parallel
+from tests.collectors.test_concurrency import post as post_json
 from tests.harness.servers import gunicorn, server_environment, serving
 from tests.plugins.conftest import plugins_forgotten
 
@@ -37,17 +35,7 @@ FOLDER = usb.__path__[0]
 
 
 def post(url: str, token: str, body: Any) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    return post_json(url, body, {"Authorization": f"Bearer {token}"})
 
 
 @pytest.fixture
