@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The bundled plugins `make run` installs for the demo site.
-PLUGINS ?= computers equipment network notifications applications knowledgebase measuringtools
+PLUGINS ?= computers equipment network notifications applications knowledgebase measuringtools printers usb
 
 .PHONY: run setup test test-db lint format constraints clean
 

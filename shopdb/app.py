@@ -18,6 +18,7 @@ from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimi
 from shopdb.http.envelope import register_error_handlers
 from shopdb.http.jsonbody import BoundedJSONProvider
 from shopdb.plugins import endpoints as plugin_endpoints
+from shopdb.plugins import printviews
 from shopdb.plugins.commands import plugin_group
 from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
 from shopdb.resources import init_api
@@ -78,4 +79,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app, api)
     api.register_blueprint(plugin_endpoints.blueprint)
     wire_plugins(app, api)
+    printviews.init_app(app)
     return app

@@ -51,7 +51,9 @@ from shopdb.plugins import (
     PluginManifest,
     PluginNotFoundError,
     PluginVersionError,
+    PrintView,
 )
+from shopdb.plugins.printviews import rows_by_id
 from shopdb.resources import (
     CanonicalText,
     HasMany,
@@ -119,6 +121,7 @@ __all__ = [
     "PluginManifest",
     "PluginNotFoundError",
     "PluginVersionError",
+    "PrintView",
     "ProductModel",
     "RelationshipType",
     "ResolvedPosition",
@@ -141,6 +144,7 @@ __all__ = [
     "register_asset_type",
     "render_markdown",
     "resolve_asset_position",
+    "rows_by_id",
     "seed_rows",
     "set_setting",
     "stable_number",

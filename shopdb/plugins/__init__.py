@@ -13,6 +13,7 @@ from shopdb.plugins.contributions import (
     CollectorSchema,
     DashboardWidget,
     NavigationItem,
+    PrintView,
 )
 from shopdb.plugins.discovery import (
     ENTRY_POINT_GROUP,
@@ -55,6 +56,7 @@ __all__ = [
     "PluginNotFoundError",
     "PluginSource",
     "PluginVersionError",
+    "PrintView",
     "discover_plugins",
     "load_plugins",
     "order_by_dependencies",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         CollectorSchema,
         DashboardWidget,
         NavigationItem,
+        PrintView,
     )
     from shopdb.plugins.manifest import PluginManifest
     from shopdb.resources.definition import Resource
@@ -117,6 +118,22 @@ class BasePlugin(abc.ABC):
 
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         """Cards for the dashboard (`DashboardWidget`). Runs once at load time."""
+        return []
+
+    def get_print_views(self) -> list[PrintView]:
+        """Printable pages (`PrintView`): labels, badges, QR sheets.
+
+        Runs once at load time. Each view is served at
+        GET /print/<plugin>/<view>?ids=1,2,3 as HTML rendered on the server
+        (no JavaScript), to callers who may read assets (401/403 otherwise).
+        `ids` is required: 1 to `maxids` positive integers, comma separated;
+        anything else is a 400 naming the problem. The view's `context(session,
+        ids)` gives the template's variables and raises NotFoundError (404)
+        for an id it does not know. Checked at load: only PrintView values,
+        names of lowercase letters and digits, unique within the plugin, a
+        non-blank label and template, a callable context and a positive
+        `maxids`. See docs/PLUGIN-HOOKS.md.
+        """
         return []
 
     def get_collector_schema(self) -> CollectorSchema | None:

@@ -25,6 +25,7 @@ from shopdb.plugins.contributions import (
     CollectorSchema,
     DashboardWidget,
     NavigationItem,
+    PrintView,
 )
 from shopdb.plugins.errors import PluginContractError
 from shopdb.resources.collector import Collector
@@ -35,6 +36,7 @@ COLLECTOR_KEYS = frozenset({"identityfield", "fields"})
 COLLECTOR_OPTIONAL_KEYS = frozenset({"resource"})
 # A collector part's name: a record property, as the contract names columns.
 PART_NAME = re.compile(r"^[a-z][a-z0-9]*$")
+PRINT_VIEW_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class PluginParts:
     collector: Collector | None = None
     # Parts of other plugins' collector records this plugin writes.
     collector_parts: tuple[CollectorPart, ...] = ()
+    printviews: tuple[PrintView, ...] = ()
 
 
 def collect_parts(plugin: BasePlugin) -> PluginParts:
@@ -92,6 +95,7 @@ def collect_parts(plugin: BasePlugin) -> PluginParts:
         collector_parts=_collector_parts(
             name, plugin.meta.dependencies, _call(plugin, "get_collector_parts")
         ),
+        printviews=_printviews(name, _call(plugin, "get_print_views")),
     )
 
 
@@ -255,6 +259,35 @@ def _check_widget(plugin: str, hook: str, widget: DashboardWidget) -> None:
             hook,
             f"returned the widget {widget.name!r} with a context that cannot be called.",
         )
+
+
+def _printviews(plugin: str, value: Any) -> tuple[PrintView, ...]:
+    views = _items(plugin, "get_print_views", value, PrintView, _check_printview)
+    names = [view.name for view in views]
+    doubled = sorted({name for name in names if names.count(name) > 1})
+    if doubled:
+        raise _fail(plugin, "get_print_views", f"returned the view name(s) {doubled} twice.")
+    return views
+
+
+def _check_printview(plugin: str, hook: str, view: PrintView) -> None:
+    if not (isinstance(view.name, str) and PRINT_VIEW_NAME.match(view.name)):
+        raise _fail(
+            plugin,
+            hook,
+            f"returned a view named {view.name!r}; a view name is lowercase letters and "
+            "digits, starting with a letter (it is part of the url).",
+        )
+    for field in ("label", "template"):
+        value = getattr(view, field)
+        if not (isinstance(value, str) and value.strip()):
+            raise _fail(plugin, hook, f"returned the view {view.name!r} whose {field} is not text.")
+    if not callable(view.context):
+        raise _fail(
+            plugin, hook, f"returned the view {view.name!r} with a context that cannot be called."
+        )
+    if not _is_int(view.maxids) or view.maxids < 1:
+        raise _fail(plugin, hook, f"returned the view {view.name!r} with a maxids below 1.")
 
 
 def _check_command(plugin: str, hook: str, command: click.Command) -> None:

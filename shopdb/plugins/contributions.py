@@ -67,6 +67,25 @@ class Banner:
     level: str = "info"
     url: str = ""
     dismissurl: str = ""
+class PrintView:
+    """One printable page, returned by `get_print_views()`, served at
+    GET /print/<plugin>/<name>?ids=1,2,3 to callers who may read assets.
+
+    `template` is a Jinja template in the plugin's `templates` folder, named
+    with the plugin's name in front (`printers/qr.html` is
+    `<plugin folder>/templates/qr.html`); it usually extends `print/base.html`
+    (page setup and print CSS) and draws codes with `qr_svg(text)`.
+    `context` is called with the request's session and the ids asked for (in
+    the order given, each once) and returns the template's variables; it
+    raises `NotFoundError` for an id it does not know. `label` names the view
+    in menus; `maxids` bounds a batch.
+    """
+
+    name: str
+    label: str
+    template: str
+    context: Callable[[Session, list[int]], Mapping[str, Any]]
+    maxids: int = 500
 
 
 class CollectorSchema(TypedDict):

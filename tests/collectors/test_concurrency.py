@@ -35,11 +35,12 @@ MACHINES = 50
 BATCH = 25
 
 
-def post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
+def post(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """POST `body` as JSON with the shared collector key (or `headers`); (status, reply)."""
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "X-API-Key": SHARED_KEY},
+        headers={"Content-Type": "application/json", **(headers or {"X-API-Key": SHARED_KEY})},
         method="POST",
     )
     try:

@@ -101,11 +101,21 @@ class ResourceCase:
             fresh = current_app.extensions["shopdb.resources"][name].sample(session, serial())
             return {field: fresh[field] for field in changeable if field in fresh}
 
+        def existing(session: Session) -> int:
+            """A row written through the record method, for a resource the API
+            does not create (a history that actions write)."""
+            declared = current_app.extensions["shopdb.resources"][name]
+            body = declared.sample(session, serial())
+            row = declared.create(session, declared.schemas.create().load(body))
+            session.flush()
+            return getattr(row, declared.primary_key)
+
         return cls.sampled(
             name,
             change=change if changeable else None,
             unique=unique[0] if unique else (),
             delete_action="retire" if resource.asset_type else "delete",
+            existing=None if resource.allow_create else existing,
         )
 
 

@@ -312,6 +312,25 @@ def test_an_exception_in_the_constructor_is_the_plugins_error(make_plugin, table
         ),
         ("get_collector_schema", "return {'identity': 'x'}", "must return None or"),
         ("get_cli_commands", "return [print]", "returned a builtin_function_or_method"),
+        ("get_print_views", "return ['qr']", "get_print_views() returned a str at position 0"),
+        (
+            "get_print_views",
+            "from shopdb.plugins import PrintView\n"
+            "        return [PrintView('QR-Code', 'QR', 'w/qr.html', dict)]",
+            "returned a view named 'QR-Code'; a view name is lowercase letters and digits",
+        ),
+        (
+            "get_print_views",
+            "from shopdb.plugins import PrintView\n"
+            "        return [PrintView('qr', 'QR', 'w/qr.html', 'context')]",
+            "returned the view 'qr' with a context that cannot be called",
+        ),
+        (
+            "get_print_views",
+            "from shopdb.plugins import PrintView\n"
+            "        return [PrintView('qr', 'QR', 'w/qr.html', dict)] * 2",
+            "returned the view name(s) ['qr'] twice",
+        ),
         ("get_resources", "raise KeyError('boom')", "get_resources() raised KeyError: 'boom'"),
     ],
 )

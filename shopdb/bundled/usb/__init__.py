@@ -1,0 +1,48 @@
+"""usb: USB storage devices as an asset class: serial (the identity), label
+number, capacity, status and holder, issue and return actions kept as
+history, and a batch label print view. See docs/plugins/usb.md.
+
+Import ShopDB only from shopdb.api; the plugin's own modules relatively.
+"""
+
+from __future__ import annotations
+
+from shopdb.api import BasePlugin, NavigationItem, register_asset_type
+
+from .demo import seed_usb_demo
+from .models import MODELS, UsbDevice, UsbIssue
+from .printviews import PRINT_VIEWS
+from .resources import ASSET_LABEL, ASSET_TYPE, ICON, USBDEVICES, USBISSUES
+
+
+class Plugin(BasePlugin):
+    """USB devices: the asset type, its resources and actions, search
+    fields, navigation, print view and demo rows."""
+
+    def get_models(self):
+        return list(MODELS)
+
+    def get_blueprint(self):
+        return None  # the resources are the REST API
+
+    def get_resources(self):
+        return [USBDEVICES, USBISSUES]
+
+    def get_navigation_items(self):
+        return [NavigationItem(label="USB devices", url="/usbdevices", icon=ICON)]
+
+    def get_searchable_fields(self):
+        return {
+            UsbDevice: [("serial", 10), ("labelnumber", 10), ("assignedto", 3)],
+            UsbIssue: [("issuedto", 3), ("reason", 1)],
+        }
+
+    def get_print_views(self):
+        return list(PRINT_VIEWS)
+
+    def on_install(self, session):
+        # Runs on every install: the type is found, not added twice.
+        register_asset_type(session, ASSET_TYPE, ASSET_LABEL, self.name, icon=ICON)
+
+    def seed_demo(self, session):
+        return seed_usb_demo(session)

@@ -1,0 +1,124 @@
+"""Print views: GET /print/<plugin>/<view>?ids=1,2,3, the pages plugins
+declare with `get_print_views()` (labels, badges, QR sheets).
+
+Served outside /api/, as HTML rendered on the server with Jinja2 and no
+JavaScript; the page prints from the browser. Codes are SVG drawn in Python
+(`qr_svg`, segno), so nothing is fetched and nothing runs in the browser.
+Reading a print view needs what reading assets needs.
+
+Each plugin's `templates` folder is served to Jinja under the plugin's name
+(`printers/qr.html` is `<printers folder>/templates/qr.html`), for its print
+views and dashboard widgets alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import segno
+from flask import Blueprint, Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdb.database import get_session
+from shopdb.errors import InvalidInputError, NotFoundError
+from shopdb.models import Base
+from shopdb.plugins.contributions import PrintView
+from shopdb.plugins.runtime import current_runtime
+from shopdb.services.access import Access, authorize
+
+blueprint = Blueprint("printviews", __name__, template_folder="templates")
+
+PRINT_VIEWS_KEY = "shopdb.printviews"
+TEMPLATES_FOLDER = "templates"
+# QR error correction M (15 % of the code may be damaged) and a module size
+# that prints sharply on 203 dpi label printers.
+QR_ERROR = "m"
+
+
+def qr_svg(text: str, scale: int = 4, border: int = 4) -> Markup:
+    """`text` as a QR code, an inline SVG element (black modules, no fill),
+    made on the server with segno; safe to put in a template as it is."""
+    code = segno.make(str(text), error=QR_ERROR, micro=False)
+    svg = code.svg_inline(scale=scale, border=border, svgclass="qr", lineclass="qrline")
+    return Markup(svg)  # segno's own markup: the text is encoded as modules, not embedded
+
+
+def rows_by_id(
+    session: Session, model: type[Base], ids: list[int], what: str, *options: Any
+) -> list[Any]:
+    """The rows of `model` (keyed by its one primary key column) with these
+    ids, in the order asked, loaded with `options`; a 404 naming the ids that
+    are no `what`. What a print view's context usually needs."""
+    (key,) = model.__table__.primary_key.columns
+    query = select(model).where(key.in_(ids)).options(*options)
+    found = {getattr(row, key.key): row for row in session.scalars(query)}
+    missing = [str(each) for each in ids if each not in found]
+    if missing:
+        raise NotFoundError(f"No {what} has the id(s) {', '.join(missing)}.")
+    return [found[each] for each in ids]
+
+
+def parse_ids(text: str | None, maxids: int) -> list[int]:
+    """`1,2,3` -> [1, 2, 3], each id once, in the order given; a 400 naming the
+    problem otherwise."""
+    if text is None or not text.strip():
+        raise _bad_ids("Give the records to print: ?ids=1,2,3.")
+    ids: list[int] = []
+    for raw in text.split(","):
+        part = raw.strip()
+        if not part.isdigit() or not 1 <= int(part) <= 2**31 - 1:
+            raise _bad_ids(f"{part!r} is not a record id; ids are positive whole numbers.")
+        if int(part) not in ids:
+            ids.append(int(part))
+    if len(ids) > maxids:
+        raise _bad_ids(f"{len(ids)} ids; this view prints at most {maxids} at a time.")
+    return ids
+
+
+def _bad_ids(message: str) -> InvalidInputError:
+    return InvalidInputError(message, {"ids": [message]})
+
+
+@blueprint.get("/print/<plugin>/<view>")
+def print_view(plugin: str, view: str) -> ResponseReturnValue:
+    """One plugin's print view for the records `ids`."""
+    authorize(Access.ASSET_READ, write=False)
+    views: dict[tuple[str, str], PrintView] = blueprint_views()
+    found = views.get((plugin, view))
+    if found is None:
+        known = ", ".join(f"/print/{name}/{each}" for name, each in sorted(views)) or "none"
+        raise NotFoundError(f"There is no print view {plugin}/{view}; known: {known}.")
+    ids = parse_ids(request.args.get("ids"), found.maxids)
+    context = dict(found.context(get_session(), ids))
+    html = render_template(found.template, **context, printview=found, ids=ids)
+    return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def blueprint_views() -> dict[tuple[str, str], PrintView]:
+    from flask import current_app
+
+    return current_app.extensions.get(PRINT_VIEWS_KEY, {})
+
+
+def init_app(app: Flask) -> None:
+    """After the plugins are wired: their template folders, their views and
+    the route."""
+    runtime = current_runtime(app)
+    folders = {}
+    views = {}
+    for loaded in runtime.loaded:
+        folder = Path(loaded.manifest.path) / TEMPLATES_FOLDER
+        if folder.is_dir():
+            folders[loaded.name] = FileSystemLoader(str(folder))
+        for view in loaded.parts.printviews:
+            views[(loaded.name, view.name)] = view
+    if folders:
+        app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader(folders)])
+    app.extensions[PRINT_VIEWS_KEY] = views
+    app.jinja_env.globals["qr_svg"] = qr_svg
+    app.register_blueprint(blueprint)
