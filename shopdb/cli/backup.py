@@ -3,6 +3,7 @@ on any supported database (see shopdb.services.archive)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,9 +35,7 @@ class ProgressBar:
         self.bar: Any = None
 
     def start(self, total: int) -> None:
-        self.bar = click.progressbar(
-            length=max(total, 1), label=self.label, file=click.get_text_stream("stderr")
-        )
+        self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
         self.bar.__enter__()
 
     def update(self, count: int) -> None:
