@@ -25,7 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.migration import MigrationContext
-from sqlalchemy import JSON, Connection, Engine, MetaData, Select, Table, func, select, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import sort_tables_and_constraints
 
@@ -40,7 +51,7 @@ from shopdb.services.archive.layout import (
     Manifest,
     TableEntry,
 )
-from shopdb.services.archive.values import RowCodec, column_kind
+from shopdb.services.archive.values import RowCodec, column_kind, raw_kinds
 from shopdb.version import __contract_version__, __version__
 
 VERSION_TABLE = "alembic_version"
@@ -148,17 +159,19 @@ def table_entry(table: Table) -> TableEntry:
     )
 
 
-def ordered_select(table: Table) -> Select:
-    keys = list(table.primary_key.columns) or list(table.columns)
-    return select(*table.columns).order_by(*keys)
-
-
 def encoded_chunks(
     connection: Connection, table: Table, codec: RowCodec
 ) -> Iterator[tuple[int, bytes]]:
     """(rows, bytes) chunks of the table's rows in key order, encoded."""
+    raw = raw_kinds(connection.dialect.name)
+    columns = [
+        type_coerce(column, Text).label(column.name) if kind in raw else column
+        for column, kind in zip(table.columns, codec.kinds, strict=True)
+    ]
+    keys = list(table.primary_key.columns) or list(table.columns)
+    statement = select(*columns).order_by(*keys)
     result = connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(
-        ordered_select(table)
+        statement
     )
     for partition in result.partitions(CHUNK_ROWS):
         yield len(partition), b"".join(codec.encode(row) for row in partition)
@@ -218,7 +231,7 @@ def write_backup(
     partial = target.with_name(f".{target.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     try:
         with open(partial, "xb") as raw:
-            with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+            with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 manifest = _write_contents(engine, instance, target, archive, progress, start)
             raw.flush()
             os.fsync(raw.fileno())

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -344,27 +345,41 @@ def _load_table(
     deferred: list[str],
     progress: Progress | None,
 ) -> list[dict[str, Any]]:
-    """Insert the rows with deferred columns empty; return their later values."""
+    """Insert the rows with deferred columns empty; return their later values.
+
+    The rows go to the driver as they are (see values.BINDERS): SQLAlchemy's
+    per-row parameter processing would cost more than the database's work.
+    """
     names = [name for name, _kind in entry.columns]
+    position = {name: index for index, name in enumerate(names)}
+    compiled = table.insert().compile(dialect=connection.dialect)
+    # qmark drivers (SQLite) take tuples in the statement's order; the
+    # others (PyMySQL, psycopg) take the column names.
+    getter = None
+    if compiled.positional:
+        order = [position[name] for name in compiled.positiontup]
+        getter = (lambda row: (row[order[0]],)) if len(order) == 1 else itemgetter(*order)
     held: list[dict[str, Any]] = []
-    statement = table.insert()
+    deferred_at = [(column, position[column]) for column in deferred]
+    keys_at = [(key, position[key]) for key in entry.primarykey]
     for chunk in reader.row_chunks(entry):
-        rows = [dict(zip(names, row, strict=True)) for row in chunk]
-        if deferred:
-            for row in rows:
-                values = {column: row[column] for column in deferred}
-                if any(value is not None for value in values.values()):
-                    held.append(
-                        {
-                            **{f"k_{key}": row[key] for key in entry.primarykey},
-                            **{f"v_{column}": value for column, value in values.items()},
-                        }
-                    )
-                    for column in deferred:
-                        row[column] = None
-        connection.execute(statement, rows)
+        for row in chunk:
+            if deferred_at and any(row[index] is not None for _column, index in deferred_at):
+                held.append(
+                    {
+                        **{f"k_{key}": row[index] for key, index in keys_at},
+                        **{f"v_{column}": row[index] for column, index in deferred_at},
+                    }
+                )
+                for _column, index in deferred_at:
+                    row[index] = None
+        if getter is not None:
+            parameters: list[Any] = [getter(row) for row in chunk]
+        else:
+            parameters = [dict(zip(names, row, strict=True)) for row in chunk]
+        connection.exec_driver_sql(str(compiled), parameters)
         if progress is not None:
-            progress(len(rows))
+            progress(len(chunk))
     return held
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     Table,
     Time,
-    Uuid,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import _Binary
@@ -66,7 +65,6 @@ def column_kind(table: Table, column: Column) -> str:
         (JSON, "json"),
         (LargeBinary, "binary"),
         (_Binary, "binary"),
-        (Uuid, "string"),
         (String, "string"),
     ):
         if isinstance(kind, base):
@@ -82,34 +80,76 @@ def _decimal(value: Any) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-def _datetime(value: datetime) -> str:
-    return value.isoformat(sep=" ")
+def _datetime(value: datetime | str) -> str:
+    """Always with microseconds. SQLite hands over its stored text, which
+    SQLAlchemy wrote in exactly this form; anything else is parsed."""
+    if value.__class__ is str and len(value) == 26 and value[10] == " ":
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.isoformat(sep=" ", timespec="microseconds")
 
 
-ENCODERS: dict[str, Callable[[Any], Any]] = {
+def _date(value: date | str) -> str:
+    if value.__class__ is str and len(value) == 10:
+        return value
+    return date.fromisoformat(value).isoformat() if isinstance(value, str) else value.isoformat()
+
+
+def _json(value: Any) -> Any:
+    """JSON as the database holds it: text from SQLite and MySQL/MariaDB."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+# Kinds whose stored text some drivers hand over as is (see `raw_kinds`).
+TEXT_KINDS = {"sqlite": ("date", "datetime", "json"), "mysql": ("json",), "mariadb": ("json",)}
+
+
+def raw_kinds(dialect: str) -> tuple[str, ...]:
+    """Kinds read as the driver's text on this database, skipping SQLAlchemy's
+    parsing (a backup spends most of its time there otherwise)."""
+    return TEXT_KINDS.get(dialect, ())
+
+
+# None: the driver's value is already what JSON carries (no call per value).
+ENCODERS: dict[str, Callable[[Any], Any] | None] = {
     "binary": lambda value: base64.b64encode(bytes(value)).decode("ascii"),
     "boolean": bool,
-    "date": lambda value: value.isoformat(),
+    "date": _date,
     "datetime": _datetime,
     "decimal": _decimal,
     "float": float,
     "integer": int,
-    "json": lambda value: value,
-    "string": str,
+    "json": _json,
+    "string": None,
     "time": lambda value: value.isoformat(),
 }
 
-DECODERS: dict[str, Callable[[Any], Any]] = {
+# One encoder for every line: json.dumps with options builds a new one per call.
+LINE_ENCODER = json.JSONEncoder(
+    ensure_ascii=True, separators=(",", ":"), sort_keys=True, allow_nan=False
+)
+
+
+def _json_text(value: Any) -> str:
+    return LINE_ENCODER.encode(value)
+
+
+# What a row's JSON value becomes as a driver parameter, on every supported
+# driver: dates and times stay in the archive's ISO text (each database
+# parses it into its own type), JSON goes in as its text, binary as bytes.
+# None: the JSON value is the parameter as it is.
+BINDERS: dict[str, Callable[[Any], Any] | None] = {
     "binary": base64.b64decode,
     "boolean": bool,
-    "date": date.fromisoformat,
-    "datetime": datetime.fromisoformat,
-    "decimal": Decimal,
+    "date": None,
+    "datetime": None,
+    "decimal": None,
     "float": float,
-    "integer": int,
-    "json": lambda value: value,
-    "string": str,
-    "time": time.fromisoformat,
+    "integer": None,
+    "json": _json_text,
+    "string": None,
+    "time": None,
 }
 
 
@@ -121,23 +161,34 @@ class RowCodec:
         unknown = sorted(set(self.kinds) - set(KINDS))
         if unknown:
             raise ShopDBError(f"Unknown column kind(s) {', '.join(unknown)} in the archive.")
-        self.encoders = [ENCODERS[kind] for kind in self.kinds]
-        self.decoders = [DECODERS[kind] for kind in self.kinds]
+        self.converted = [
+            (index, ENCODERS[kind])
+            for index, kind in enumerate(self.kinds)
+            if ENCODERS[kind] is not None
+        ]
+        self.bound = [
+            (index, BINDERS[kind])
+            for index, kind in enumerate(self.kinds)
+            if BINDERS[kind] is not None
+        ]
 
     def encode(self, row: Iterable[Any]) -> bytes:
-        values = [
-            None if value is None else encode(value)
-            for encode, value in zip(self.encoders, row, strict=True)
-        ]
-        return (
-            json.dumps(values, ensure_ascii=True, separators=(",", ":"), sort_keys=True) + "\n"
-        ).encode("ascii")
+        values = list(row)
+        if len(values) != len(self.kinds):
+            raise ValueError(f"expected {len(self.kinds)} values, not {len(values)}")
+        for index, convert in self.converted:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        return (LINE_ENCODER.encode(values) + "\n").encode("ascii")
 
-    def decode(self, line: bytes) -> list[Any]:
+    def bind(self, line: bytes) -> list[Any]:
+        """A line as driver parameters (see BINDERS)."""
         values = json.loads(line)
-        if not isinstance(values, list) or len(values) != len(self.decoders):
-            raise ValueError(f"expected a list of {len(self.decoders)} values")
-        return [
-            None if value is None else decode(value)
-            for decode, value in zip(self.decoders, values, strict=True)
-        ]
+        if not isinstance(values, list) or len(values) != len(self.kinds):
+            raise ValueError(f"expected a list of {len(self.kinds)} values")
+        for index, convert in self.bound:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        return values
