@@ -18,8 +18,9 @@ from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimi
 from shopdb.http.envelope import register_error_handlers
 from shopdb.http.jsonbody import BoundedJSONProvider
 from shopdb.plugins import endpoints as plugin_endpoints
-from shopdb.plugins.commands import plugin_group, upgrade_command
+from shopdb.plugins.commands import plugin_group
 from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
+from shopdb.plugins.sitecommands import SITE_COMMANDS
 from shopdb.resources import init_api
 from shopdb.resources.core import CORE_RESOURCES
 
@@ -63,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             supports_credentials=True,
         )
     database.init_app(app)
-    for command in (*COMMANDS, plugin_group, upgrade_command):
+    for command in (*COMMANDS, plugin_group, *SITE_COMMANDS):
         app.cli.add_command(command)
     register_error_handlers(app)
     identity.init_app(app)

@@ -7,20 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
-from shopdb.cli.backup import take_backup
-from shopdb.cli.support import FriendlyCommand, FriendlyGroup, system_user, transaction
+from shopdb.cli.support import FriendlyGroup, system_user, transaction
 from shopdb.config import parse_paths
-from shopdb.database import describe_url, get_database
-from shopdb.errors import ShopDBError
+from shopdb.database import get_database
 from shopdb.plugins import scaffold
 from shopdb.plugins.lifecycle import Outcome, PluginManager
 from shopdb.plugins.reports import STATUSES, plugin_reports
 from shopdb.plugins.runtime import current_runtime
-from shopdb.services import migrations
-from shopdb.services.audit import audit_log
-from shopdb.services.seeds import seed_reference_data
 
 
 @click.group("plugin", cls=FriendlyGroup)
@@ -161,54 +155,3 @@ def new(
     written = scaffold.write_plugin(draft, overwrite)
     for line in scaffold.next_steps(draft, written, paths):
         click.echo(line)
-
-
-# The site as a whole -----------------------------------------------------------
-
-
-@click.command("upgrade", cls=FriendlyCommand)
-@click.option("--no-backup", is_flag=True, help="Do not take a backup first.")
-@with_appcontext
-def upgrade_command(no_backup: bool) -> None:
-    """Upgrade the site after installing a new ShopDB or plugin version.
-
-    Checks the schema, takes a backup (into <instance>/backups/ unless
-    --no-backup), brings the core and every installed plugin to their newest
-    schema revision, runs their seeds (reference data, each plugin's install
-    hook; both add only what is missing) and reports.
-    """
-    engine = get_database().engine
-    status = migrations.schema_status(engine)
-    if status.state in (migrations.SchemaState.NEWER, migrations.SchemaState.PLUGIN_MISSING):
-        raise ShopDBError(status.describe(engine.url))
-    if status.state is migrations.SchemaState.EMPTY:
-        raise ShopDBError(
-            f"The database {describe_url(engine.url)} has no ShopDB schema yet, so there is "
-            "nothing to upgrade; set up a new site with 'shopdb bootstrap' (or 'shopdb db "
-            "upgrade' and 'shopdb seed'), or restore one with 'shopdb restore FILE'."
-        )
-    backup = None
-    if not no_backup:
-        backup = take_backup(None)
-        click.echo(backup.summary())
-    try:
-        _manage(lambda manager: manager.upgrade_all(), check_schema=False)
-        with transaction() as session:
-            report = seed_reference_data(session)
-            if report.changed:
-                audit_log(session, "seed", "reference", message=report.summary())
-        click.echo(report.summary())
-        for name in sorted(_installed_names()):
-            _manage(lambda manager, name=name: manager.install(name), check_schema=False)
-    except ShopDBError as error:
-        if backup is None:
-            raise
-        raise ShopDBError(
-            f"{error} The backup taken before the upgrade is {backup.path}; to go back, "
-            f"install the previous version and run 'shopdb restore {backup.path} --replace'."
-        ) from None
-    click.echo(f"The site is upgraded: {migrations.schema_status(engine).describe(engine.url)}")
-
-
-def _installed_names() -> list[str]:
-    return [name for name, state in current_runtime().states.items() if state.isinstalled]
