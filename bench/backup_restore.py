@@ -184,32 +184,33 @@ def main() -> None:
         took = time.perf_counter() - started
         print(f"Built a site with {options.assets} bench assets in {took:.1f} s")
         archive = work_path / "site.zip"
-        seconds, peak = timed(url, source, "backup", str(archive))
-        size = archive.stat().st_size / 1024 / 1024
-        print(
-            f"SQLite backup:       {seconds:6.1f} s  archive {size:.1f} MiB  peak RSS <= {peak} MiB"
-        )
+        backup("SQLite", url, source, archive)
         target = work_path / "target"
         target.mkdir()
-        seconds, peak = timed(f"sqlite:///{target / 'shopdb.db'}", target, "restore", str(archive))
-        print(f"SQLite restore:      {seconds:6.1f} s  peak RSS <= {peak} MiB")
+        restore("SQLite", f"sqlite:///{target / 'shopdb.db'}", target, archive)
         if options.postgresql:
             name = f"shopdb_bench_{uuid.uuid4().hex[:8]}"
             server = server_database(options.postgresql, name, create=True)
             try:
                 folder = work_path / "postgresql"
                 folder.mkdir()
-                seconds, peak = timed(server, folder, "restore", str(archive))
-                print(f"PostgreSQL restore:  {seconds:6.1f} s  peak RSS <= {peak} MiB")
-                again = work_path / "postgresql.zip"
-                seconds, peak = timed(server, folder, "backup", str(again))
-                size = again.stat().st_size / 1024 / 1024
-                print(
-                    f"PostgreSQL backup:   {seconds:6.1f} s  archive {size:.1f} MiB  "
-                    f"peak RSS <= {peak} MiB"
-                )
+                restore("PostgreSQL", server, folder, archive)
+                backup("PostgreSQL", server, folder, work_path / "postgresql.zip")
             finally:
                 server_database(options.postgresql, name, create=False)
+
+
+def backup(label: str, url: str, folder: Path, archive: Path) -> None:
+    seconds, peak = timed(url, folder, "backup", str(archive))
+    size = archive.stat().st_size / 1024 / 1024
+    print(
+        f"{label + ' backup:':<20} {seconds:6.1f} s  archive {size:.1f} MiB  peak RSS <= {peak} MiB"
+    )
+
+
+def restore(label: str, url: str, folder: Path, archive: Path) -> None:
+    seconds, peak = timed(url, folder, "restore", str(archive))
+    print(f"{label + ' restore:':<20} {seconds:6.1f} s  peak RSS <= {peak} MiB")
 
 
 if __name__ == "__main__":

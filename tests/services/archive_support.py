@@ -19,17 +19,15 @@ from shopdb.database import get_database, sqlite_path
 from shopdb.services.archive.backup import encoded_chunks, reflect_tables, snapshot
 from shopdb.services.archive.files import instance_files
 from shopdb.services.archive.values import RowCodec, column_kind
+from tests.collectors.conftest import run
 from tests.conftest import app_config
+
+# A command that must succeed (exit code 0, else its output fails the test).
+ok = run
 
 
 def invoke(app: Flask, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
-
-
-def ok(app: Flask, *args: str) -> Result:
-    result = invoke(app, *args)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 @dataclass

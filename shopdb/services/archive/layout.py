@@ -33,15 +33,21 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
-class TableEntry:
+class Checked:
+    """What the manifest knows of every entry: its size and SHA-256."""
+
+    bytes: int = field(default=0, kw_only=True)
+    sha256: str = field(default="", kw_only=True)
+
+
+@dataclass
+class TableEntry(Checked):
     """One table's rows: `columns` are (name, kind) in the order of each row."""
 
     name: str
     columns: list[list[str]]
     primarykey: list[str]
     rows: int = 0
-    bytes: int = 0
-    sha256: str = ""
 
     @property
     def entry(self) -> str:
@@ -49,12 +55,10 @@ class TableEntry:
 
 
 @dataclass
-class FileEntry:
+class FileEntry(Checked):
     """One instance file, by its path relative to the instance folder."""
 
     path: str
-    bytes: int = 0
-    sha256: str = ""
 
     @property
     def entry(self) -> str:

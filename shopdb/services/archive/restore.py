@@ -359,6 +359,7 @@ def _load_table(
     if compiled.positional:
         order = [position[name] for name in compiled.positiontup]
         getter = (lambda row: (row[order[0]],)) if len(order) == 1 else itemgetter(*order)
+    copy_into = _postgresql_copy(connection, table, names)
     held: list[dict[str, Any]] = []
     deferred_at = [(column, position[column]) for column in deferred]
     keys_at = [(key, position[key]) for key in entry.primarykey]
@@ -373,14 +374,36 @@ def _load_table(
                 )
                 for _column, index in deferred_at:
                     row[index] = None
-        if getter is not None:
-            parameters: list[Any] = [getter(row) for row in chunk]
+        if copy_into is not None:
+            copy_into(chunk)
+        elif getter is not None:
+            connection.exec_driver_sql(str(compiled), [getter(row) for row in chunk])
         else:
             parameters = [dict(zip(names, row, strict=True)) for row in chunk]
-        connection.exec_driver_sql(str(compiled), parameters)
+            connection.exec_driver_sql(str(compiled), parameters)
         if progress is not None:
             progress(len(chunk))
     return held
+
+
+def _postgresql_copy(
+    connection: Connection, table: Table, names: list[str]
+) -> Callable[[list[list[Any]]], None] | None:
+    """On PostgreSQL rows go in by COPY, several times faster than INSERTs;
+    psycopg writes each value in COPY's text form, which PostgreSQL parses
+    by the column's type as it would a parameter."""
+    if connection.dialect.name != "postgresql":
+        return None
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    driver = connection.connection.driver_connection
+
+    def copy_into(rows: list[list[Any]]) -> None:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    return copy_into
 
 
 def _verify_table(connection: Connection, table: Table, entry: TableEntry, path: Path) -> None:
