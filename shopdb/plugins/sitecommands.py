@@ -176,9 +176,9 @@ def bootstrap_command(wait_seconds: float) -> None:
     separated), and creates the first admin from SHOPDB_ADMIN_USERNAME and
     SHOPDB_ADMIN_PASSWORD_FILE (or SHOPDB_ADMIN_PASSWORD), once and never again.
     """
-    wait_for_database(wait_seconds)
     engine = get_database().engine
     migrations.prepare_sqlite_folder(engine, Path(current_app.config["SHOPDB_INSTANCE_PATH"]))
+    wait_for_database(wait_seconds)
     migrations.refuse_newer_schema(engine)
     before = migrations.current_revisions(engine)
     migrations.upgrade_all(engine)

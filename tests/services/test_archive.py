@@ -257,6 +257,21 @@ def escaping_path(archive: Path, out: Path) -> Path:
     return rewrite(archive, out, change)
 
 
+def database_file(archive: Path, out: Path) -> Path:
+    """A file entry named like the embedded database (SQLite targets only)."""
+
+    def change(name: str, data: bytes):
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["files"][0]["path"] = "shopdb.db-wal"
+            return json.dumps(manifest).encode()
+        if name == "files/floorplans/hall.svg":
+            return [("files/shopdb.db-wal", data)]
+        return data
+
+    return rewrite(archive, out, change)
+
+
 def newer_shopdb(archive: Path, out: Path) -> Path:
     return rewrite(archive, out, manifest_edit(lambda m: m.update(shopdbversion="99.0.0")))
 
@@ -288,6 +303,15 @@ def test_bad_archive_is_refused_and_changes_nothing(target, archive, tmp_path, s
     assert table_names(target) == set()
     assert not (tmp_path / "escaped.svg").exists()
     assert not list(Path(target.config["SHOPDB_INSTANCE_PATH"]).rglob("*.svg"))
+
+
+def test_a_file_on_the_embedded_database_is_refused(target, archive, tmp_path):
+    if not target.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("only an embedded database lives in the instance folder")
+    result = invoke(target, "restore", str(database_file(archive, tmp_path / "bad.zip")))
+    assert result.exit_code == 1
+    assert "would overwrite the SQLite database" in result.output
+    assert table_names(target) == set()
 
 
 def test_failure_while_loading_leaves_the_target_empty(target, archive, tmp_path, monkeypatch):

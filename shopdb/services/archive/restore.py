@@ -45,7 +45,12 @@ from shopdb.database import driver_message, sqlite_path, unavailable
 from shopdb.errors import ShopDBError
 from shopdb.services import migrations
 from shopdb.services.archive.backup import VERSION_TABLE, encoded_chunks, reflect_tables
-from shopdb.services.archive.files import PARTIAL_SUFFIX, instance_files, target_path
+from shopdb.services.archive.files import (
+    PARTIAL_SUFFIX,
+    excluded_paths,
+    instance_files,
+    target_path,
+)
 from shopdb.services.archive.layout import Manifest, TableEntry
 from shopdb.services.archive.reader import ArchiveReader
 from shopdb.services.archive.values import RowCodec
@@ -186,6 +191,7 @@ def restore_archive(
     began = time.monotonic()
     manifest = reader.manifest
     check_compatible(manifest, plan, reader.path)
+    _refuse_database_files(manifest, instance, sqlite_path(engine.url))
     reader.verify(progress)
     contents = describe_target(engine, instance)
     replaced = ""
@@ -237,6 +243,17 @@ def restore_archive(
         raise
     report.seconds = time.monotonic() - began
     return report
+
+
+def _refuse_database_files(manifest: Manifest, instance: Path, database: Path | None) -> None:
+    """No archive file may land on the embedded database or its side files."""
+    taken = {path.resolve() for path in excluded_paths(instance, database)}
+    for file in manifest.files:
+        if target_path(instance, file.path) in taken:
+            raise ShopDBError(
+                f"The archive's file {file.path!r} would overwrite the SQLite database in the "
+                "instance folder; the archive is refused and nothing was changed."
+            )
 
 
 def installed_plan(manifest: Manifest, plan: MigrationPlan) -> MigrationPlan:
