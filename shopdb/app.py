@@ -21,6 +21,7 @@ from shopdb.plugins import endpoints as plugin_endpoints
 from shopdb.plugins import printviews
 from shopdb.plugins.commands import plugin_group
 from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
+from shopdb.plugins.sitecommands import SITE_COMMANDS
 from shopdb.resources import init_api
 from shopdb.resources.core import CORE_RESOURCES
 
@@ -64,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             supports_credentials=True,
         )
     database.init_app(app)
-    for command in (*COMMANDS, plugin_group):
+    for command in (*COMMANDS, plugin_group, *SITE_COMMANDS):
         app.cli.add_command(command)
     register_error_handlers(app)
     identity.init_app(app)

@@ -11,6 +11,7 @@ from shopdb.app import create_app
 from shopdb.cli import COMMANDS
 from shopdb.cli.support import one_sentence
 from shopdb.plugins.commands import plugin_group
+from shopdb.plugins.sitecommands import SITE_COMMANDS
 
 
 class ShopDBGroup(FlaskGroup):
@@ -29,7 +30,7 @@ def _build() -> FlaskGroup:
         add_default_commands=False,
         help="ShopDB: the shop-floor asset database.",
     )
-    for command in (*COMMANDS, plugin_group, shell_command, routes_command):
+    for command in (*COMMANDS, plugin_group, *SITE_COMMANDS, shell_command, routes_command):
         group.add_command(command)
     return group
 

@@ -4,11 +4,19 @@ The commands are plain Click objects: `shopdb.console` adds them to the
 `shopdb` entry point, and the app factory adds them to `app.cli`.
 """
 
+from shopdb.cli.backup import backup_command, restore_command
 from shopdb.cli.db import db_group
 from shopdb.cli.run import run_command
 from shopdb.cli.seed import seed_command
 from shopdb.cli.user import user_group
 
-COMMANDS = (db_group, seed_command, user_group, run_command)
+COMMANDS = (
+    db_group,
+    seed_command,
+    user_group,
+    run_command,
+    backup_command,
+    restore_command,
+)
 
 __all__ = ["COMMANDS"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -46,20 +47,48 @@ def get_limiter() -> Limiter:
     return current_app.extensions[EXTENSION_KEY]
 
 
+class LimitStoreUnavailableError(Exception):
+    """The shared counter store (Redis, say) cannot be reached: the attempt
+    is refused with a 503 rather than let through uncounted."""
+
+
+def count(key_func: Callable[[], str], scope: str) -> None:
+    try:
+        with get_limiter().limit(login_limit, key_func=key_func, scope=scope):
+            pass
+    except RateLimitExceeded:
+        raise
+    except Exception as error:
+        raise LimitStoreUnavailableError(f"{type(error).__name__}: {error}") from error
+
+
 def check_sign_in() -> None:
     """Count one sign-in attempt; raise RateLimitExceeded (429) over the limit."""
-    limiter = get_limiter()
-    with limiter.limit(login_limit, key_func=client_address, scope="address"):
-        pass
-    with limiter.limit(login_limit, key_func=submitted_username, scope="username"):
-        pass
+    count(client_address, "address")
+    count(submitted_username, "username")
 
 
 def check_password_change(userid: int) -> None:
     """Count one password change: a stolen session must not guess the current
     password at full speed."""
-    with get_limiter().limit(login_limit, key_func=lambda: f"user:{userid}", scope="user"):
-        pass
+    count(lambda: f"user:{userid}", "user")
+
+
+def store_unavailable(error: LimitStoreUnavailableError) -> Response:
+    scheme = current_app.config["RATELIMIT_STORAGE_URI"].partition("://")[0]
+    current_app.logger.error(
+        "The rate-limit store (SHOPDB_RATELIMIT_STORAGE_URL, %s://...) cannot be used: %s",
+        scheme,
+        error,
+    )
+    response = error_response(
+        503,
+        "unavailable",
+        "Sign-in attempts cannot be counted right now, so none is accepted; try again "
+        "shortly. The server log says why.",
+    )
+    response.headers["Retry-After"] = "10"
+    return response
 
 
 def too_many_requests(error: RateLimitExceeded) -> Response:
@@ -98,4 +127,5 @@ def init_app(app: Flask) -> Limiter:
         )
     app.extensions[EXTENSION_KEY] = limiter
     app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.register_error_handler(LimitStoreUnavailableError, store_unavailable)
     return limiter

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -184,7 +185,18 @@ def migration_plan(runtime: PluginRuntime, extra: Iterable[str] = ()) -> Migrati
     ]
     found = {source.name for source in runtime.discovery.sources}
     missing = sorted(set(runtime.states) - found)
-    return MigrationPlan(tuple(branches), tuple(dormant), tuple(missing))
+    available = tuple(
+        (source.name, _version(source.folder), source.folder)
+        for source in runtime.discovery.sources
+    )
+    return MigrationPlan(tuple(branches), tuple(dormant), tuple(missing), available)
+
+
+def _version(folder: Path) -> str | None:
+    try:
+        return read_manifest(folder).version
+    except PluginError:
+        return None
 
 
 def installed_manifests(runtime: PluginRuntime, names: Iterable[str]) -> dict[str, PluginManifest]:

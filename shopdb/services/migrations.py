@@ -59,11 +59,14 @@ class MigrationPlan:
     revisions may still be recorded (uninstalled with their data kept) and
     must be known, but whose heads are not required; `missing` names the
     plugins this database records whose files were not found, so revisions
-    nobody knows are theirs, not a newer ShopDB's."""
+    nobody knows are theirs, not a newer ShopDB's; `available` is every
+    plugin found, as (name, version or None when its manifest cannot be
+    read, folder), so a restore can name a plugin it needs and lacks."""
 
     plugins: tuple[Branch, ...] = ()
     dormant: tuple[Path, ...] = ()
     missing: tuple[str, ...] = ()
+    available: tuple[tuple[str, str | None, Path], ...] = ()
 
     @property
     def labels(self) -> list[str]:
