@@ -154,7 +154,9 @@ def _http_exception(error: HTTPException) -> Response:
         status, code = 400, "invalid_input"
         message = "The request has invalid fields; see details."
     response = error_response(status, code, message, details)
-    for name, value in (getattr(error, "headers", None) or {}).items():
+    # get_headers() carries what the error class adds itself (Allow on a 405,
+    # WWW-Authenticate, Retry-After); `headers` what a raiser set by hand.
+    for name, value in [*error.get_headers(), *(getattr(error, "headers", None) or {}).items()]:
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
     return response
