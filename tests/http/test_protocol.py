@@ -1,0 +1,69 @@
+"""HTTP rules every endpoint keeps: 405 names the allowed methods, bodies with
+duplicate keys and query strings that are not text are refused by name, and
+an over-long address gets the JSON envelope."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopdb.models import EDITOR
+from tests.harness.clients import make_callers
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+def callers(app):
+    return make_callers(app)
+
+
+def error(response):
+    return response.get_json()["data"]["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "allowed"),
+    [
+        ("TRACE", "/api/vendors", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("DELETE", "/api/vendors", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("PUT", "/api/vendors/1", {"GET", "HEAD", "OPTIONS", "PATCH", "DELETE"}),
+    ],
+)
+def test_a_405_carries_allow(callers, method, url, allowed):
+    response = callers[EDITOR].request(method, url)
+    assert response.status_code == 405
+    assert {part.strip() for part in response.headers["Allow"].split(",")} == allowed
+    assert error(response)["code"] == "method_not_allowed"
+
+
+def test_duplicate_json_keys_are_refused_by_name(callers):
+    response = callers[EDITOR].post(
+        "/api/vendors",
+        data='{"vendor": "A", "vendor": "B"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "'vendor'" in error(response)["message"]
+    assert callers[EDITOR].get("/api/vendors?vendor=B").get_json()["data"] == []
+    nested = callers[EDITOR].post(
+        "/api/vendors",
+        data='{"vendor": "A", "x": {"k": 1, "k": 2}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert nested.status_code == 400
+    assert "'k'" in error(nested)["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [("q=%ff%fe%c3", "UTF-8"), ("q=a%01b", "control character"), ("%ff=1", "UTF-8")],
+)
+def test_a_query_string_that_is_not_text_is_refused(callers, query, words):
+    response = callers[EDITOR].get(f"/api/vendors?{query}")
+    assert response.status_code == 400
+    assert error(response)["code"] == "invalid_query"
+    assert words in error(response)["message"]
+
+
+def test_tabs_and_plain_text_in_the_query_string_still_work(callers):
+    assert callers[EDITOR].get("/api/vendors?q=caf%C3%A9").status_code == 200
