@@ -288,12 +288,16 @@ def logout() -> ResponseReturnValue:
 
 
 @blueprint.get("/me")
+@guarded(Access.AUTHENTICATED, write=False)
 @blueprint.response(200, MeEnvelopeSchema)
 def me() -> ResponseReturnValue:
-    """The caller: the signed-in user, or the owner of the API token used."""
+    """The caller: the signed-in user, or the owner of the API token used.
+
+    Needs the read scope: a collector token, refused everywhere but collector
+    endpoints, is refused here too (403)."""
     identity = current_identity()
     user = current_user()
-    if not identity.is_authenticated or user is None:
+    if user is None:
         raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
     data = {**user_data(user), "via": identity.via, "scopes": sorted(identity.scopes)}
     return _no_store(data_response(data))
