@@ -31,6 +31,7 @@ WHO = {
     Access.EDITOR: "editors and admins",
     Access.ADMIN: "admins",
     Access.AUTHENTICATED: "any signed-in user",
+    Access.PERSON: "users signed in with a password (not API tokens)",
 }
 
 
