@@ -186,14 +186,16 @@ def _database_error(error: DBAPIError) -> Response:
         if current_app.config.get("PROPAGATE_EXCEPTIONS"):
             raise error
         return _unexpected(error)
-    # The detail names hosts and paths: it goes to the log, not to callers.
-    current_app.logger.warning(
-        "%s %s: %s", request.method, request.path, unavailable(get_database().url, error)
-    )
     if is_retryable(error):
+        # The detail names hosts and paths: it goes to the log, not to callers.
+        current_app.logger.warning(
+            "%s %s: %s", request.method, request.path, unavailable(get_database().url, error)
+        )
         message = "The database is busy with other writes; try again in a moment."
         seconds = RETRY_BUSY_SECONDS
     else:
+        # One log line per outage, not one per refused request.
+        get_database().outage.report(error)
         message = (
             "The database cannot be used right now; try again shortly. The server log says why."
         )

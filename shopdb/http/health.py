@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from shopdb.database import get_database
-from shopdb.errors import ShopDBError
+from shopdb.errors import DatabaseUnavailableError, ShopDBError
 from shopdb.services.migrations import SchemaState, schema_status
 
 READINESS_MESSAGES = {
@@ -33,8 +33,11 @@ def ready() -> ResponseReturnValue:
     engine = get_database().engine
     try:
         status = schema_status(engine)
+    except DatabaseUnavailableError as error:
+        # The detail names hosts and paths: it goes to the log (once per outage).
+        get_database().outage.report(error)
+        return _not_ready("The database cannot be used; the server log says why.")
     except ShopDBError as error:
-        # The detail names hosts and paths: it goes to the log, not to callers.
         current_app.logger.warning("readiness check failed: %s", error)
         return _not_ready("The database cannot be used; the server log says why.")
     if status.state is not SchemaState.CURRENT:
