@@ -1,5 +1,10 @@
 """Checks on the request line, before anything reads it.
 
+A query string longer than MAXIMUM_QUERY_BYTES is a 414 in the JSON envelope.
+The shipped gunicorn config (deploy/gunicorn.conf.py) lets request lines of up
+to 8190 bytes through, so the app sees every address it documents and answers
+longer ones itself; only lines beyond gunicorn's limit get gunicorn's reply.
+
 Werkzeug decodes a query string leniently: bytes that are not UTF-8 become
 replacement characters and control characters pass through, so a mistyped or
 hostile filter would quietly match nothing. A query string that is not text
@@ -14,6 +19,11 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, request
 
 from shopdb.http.envelope import ApiError
+
+# The longest query string taken, in bytes as sent (%-escapes included): it
+# fits gunicorn's longest request line (8190) with room for the method, the
+# path and the protocol. The OpenAPI document says so on every list.
+MAXIMUM_QUERY_BYTES = 8000
 
 # C0 controls and DEL; a tab or a newline is never part of a filter or a search.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
@@ -41,6 +51,14 @@ def _shown(piece: bytes) -> str:
 def check_query_string() -> None:
     if not request.path.startswith("/api/") or not request.query_string:
         return
+    if len(request.query_string) > MAXIMUM_QUERY_BYTES:
+        raise ApiError(
+            414,
+            "uri_too_long",
+            f"The query string is {len(request.query_string)} bytes, more than the "
+            f"{MAXIMUM_QUERY_BYTES} taken; ask for fewer values at once (split the "
+            "request) or filter by something broader.",
+        )
     problem = query_problem(request.query_string)
     if problem is not None:
         raise ApiError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shopdb.http.requestline import MAXIMUM_QUERY_BYTES
 from shopdb.services.access import Access
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ def list_description(resource: Resource) -> str:
     if resource.search:
         lines.append(f"`q` searches {_names(name for name, _ in resource.search)}.")
     lines.append("A query parameter not listed here is refused (400), never ignored.")
+    lines.append(
+        f"The query string may be at most {MAXIMUM_QUERY_BYTES} bytes as sent (%-escapes "
+        "included); a longer one is refused (414)."
+    )
     return "\n\n".join(lines)
 
 

@@ -67,3 +67,11 @@ def test_a_query_string_that_is_not_text_is_refused(callers, query, words):
 
 def test_tabs_and_plain_text_in_the_query_string_still_work(callers):
     assert callers[EDITOR].get("/api/vendors?q=caf%C3%A9").status_code == 200
+
+
+def test_an_over_long_query_string_is_a_json_414(callers):
+    query = "&".join(f"vendor={'v' * 100}" for _ in range(80))
+    response = callers[EDITOR].get(f"/api/vendors?{query}")
+    assert response.status_code == 414
+    assert error(response)["code"] == "uri_too_long"
+    assert "8000" in error(response)["message"]
