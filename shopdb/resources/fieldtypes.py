@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import fields
 
@@ -129,3 +130,72 @@ class Hostname(CanonicalText):
 
     def sample(self, number: int) -> str:
         return f"host{number}"
+
+
+# One part of a stored upload's path: starts with a letter, digit or "_" (so
+# never "." or ".."), then letters, digits, ".", "_" and "-".
+UPLOAD_PART = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
+UPLOAD_PATH = re.compile(rf"{UPLOAD_PART}(?:/{UPLOAD_PART})*")
+UPLOAD_FORM = (
+    "a path under ShopDB's upload folder such as floorplans/site.svg: parts of letters, "
+    "digits, '.', '_' and '-' joined by '/', none starting with '.'"
+)
+
+
+class UploadPath(CanonicalText):
+    """A file ShopDB stores (under the instance folder), by its relative path.
+    Never absolute, never `..`, never a URL: the web UI serves and renders it,
+    so it must not reach outside the upload folder (`../../etc/passwd`,
+    `file:///...`)."""
+
+    description = f"Stored file: {UPLOAD_FORM}"
+    default_error_messages = {"invalid_upload": f"Not a stored file; give {UPLOAD_FORM}."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"description": self.description})
+        kwargs["metadata"].setdefault("pattern", f"^{UPLOAD_PATH.pattern}$")
+        super().__init__(**kwargs)
+
+    def canonical(self, text: str) -> str:
+        if not UPLOAD_PATH.fullmatch(text):
+            raise self.make_error("invalid_upload")
+        return text
+
+    def sample(self, number: int) -> str:
+        return f"uploads/sample{number}.png"
+
+
+WEB_SCHEMES = ("http", "https")
+WEB_URL = r"https?://[^\s/?#]+[^\s]*"
+
+
+class ImageUrl(CanonicalText):
+    """An image on the web (http or https, with a host) or a stored upload.
+    `javascript:`, `data:`, `file:` and relative paths are refused: the web UI
+    renders it as an image address."""
+
+    description = f"Image: an http(s) URL, or {UPLOAD_FORM}"
+    default_error_messages = {
+        "invalid_image": f"Not an image address; give an http:// or https:// URL, or {UPLOAD_FORM}."
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"description": self.description})
+        kwargs["metadata"].setdefault("pattern", f"^(?:{WEB_URL}|{UPLOAD_PATH.pattern})$")
+        super().__init__(**kwargs)
+
+    def canonical(self, text: str) -> str:
+        if UPLOAD_PATH.fullmatch(text):
+            return text
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            raise self.make_error("invalid_image") from None
+        if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+            raise self.make_error("invalid_image")
+        if any(character.isspace() or ord(character) < 32 for character in text):
+            raise self.make_error("invalid_image")
+        return text
+
+    def sample(self, number: int) -> str:
+        return f"https://images.example.com/{number}.png"
