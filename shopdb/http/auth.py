@@ -43,6 +43,7 @@ from shopdb.http import ratelimit
 from shopdb.http.envelope import ApiError, data_response
 from shopdb.http.identity import (
     JWT_SCOPES,
+    challenge,
     current_user,
     identity_for,
     verifies_own_credentials,
@@ -271,6 +272,7 @@ def refresh() -> ResponseReturnValue:
             401,
             "token_revoked",
             "This refresh token was exchanged already; use the newest one or sign in again.",
+            headers=challenge("token_revoked"),
         )
     sid = claims.get("sid") or claims["jti"]
     return issue_tokens(user, sid, {}, cookies=get_jwt_request_location() == "cookies")

@@ -43,16 +43,25 @@ HTTP_CODES = {
 
 
 class ApiError(Exception):
-    """An error that leaves as an envelope with a given status."""
+    """An error that leaves as an envelope with a given status (and headers,
+    such as WWW-Authenticate or Retry-After). Hand-written endpoints raise it
+    rather than build error replies, so every error goes through the same
+    handler as the generated endpoints'."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
 
 
 def data_response(data: Any, status: int = 200, meta: dict[str, Any] | None = None) -> Response:
@@ -128,7 +137,9 @@ def _from_exception(error: Exception) -> Response:
     parts = error_parts(error)
     if parts is None:
         raise error
-    return error_response(*parts)
+    response = error_response(*parts)
+    response.headers.update(getattr(error, "headers", None) or {})
+    return response
 
 
 def _http_exception(error: HTTPException) -> Response:

@@ -105,7 +105,9 @@ def resolve_identity() -> FlaskResponse | None:
             g.credentialsproblem = str(problem)
             return None
         if isinstance(problem, ApiError):
-            return unauthorized(problem.code, problem.message)
+            raise ApiError(
+                401, problem.code, problem.message, headers=challenge(problem.code)
+            ) from None
         raise  # answered by the Flask-JWT-Extended callbacks below
     if found is not None:
         g.identity = found
@@ -217,9 +219,16 @@ def _verify_claims(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     return isinstance(payload.get("exp"), int | float) and not isinstance(payload["exp"], bool)
 
 
+def challenge(code: str) -> dict[str, str]:
+    """The WWW-Authenticate header of every 401 that names a bad credential."""
+    return {"WWW-Authenticate": f'Bearer realm="ShopDB", error="{code}"'}
+
+
 def unauthorized(code: str, message: str) -> FlaskResponse:
+    """A 401 as a reply, for Flask-JWT-Extended's callbacks (which must
+    return one); views raise ApiError with `challenge(code)` instead."""
     response = error_response(401, code, message)
-    response.headers["WWW-Authenticate"] = f'Bearer realm="ShopDB", error="{code}"'
+    response.headers.update(challenge(code))
     return response
 
 

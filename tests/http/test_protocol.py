@@ -4,8 +4,12 @@ an over-long address gets the JSON envelope."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+import shopdb
 from shopdb.models import EDITOR
 from tests.harness.clients import make_callers
 
@@ -75,3 +79,15 @@ def test_an_over_long_query_string_is_a_json_414(callers):
     assert response.status_code == 414
     assert error(response)["code"] == "uri_too_long"
     assert "8000" in error(response)["message"]
+
+
+def test_hand_written_endpoints_reply_through_the_envelope_helpers():
+    """Replies are built by shopdb.http.envelope alone: a view that made its
+    own JSON could drift from the envelope and skip the error handlers."""
+    root = Path(shopdb.__file__).parent
+    builders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "envelope.py" and re.search(r"\bjsonify\(", path.read_text())
+    ]
+    assert builders == []
