@@ -4,14 +4,15 @@ Command-line options override what is set here (for example `--bind` or
 `--workers`); docs/DEPLOY.md explains each setting.
 """
 
-# The request line (method, address with its query string, protocol): 8190
-# bytes, the most gunicorn allows short of "unlimited". ShopDB itself takes
-# query strings up to 8000 bytes (shopdb.http.requestline.MAXIMUM_QUERY_BYTES)
-# and answers a longer one with its JSON 414, so every address the API
-# document allows reaches the app, and the app can still say what is wrong
-# with a too-long one. gunicorn's default (4094) would answer ~4 kB query
-# strings with an HTML 414 before ShopDB sees them.
-limit_request_line = 8190
+# The request line (method, address with its query string, protocol): no
+# limit of gunicorn's own (0; gunicorn allows nothing between 8190 and
+# none). ShopDB bounds query strings itself (64 KiB, see
+# shopdb.http.requestline.MAXIMUM_QUERY_BYTES) and answers a longer one with
+# its JSON 414, so every address the API document allows reaches the app,
+# and a too-long one still hears what is wrong in JSON. gunicorn's default
+# (4094) answered ~4 kB filter lists with an HTML 414. nginx in front bounds
+# what reaches gunicorn (large_client_header_buffers; see docs/DEPLOY.md).
+limit_request_line = 0
 
 # One header line: 8190 bytes (gunicorn's default and maximum), room for the
 # sign-in cookies (two JWTs and their CSRF values) many times over.

@@ -32,6 +32,19 @@ MAC_PATTERNS = (
 HOSTNAME_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 MAXIMUM_HOSTNAME = 253
 
+# The same rules as JSON Schema patterns, for the OpenAPI document, so a
+# client generated from it sends only what is taken (any case; the server
+# also trims spaces around a value).
+_HEX = "[0-9A-Fa-f]"
+MAC_PATTERN = (
+    rf"^\s*(?:{_HEX}{{2}}([:.-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
+    rf"|{_HEX}{{4}}([.-]){_HEX}{{4}}\2{_HEX}{{4}}|{_HEX}{{12}})\s*$"
+)
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOSTNAME_PATTERN = rf"^\s*(?=[^\s]{{1,254}}\s*$)(?:{_LABEL}\.)*(?![0-9]+\.?\s*$){_LABEL}\.?\s*$"
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IP_PATTERN = rf"^\s*(?:(?:{_OCTET}\.){{3}}{_OCTET}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\s*$"
+
 
 class CanonicalText(fields.String):
     """Text checked and turned into its canonical form on input.
@@ -42,8 +55,13 @@ class CanonicalText(fields.String):
 
     description = ""
 
+    # The document's pattern for the forms accepted ("" for none).
+    pattern = ""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {"description": self.description})
+        if self.pattern:
+            kwargs["metadata"] = {"pattern": self.pattern, **kwargs["metadata"]}
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -60,6 +78,7 @@ class IpAddress(CanonicalText):
     """An IPv4 or IPv6 address, stored in its compressed form (`fd00::5`)."""
 
     description = "IPv4 or IPv6 address; stored compressed (10.0.0.5, fd00::5)"
+    pattern = IP_PATTERN
     default_error_messages = {
         "invalid_ip": "Not an IP address; write IPv4 as 10.0.0.5 or IPv6 as fd00::5."
     }
@@ -85,6 +104,7 @@ class MacAddress(CanonicalText):
     colons (`aa:bb:cc:dd:ee:ff`)."""
 
     description = f"MAC address: {MAC_FORMS}; stored as aa:bb:cc:dd:ee:ff"
+    pattern = MAC_PATTERN
     default_error_messages = {"invalid_mac": f"Not a MAC address; write it as {MAC_FORMS}."}
 
     def canonical(self, text: str) -> str:
@@ -104,6 +124,7 @@ class Hostname(CanonicalText):
     """A host name of RFC 1123 labels, stored lower-case without a trailing dot."""
 
     description = "Host name (RFC 1123): dot-separated labels of letters, digits and hyphens"
+    pattern = HOSTNAME_PATTERN
     default_error_messages = {
         "invalid_hostname": (
             "Not a host name; use dot-separated labels of 1 to 63 letters, digits and "
@@ -149,12 +170,8 @@ class UploadPath(CanonicalText):
     `file:///...`)."""
 
     description = f"Stored file: {UPLOAD_FORM}"
+    pattern = rf"^\s*{UPLOAD_PATH.pattern}\s*$"
     default_error_messages = {"invalid_upload": f"Not a stored file; give {UPLOAD_FORM}."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"description": self.description})
-        kwargs["metadata"].setdefault("pattern", f"^{UPLOAD_PATH.pattern}$")
-        super().__init__(**kwargs)
 
     def canonical(self, text: str) -> str:
         if not UPLOAD_PATH.fullmatch(text):
@@ -175,14 +192,10 @@ class ImageUrl(CanonicalText):
     renders it as an image address."""
 
     description = f"Image: an http(s) URL, or {UPLOAD_FORM}"
+    pattern = rf"^\s*(?:{WEB_URL}|{UPLOAD_PATH.pattern})\s*$"
     default_error_messages = {
         "invalid_image": f"Not an image address; give an http:// or https:// URL, or {UPLOAD_FORM}."
     }
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"description": self.description})
-        kwargs["metadata"].setdefault("pattern", f"^(?:{WEB_URL}|{UPLOAD_PATH.pattern})$")
-        super().__init__(**kwargs)
 
     def canonical(self, text: str) -> str:
         if UPLOAD_PATH.fullmatch(text):

@@ -47,6 +47,10 @@ def fits_text_column(value: str) -> None:
         raise ValidationError(f"Longer than {TEXT_BYTES} bytes (UTF-8), more than a text holds.")
 
 
+# A JSON Schema pattern matches anywhere: "holds a character that is not a space".
+NOT_BLANK = r"\S"
+
+
 def not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("Must not be blank.")
@@ -128,6 +132,9 @@ def _tighten(field: fields.Field, name: str, required: bool) -> fields.Field:
             extra.append(fits_text_column)
         if required:
             extra.append(not_blank)
+            # Said in the document too: at least one character that is not a space.
+            extra.append(validate.Length(min=1))
+            field.metadata = {"pattern": NOT_BLANK, **field.metadata}
     elif isinstance(field, fields.Float):
         field.allow_nan = False
     elif isinstance(field, fields.DateTime):
