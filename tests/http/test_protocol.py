@@ -91,3 +91,36 @@ def test_hand_written_endpoints_reply_through_the_envelope_helpers():
         if path.name != "envelope.py" and re.search(r"\bjsonify\(", path.read_text())
     ]
     assert builders == []
+
+
+def test_a_create_answers_with_the_location_of_the_new_record(callers):
+    response = callers[EDITOR].post("/api/vendors", json={"vendor": "Located"})
+    assert response.status_code == 201
+    location = response.headers["Location"]
+    assert location == f"/api/vendors/{response.get_json()['data']['vendorid']}"
+    assert callers[EDITOR].get(location).get_json()["data"]["vendor"] == "Located"
+
+
+def test_the_document_links_a_create_to_its_record(app):
+    paths = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    created = paths["/api/vendors"]["post"]["responses"]["201"]
+    assert "Location" in created["headers"]
+    assert "content" in created
+    links = created["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "vendors_get",
+        "vendors_update",
+        "vendors_delete",
+    }
+    assert all(
+        link["parameters"] == {"itemid": "$response.body#/data/vendorid"} for link in links.values()
+    )
+    item = paths["/api/vendors/{itemid}"]
+    assert [item[verb]["operationId"] for verb in ("get", "patch", "delete")] == [
+        "vendors_get",
+        "vendors_update",
+        "vendors_delete",
+    ]
+    sort = next(p for p in paths["/api/vendors"]["get"]["parameters"] if p["name"] == "sort")
+    assert re.fullmatch(sort["schema"]["pattern"].strip("^$"), "-vendor,createdat")
+    assert not re.search(sort["schema"]["pattern"], "nosuchfield")
