@@ -19,7 +19,8 @@ ENV PATH="/opt/shopdb/venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     SHOPDB_ENV=production \
-    SHOPDB_INSTANCE_PATH=/var/lib/shopdb
+    SHOPDB_INSTANCE_PATH=/var/lib/shopdb \
+    SHOPDB_BIND=0.0.0.0:8000
 RUN groupadd --system --gid 10001 shopdb \
     && useradd --system --uid 10001 --gid shopdb --home-dir /var/lib/shopdb \
         --shell /usr/sbin/nologin shopdb \

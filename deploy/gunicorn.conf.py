@@ -3,14 +3,16 @@
     gunicorn -c deploy/gunicorn.conf.py 'shopdb:create_app()'
 
 Each value can be changed by the environment variable read beside it (the
-container image sets none of them). Kept small on purpose: the request-line
-and header limits belong here too.
+container image sets none of them). The request-line and header limits are
+explained in docs/DEPLOY.md.
 """
 
 import multiprocessing
 import os
 
-bind = os.environ.get("SHOPDB_BIND", "0.0.0.0:8000")
+# Loopback unless told: behind nginx on a host; the container image sets
+# SHOPDB_BIND=0.0.0.0:8000.
+bind = os.environ.get("SHOPDB_BIND", "127.0.0.1:8000")
 # Two per core plus one, at most 8: workers wait on the database more than on the CPU.
 workers = int(os.environ.get("SHOPDB_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
 threads = int(os.environ.get("SHOPDB_THREADS", "1"))
@@ -27,6 +29,23 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # The addresses whose X-Forwarded-* headers gunicorn believes (the proxy).
 forwarded_allow_ips = os.environ.get("SHOPDB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = True
+
+# The request line (method, address with its query string, protocol): no
+# limit of gunicorn's own (0; gunicorn allows nothing between 8190 and
+# none). ShopDB bounds query strings itself (64 KiB, see
+# shopdb.http.requestline.MAXIMUM_QUERY_BYTES) and answers a longer one with
+# its JSON 414, so every address the API document allows reaches the app,
+# and a too-long one still hears what is wrong in JSON. gunicorn's default
+# (4094) answered ~4 kB filter lists with an HTML 414. nginx in front bounds
+# what reaches gunicorn (large_client_header_buffers; see docs/DEPLOY.md).
+limit_request_line = 0
+
+# One header line: 8190 bytes (gunicorn's default and maximum), room for the
+# sign-in cookies (two JWTs and their CSRF values) many times over.
+limit_request_field_size = 8190
+
+# Header lines per request: gunicorn's default.
+limit_request_fields = 100
 
 MEMORY_STORE_WARNING = (
     "%d workers count sign-in attempts separately (SHOPDB_RATELIMIT_STORAGE_URL is "

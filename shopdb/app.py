@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from shopdb import config as configuration
 from shopdb import database
 from shopdb.cli import COMMANDS
-from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit
+from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit, requestline
 from shopdb.http.envelope import register_error_handlers
 from shopdb.http.jsonbody import BoundedJSONProvider
 from shopdb.plugins import endpoints as plugin_endpoints
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for command in (*COMMANDS, plugin_group, *SITE_COMMANDS):
         app.cli.add_command(command)
     register_error_handlers(app)
+    requestline.init_app(app)
     identity.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)

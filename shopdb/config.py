@@ -7,6 +7,7 @@ operator sees them all in one message instead of fixing them one boot at a time.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -42,6 +43,29 @@ KNOWN_DEFAULT_SECRETS = frozenset(
     }
 )
 MINIMUM_SECRET_LENGTH = 32
+# A secret long enough can still be guessable: few different characters
+# ("a" * 40), a short piece repeated, or a phrase people type into examples.
+MINIMUM_DISTINCT_CHARACTERS = 10
+# Spread of the characters (Shannon entropy of the string, in bits): 64
+# characters of token_urlsafe carry about 340, 32 hex digits about 110.
+MINIMUM_SPREAD_BITS = 96
+KNOWN_PHRASES = (
+    "changeme",
+    "changethis",
+    "pleasechange",
+    "replaceme",
+    "password",
+    "secret",
+    "example",
+    "default",
+    "notforproduction",
+    "development",
+    "letmein",
+    "qwerty",
+    "123456",
+    "abcdef",
+)
+MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # What a plugin that fails to load does: stop the app (development, tests) or
@@ -254,17 +278,53 @@ def authentication_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def secret_weakness(value: str) -> str | None:
+    """Why a secret could be guessed, or None: a known default, too short, a
+    known phrase in it, too few different characters, a repeated piece."""
+    if value in KNOWN_DEFAULT_SECRETS:
+        return "is a known default value; generate a new random one"
+    if len(value) < MINIMUM_SECRET_LENGTH:
+        return f"is shorter than {MINIMUM_SECRET_LENGTH} characters"
+    folded = re.sub(r"[^a-z0-9]", "", value.lower())
+    phrase = next((phrase for phrase in KNOWN_PHRASES if phrase in folded), None)
+    if phrase is not None:
+        return f"contains the guessable phrase {phrase!r}"
+    distinct = len(set(value))
+    if distinct < MINIMUM_DISTINCT_CHARACTERS:
+        return f"has only {distinct} different characters"
+    period = _period(value)
+    if period is not None:
+        return f"repeats a piece of {period} characters"
+    counts = [value.count(character) for character in set(value)]
+    spread = -sum(count * math.log2(count / len(value)) for count in counts)
+    if spread < MINIMUM_SPREAD_BITS:
+        return f"is too predictable ({spread:.0f} bits of spread, {MINIMUM_SPREAD_BITS} needed)"
+    return None
+
+
+def _period(value: str) -> int | None:
+    """The length of a piece that `value` repeats (at least twice), or None."""
+    for length in range(1, len(value) // 2 + 1):
+        if all(value[index] == value[index - length] for index in range(length, len(value))):
+            return length
+    return None
+
+
+def _secret_problem(name: str, value: str) -> str | None:
+    weakness = secret_weakness(value)
+    if weakness is None:
+        return None
+    return f"{name} {weakness}; make a random one with: {MAKE_A_SECRET}"
+
+
 def production_problems(config: Mapping[str, Any]) -> list[str]:
     """Everything that makes a configuration unsafe for production, in one list."""
     problems = []
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
         value = config.get(name) or ""
-        if not value:
-            problems.append(f"{name} is not set")
-        elif value in KNOWN_DEFAULT_SECRETS:
-            problems.append(f"{name} is a known default value; generate a new random one")
-        elif len(value) < MINIMUM_SECRET_LENGTH:
-            problems.append(f"{name} is shorter than {MINIMUM_SECRET_LENGTH} characters")
+        problem = f"{name} is not set" if not value else _secret_problem(name, value)
+        if problem:
+            problems.append(problem)
     if config.get("SECRET_KEY") and config.get("SECRET_KEY") == config.get("JWT_SECRET_KEY"):
         problems.append("SECRET_KEY and JWT_SECRET_KEY must differ")
     if not config.get("DATABASE_URL"):
@@ -276,10 +336,9 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
     if config.get("DEBUG"):
         problems.append("SHOPDB_DEBUG is on; debug mode must be off in production")
     for name, key in sorted(config.get("COLLECTOR_API_KEYS", {}).items()):
-        if key in KNOWN_DEFAULT_SECRETS:
-            problems.append(f"{name} is a known default value; generate a new random one")
-        elif len(key) < MINIMUM_SECRET_LENGTH:
-            problems.append(f"{name} is shorter than {MINIMUM_SECRET_LENGTH} characters")
+        problem = _secret_problem(name, key)
+        if problem:
+            problems.append(problem)
     return problems
 
 

@@ -8,7 +8,11 @@ application context ends.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +108,8 @@ class Database:
         self.url = make_url(url)
         self.engine = build_engine(self.url, **engine_options)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.outage = OutageLog(self.url)
+        event.listen(self.engine, "connect", self.outage.connected)
 
     @property
     def backend(self) -> str:
@@ -115,6 +121,7 @@ class Database:
 
 def init_app(app: Flask) -> Database:
     database = Database(app.config["DATABASE_URL"])
+    quiet_pool_logs()
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
     return database
@@ -132,9 +139,24 @@ def get_session() -> Session:
 
 
 def _close_session(_exception: BaseException | None) -> None:
+    """End the request's session. The reply is built by now (a write is
+    committed): a connection that died under it (the server stopped, the
+    network dropped) must not turn it into a 500, so a failure to roll back
+    or return the connection is logged and the connection thrown away."""
     session = g.pop("dbsession", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as error:
+        if is_unavailable(error):
+            get_database().outage.report(error)
+        else:
+            logging.getLogger(LOGGER).warning(
+                "Closing a request's database session failed: %s", driver_message(error)
+            )
+        with contextlib.suppress(DBAPIError):
+            session.invalidate()
 
 
 def begin_write(session: Session) -> None:
@@ -294,6 +316,77 @@ def driver_message(error: BaseException) -> str:
     """The database driver's own message (not SQLAlchemy's wrapper), on one line."""
     original = getattr(error, "orig", None) or error
     return " ".join(str(original).split())
+
+
+def is_unavailable_driver_error(error: BaseException) -> bool:
+    """`is_unavailable` for an exception straight from the driver (as the
+    connection pool sees them), not wrapped by SQLAlchemy."""
+    if isinstance(error, DBAPIError):
+        return is_unavailable(error)
+    wrapped = DBAPIError.instance(None, None, error, Exception)  # type: ignore[arg-type]
+    return isinstance(wrapped, DBAPIError) and is_unavailable(wrapped)
+
+
+# An outage in the log -----------------------------------------------------------
+
+LOGGER = "shopdb.database"
+
+
+class OutageLog:
+    """One warning when the database stops answering and one line when it
+    answers again, however many requests, pool resets and reconnects fail in
+    between (each of those would otherwise log, many with a traceback)."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.since: float | None = None
+        self.failures = 0
+        self.lock = threading.Lock()
+
+    def report(self, error: BaseException) -> None:
+        with self.lock:
+            if self.since is not None:
+                self.failures += 1
+                return
+            self.since = time.monotonic()
+            self.failures = 1
+        if not isinstance(error, DatabaseUnavailableError):
+            error = unavailable(self.url, error)
+        logging.getLogger(LOGGER).warning("%s; requests get 503 until it answers again.", error)
+
+    def connected(self, _dbapi_connection: Any = None, _record: Any = None) -> None:
+        """Called for each new connection: one that opens ends an outage."""
+        with self.lock:
+            if self.since is None:
+                return
+            seconds, failures = time.monotonic() - self.since, self.failures
+            self.since = None
+        logging.getLogger(LOGGER).warning(
+            "The database %s answers again after %.0f s (%d failure(s) in between).",
+            describe_url(self.url),
+            seconds,
+            failures,
+        )
+
+
+class QuietPoolFilter(logging.Filter):
+    """Drops the connection pool's tracebacks for connections that died with
+    the server ("Exception during reset or similar"): the outage is logged
+    once by OutageLog; anything else the pool logs stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return error is None or not is_unavailable_driver_error(error)
+
+
+def quiet_pool_logs() -> None:
+    """Install QuietPoolFilter on the pool loggers (once per process)."""
+    from sqlalchemy import pool
+
+    for kind in (pool.QueuePool, pool.NullPool, pool.SingletonThreadPool, pool.StaticPool):
+        logger = logging.getLogger(f"{kind.__module__}.{kind.__name__}")
+        if not any(isinstance(item, QuietPoolFilter) for item in logger.filters):
+            logger.addFilter(QuietPoolFilter())
 
 
 def unavailable(url: str | URL, error: BaseException) -> DatabaseUnavailableError:

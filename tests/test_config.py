@@ -12,8 +12,8 @@ from shopdb.errors import ConfigError
 
 GOOD_PRODUCTION = {
     "SHOPDB_ENV": "production",
-    "SECRET_KEY": "k" * 20 + "secret-for-tests-0123456789",
-    "JWT_SECRET_KEY": "j" * 20 + "jwt-secret-for-tests-0123456789",
+    "SECRET_KEY": "7Zi7v79O_PcTlq3wIkBcznNDxo15hsV7yT4zuzxEIXutzBBb-eKM4C5_BP51cVph",
+    "JWT_SECRET_KEY": "peMY84_Ktm6keNo_pfIK6tzZYF7tuU3iki8gyagnO4gMKrAixOgQp2hFe5gK28qa",
     "DATABASE_URL": "postgresql+psycopg://shopdb:pw@db.example/shopdb",
     "CORS_ORIGINS": "https://shopdb.example",
 }
@@ -68,11 +68,27 @@ def test_production_lists_every_problem_in_one_message(monkeypatch):
         (DEVELOPMENT_SECRET_KEY, "known default"),
         ("change-me", "known default"),
         ("short-but-unique", "shorter than 32"),
+        ("a" * 40, "only 1 different characters"),
+        ("please-change-me-please-change-me-123", "guessable phrase 'changeme'"),
+        ("Tr0ub4dor&3" * 4, "repeats a piece of 11 characters"),
+        ("x9" * 4 + "qzmwkrtp" + "x9" * 12, "too predictable"),
     ],
 )
 def test_production_refuses_weak_or_default_secrets(secret, problem):
     config = load_config({**GOOD_PRODUCTION, "SECRET_KEY": secret})
-    assert any(problem in text for text in production_problems(config))
+    found = [text for text in production_problems(config) if problem in text]
+    assert found, production_problems(config)
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in found[0]
+
+
+@pytest.mark.parametrize("size", [32, 48, 64])
+def test_production_takes_random_secrets(size):
+    import secrets
+
+    for _ in range(50):
+        for secret in (secrets.token_urlsafe(size), secrets.token_hex(size // 2)):
+            config = load_config({**GOOD_PRODUCTION, "SECRET_KEY": secret})
+            assert production_problems(config) == [], secret
 
 
 def test_production_refuses_the_same_secret_twice():
@@ -200,7 +216,10 @@ def test_production_refuses_short_collector_keys():
     config = load_config(
         {**GOOD_PRODUCTION, "COLLECTOR_API_KEY": "short", "COLLECTOR_API_KEY_USB": "u" * 32}
     )
-    assert production_problems(config) == ["COLLECTOR_API_KEY is shorter than 32 characters"]
+    assert [problem.split(";")[0] for problem in production_problems(config)] == [
+        "COLLECTOR_API_KEY is shorter than 32 characters",
+        "COLLECTOR_API_KEY_USB has only 1 different characters",
+    ]
 
 
 def test_the_batch_limit_must_be_a_positive_number():

@@ -3,6 +3,7 @@ uses WAL; MySQL/MariaDB speak utf8mb4 in strict mode."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import psycopg
@@ -12,7 +13,13 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 import shopdb
-from shopdb.database import describe_url, get_database, is_retryable, sqlite_path
+from shopdb.database import (
+    describe_url,
+    get_database,
+    is_retryable,
+    quiet_pool_logs,
+    sqlite_path,
+)
 from shopdb.models import AssetStatus
 
 pytestmark = pytest.mark.database
@@ -72,3 +79,18 @@ def _sqlite_busy() -> sqlite3.OperationalError:
 )
 def test_only_failures_caused_by_concurrency_are_retryable(original, retryable):
     assert is_retryable(OperationalError("UPDATE x", {}, original)) is retryable
+
+
+def test_the_pool_drops_tracebacks_of_connections_that_died_with_the_server(caplog, tmp_path):
+    quiet_pool_logs()
+    pool_logger = logging.getLogger("sqlalchemy.pool.impl.QueuePool")
+    dead = [
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+        pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query"),
+    ]
+    for error in [*dead, ValueError("a bug")]:
+        try:
+            raise error
+        except Exception:
+            pool_logger.error("Exception during reset or similar", exc_info=True)
+    assert [record.exc_info[0] for record in caplog.records] == [ValueError]

@@ -44,9 +44,13 @@ def upgrade(revision: str) -> None:
 def downgrade(revision: str, yes: bool) -> None:
     """Downgrade the schema to REVISION ('-1' for one step, 'base' for empty).
 
-    Downgrading drops tables and the data in them, so it asks first.
+    '-N' steps back the core history ('core@-N'); a plugin's history steps
+    back with '<plugin>@-N'. A downgrade that would drop an installed plugin's
+    tables is refused: uninstall the plugin instead. Downgrading drops tables
+    and the data in them, so it asks first.
     """
     engine = get_database().engine
+    revision = migrations.downgrade_target(engine, revision)
     if not yes:
         click.confirm(
             f"Downgrading {describe_url(engine.url)} to {revision!r} may drop tables and "

@@ -6,14 +6,16 @@ SameSite=Lax) plus readable CSRF cookies for the double-submit check on cookie
 writes; the reply body carries them too, for scripts that send
 `Authorization: Bearer`. Both tokens carry the id of their sign-in session
 (`sid`); logout revokes the session, which ends the refresh token and every
-access token issued under it at once. A password change ends every sign-in
-made before it and hands the caller fresh tokens.
+access token issued under it at once. A refresh token is exchanged once for a
+new pair (rotation); one that comes back after that ends its sign-in. A
+password change ends every sign-in made before it and hands the caller fresh
+tokens. `issue_tokens` makes every pair.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app
@@ -41,6 +43,7 @@ from shopdb.http import ratelimit
 from shopdb.http.envelope import ApiError, data_response
 from shopdb.http.identity import (
     JWT_SCOPES,
+    challenge,
     current_user,
     identity_for,
     verifies_own_credentials,
@@ -101,6 +104,10 @@ class LoginEnvelopeSchema(Schema):
 
 class RefreshDataSchema(Schema):
     accesstoken = fields.String(required=True)
+    refreshtoken = fields.String(
+        required=True,
+        metadata={"description": "The next refresh token; the one sent is used up"},
+    )
 
 
 class RefreshEnvelopeSchema(Schema):
@@ -174,6 +181,21 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def issue_tokens(user: User, sid: str, data: dict[str, Any], *, cookies: bool) -> Response:
+    """The reply that hands out a new access and refresh token of sign-in
+    `sid`: in the body (with `data`) for scripts, and as cookies with their
+    CSRF values when the caller signs in by cookie. Sign-in, refresh and
+    password change all issue tokens here, so they carry the same claims and
+    cookie settings."""
+    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
+    refreshtoken = create_refresh_token(str(user.userid), additional_claims=_claims(user, sid))
+    response = data_response({**data, "accesstoken": accesstoken, "refreshtoken": refreshtoken})
+    if cookies:
+        set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
+        set_refresh_cookies(response, refreshtoken, max_age=_seconds("JWT_REFRESH_TOKEN_EXPIRES"))
+    return _no_store(response)
+
+
 # Endpoints -------------------------------------------------------------------
 
 
@@ -216,35 +238,44 @@ def login(values: dict[str, str]) -> ResponseReturnValue:
             userid=user.userid, username=user.username, role=user.role.role, via="password"
         ),
     )
-    sid = str(uuid.uuid4())
-    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
-    refreshtoken = create_refresh_token(str(user.userid), additional_claims=_claims(user, sid))
     session.commit()
-    response = data_response(
-        {"accesstoken": accesstoken, "refreshtoken": refreshtoken, "user": user_data(user)}
-    )
-    set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
-    set_refresh_cookies(response, refreshtoken, max_age=_seconds("JWT_REFRESH_TOKEN_EXPIRES"))
-    return _no_store(response)
+    return issue_tokens(user, str(uuid.uuid4()), {"user": user_data(user)}, cookies=True)
 
 
 @blueprint.post("/refresh")
 @verifies_own_credentials
 @blueprint.response(200, RefreshEnvelopeSchema)
 def refresh() -> ResponseReturnValue:
-    """A new access token for a refresh token (cookie, or `Authorization: Bearer`).
+    """A new pair of tokens for a refresh token (cookie, or `Authorization: Bearer`).
 
-    With the cookie, send the `shopdb_csrf_refresh` cookie's value in `X-CSRF-TOKEN`.
+    The refresh token is good for one exchange: the reply carries a new one
+    (and new cookies when the request came with cookies). Sending a refresh
+    token again after its exchange ends the whole sign-in (401
+    `token_reused`): a copy of it may be in other hands. With the cookie, send
+    the `shopdb_csrf_refresh` cookie's value in `X-CSRF-TOKEN`.
     """
     verify_jwt_in_request(refresh=True)
     user = get_current_user()
     claims = get_jwt()
+    session = get_session()
+    start_writing(session)
+    expiresat = datetime.fromtimestamp(claims["exp"], UTC).replace(tzinfo=None)
+    try:
+        rotated = authentication.rotate_refresh_token(session, claims["jti"], expiresat)
+        session.commit()
+    except IntegrityError:
+        # A concurrent refresh with the same token retired it first.
+        session.rollback()
+        rotated = False
+    if not rotated:
+        raise ApiError(
+            401,
+            "token_revoked",
+            "This refresh token was exchanged already; use the newest one or sign in again.",
+            headers=challenge("token_revoked"),
+        )
     sid = claims.get("sid") or claims["jti"]
-    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
-    response = data_response({"accesstoken": accesstoken})
-    if get_jwt_request_location() == "cookies":
-        set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
-    return _no_store(response)
+    return issue_tokens(user, sid, {}, cookies=get_jwt_request_location() == "cookies")
 
 
 @blueprint.post("/logout")
@@ -288,12 +319,16 @@ def logout() -> ResponseReturnValue:
 
 
 @blueprint.get("/me")
+@guarded(Access.AUTHENTICATED, write=False)
 @blueprint.response(200, MeEnvelopeSchema)
 def me() -> ResponseReturnValue:
-    """The caller: the signed-in user, or the owner of the API token used."""
+    """The caller: the signed-in user, or the owner of the API token used.
+
+    Needs the read scope: a collector token, refused everywhere but collector
+    endpoints, is refused here too (403)."""
     identity = current_identity()
     user = current_user()
-    if not identity.is_authenticated or user is None:
+    if user is None:
         raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
     data = {**user_data(user), "via": identity.via, "scopes": sorted(identity.scopes)}
     return _no_store(data_response(data))
@@ -324,19 +359,16 @@ def change_password(values: dict[str, str]) -> ResponseReturnValue:
     session.commit()
     if current_identity().via == "apitoken":
         return _no_store(data_response({"passwordchanged": True}))
-    # Issued after the change (iat is not before its second), under the same
-    # sign-in session, so that logout still ends them.
+    # Issued after the change (to the microsecond), under the same sign-in
+    # session, so that logout still ends them.
     claims = get_jwt()
     sid = claims.get("sid") or claims["jti"]
-    accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
-    refreshtoken = create_refresh_token(str(user.userid), additional_claims=_claims(user, sid))
-    response = data_response(
-        {"passwordchanged": True, "accesstoken": accesstoken, "refreshtoken": refreshtoken}
+    return issue_tokens(
+        user,
+        sid,
+        {"passwordchanged": True},
+        cookies=get_jwt_request_location() == "cookies",
     )
-    if get_jwt_request_location() == "cookies":
-        set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
-        set_refresh_cookies(response, refreshtoken, max_age=_seconds("JWT_REFRESH_TOKEN_EXPIRES"))
-    return _no_store(response)
 
 
 def init_app(app: Flask, api: Any = None) -> None:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import dataclasses
 import hmac
 
-from flask import Response, current_app, g, request
+from flask import current_app, g, request
 
-from shopdb.http.envelope import error_response
-from shopdb.http.identity import API_KEY_HEADER, bearer_value, unauthorized
+from shopdb.http.envelope import ApiError
+from shopdb.http.identity import API_KEY_HEADER, bearer_value, challenge
 from shopdb.services.access import (
     SCOPE_COLLECTOR,
     SCOPE_WRITE,
@@ -40,12 +40,17 @@ HOW = (
 )
 
 
-class CollectorAuthError(Exception):
-    """The caller may not push; `response` is the 401/403 to send."""
+class CollectorAuthError(ApiError):
+    """The caller may not push: a 401 (with WWW-Authenticate) or a 403,
+    answered by the envelope's error handler like every other refusal."""
 
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
+
+def _unauthorized(code: str, message: str) -> CollectorAuthError:
+    return CollectorAuthError(401, code, message, headers=challenge(code))
+
+
+def _forbidden(message: str) -> CollectorAuthError:
+    return CollectorAuthError(403, "permission_denied", message)
 
 
 def plugin_key_name(plugin: str) -> str:
@@ -60,11 +65,9 @@ def authenticate_collector(plugin: str, access: Access) -> Identity:
         return _token_caller(identity, access)
     presented = request.headers.get(API_KEY_HEADER, "").strip() or bearer_value()
     if not presented:
-        raise CollectorAuthError(
-            unauthorized(
-                "authentication_required",
-                f"A collector push needs a key: {HOW.replace('<PLUGIN>', plugin.upper())}.",
-            )
+        raise _unauthorized(
+            "authentication_required",
+            f"A collector push needs a key: {HOW.replace('<PLUGIN>', plugin.upper())}.",
         )
     keys = current_app.config.get("COLLECTOR_API_KEYS", {})
     candidates = [keys.get(plugin_key_name(plugin)), keys.get(SHARED_KEY)]
@@ -75,12 +78,10 @@ def authenticate_collector(plugin: str, access: Access) -> Identity:
         hmac.compare_digest(given, key.encode("utf-8")) for key in candidates if key is not None
     ]
     if not any(matches):
-        raise CollectorAuthError(
-            unauthorized(
-                "invalid_api_key",
-                f"The key is not valid for the {plugin!r} collector: "
-                f"{HOW.replace('<PLUGIN>', plugin.upper())}.",
-            )
+        raise _unauthorized(
+            "invalid_api_key",
+            f"The key is not valid for the {plugin!r} collector: "
+            f"{HOW.replace('<PLUGIN>', plugin.upper())}.",
         )
     g.identity = Identity(
         username=f"collector:{plugin}", via=VIA_KEY, scopes=frozenset({SCOPE_COLLECTOR})
@@ -93,22 +94,14 @@ def _token_caller(identity: Identity, access: Access) -> Identity:
     role the resource asks for; the check is the one every write uses, with
     the collector scope standing in for the write scope."""
     if SCOPE_COLLECTOR not in identity.scopes:
-        raise CollectorAuthError(
-            _forbidden(
-                "This API token's scope does not allow collector pushes; create a token "
-                "with the collector scope, or send a collector key."
-            )
+        raise _forbidden(
+            "This API token's scope does not allow collector pushes; create a token "
+            "with the collector scope, or send a collector key."
         )
     writer = dataclasses.replace(identity, scopes=frozenset({SCOPE_WRITE}))
     if not allows(writer, access, write=True, anonymous_read=False):
-        raise CollectorAuthError(
-            _forbidden(
-                f"The token's user has the role {identity.role!r}; pushing to this "
-                f"collector needs the {access.value!r} role."
-            )
+        raise _forbidden(
+            f"The token's user has the role {identity.role!r}; pushing to this "
+            f"collector needs the {access.value!r} role."
         )
     return identity
-
-
-def _forbidden(message: str) -> Response:
-    return error_response(403, "permission_denied", message)

@@ -33,6 +33,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "too_many_requests",
@@ -42,16 +43,25 @@ HTTP_CODES = {
 
 
 class ApiError(Exception):
-    """An error that leaves as an envelope with a given status."""
+    """An error that leaves as an envelope with a given status (and headers,
+    such as WWW-Authenticate or Retry-After). Hand-written endpoints raise it
+    rather than build error replies, so every error goes through the same
+    handler as the generated endpoints'."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
 
 
 def data_response(data: Any, status: int = 200, meta: dict[str, Any] | None = None) -> Response:
@@ -127,7 +137,9 @@ def _from_exception(error: Exception) -> Response:
     parts = error_parts(error)
     if parts is None:
         raise error
-    return error_response(*parts)
+    response = error_response(*parts)
+    response.headers.update(getattr(error, "headers", None) or {})
+    return response
 
 
 def _http_exception(error: HTTPException) -> Response:
@@ -155,7 +167,9 @@ def _http_exception(error: HTTPException) -> Response:
         status, code = 400, "invalid_input"
         message = "The request has invalid fields; see details."
     response = error_response(status, code, message, details)
-    for name, value in (getattr(error, "headers", None) or {}).items():
+    # get_headers() carries what the error class adds itself (Allow on a 405,
+    # WWW-Authenticate, Retry-After); `headers` what a raiser set by hand.
+    for name, value in [*error.get_headers(), *(getattr(error, "headers", None) or {}).items()]:
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
     return response
@@ -185,14 +199,16 @@ def _database_error(error: DBAPIError) -> Response:
         if current_app.config.get("PROPAGATE_EXCEPTIONS"):
             raise error
         return _unexpected(error)
-    # The detail names hosts and paths: it goes to the log, not to callers.
-    current_app.logger.warning(
-        "%s %s: %s", request.method, request.path, unavailable(get_database().url, error)
-    )
     if is_retryable(error):
+        # The detail names hosts and paths: it goes to the log, not to callers.
+        current_app.logger.warning(
+            "%s %s: %s", request.method, request.path, unavailable(get_database().url, error)
+        )
         message = "The database is busy with other writes; try again in a moment."
         seconds = RETRY_BUSY_SECONDS
     else:
+        # One log line per outage, not one per refused request.
+        get_database().outage.report(error)
         message = (
             "The database cannot be used right now; try again shortly. The server log says why."
         )

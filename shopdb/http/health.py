@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 
 from shopdb.database import get_database
-from shopdb.errors import ShopDBError
+from shopdb.errors import DatabaseUnavailableError, ShopDBError
+from shopdb.http.envelope import ApiError, data_response
 from shopdb.services.migrations import SchemaState, schema_status
 
 READINESS_MESSAGES = {
@@ -24,7 +25,7 @@ blueprint = Blueprint("health", __name__, url_prefix="/api/health")
 @blueprint.get("")
 def live() -> ResponseReturnValue:
     """The process is up; says nothing about the database."""
-    return jsonify({"data": {"status": "ok"}})
+    return data_response({"status": "ok"})
 
 
 @blueprint.get("/ready")
@@ -33,16 +34,18 @@ def ready() -> ResponseReturnValue:
     engine = get_database().engine
     try:
         status = schema_status(engine)
+    except DatabaseUnavailableError as error:
+        # The detail names hosts and paths: it goes to the log (once per outage).
+        get_database().outage.report(error)
+        return _not_ready("The database cannot be used; the server log says why.")
     except ShopDBError as error:
-        # The detail names hosts and paths: it goes to the log, not to callers.
         current_app.logger.warning("readiness check failed: %s", error)
         return _not_ready("The database cannot be used; the server log says why.")
     if status.state is not SchemaState.CURRENT:
         current_app.logger.warning("readiness check: %s", status.describe(engine.url))
         return _not_ready(READINESS_MESSAGES[status.state])
-    return jsonify({"data": {"status": "ready", "database": engine.dialect.name}})
+    return data_response({"status": "ready", "database": engine.dialect.name})
 
 
 def _not_ready(message: str) -> ResponseReturnValue:
-    body = {"data": {"error": {"code": "not_ready", "message": message, "details": {}}}}
-    return jsonify(body), 503
+    raise ApiError(503, "not_ready", message)

@@ -14,14 +14,17 @@ never breaks the login page or its stylesheet.
 The user is loaded again on every request, in the same query as the
 revocation check, so a disabled account or a changed role takes effect at
 once; the row is cached in `g` for the rest of the request. A JWT issued
-(`iat`) before the second of the user's last password change
-(`users.passwordchangedat`) counts as revoked.
+(`iatus`, to the microsecond) before the user's last password change
+(`users.passwordchangedat`) counts as revoked, and so does one without `exp`.
+A refresh token is good for one exchange (/api/auth/refresh rotates it); one
+that comes back after its exchange ends its whole sign-in (reuse detection).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
@@ -35,17 +38,24 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt.exceptions import PyJWTError
 
-from shopdb.database import get_session
+from shopdb.database import get_session, start_writing
 from shopdb.http.envelope import ApiError, error_response
-from shopdb.models import User
+from shopdb.models import User, utcnow
 from shopdb.services.access import ANONYMOUS, SCOPE_READ, SCOPE_WRITE, Identity
-from shopdb.services.authentication import issued_before_password_change, load_token_user
+from shopdb.services.authentication import (
+    end_reused_sign_in,
+    issued_before_password_change,
+    load_token_user,
+    microseconds,
+)
 from shopdb.services.tokens import looks_like_token, scopes_for, verify_token
 
 API_KEY_HEADER = "X-API-Key"
 # Paths where bad credentials are refused; elsewhere they read as anonymous.
 STRICT_PREFIX = "/api/"
 JWT_SCOPES = frozenset({SCOPE_READ, SCOPE_WRITE})
+# The claim with a token's issue time in microseconds since the epoch.
+ISSUED_US_CLAIM = "iatus"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -95,7 +105,9 @@ def resolve_identity() -> FlaskResponse | None:
             g.credentialsproblem = str(problem)
             return None
         if isinstance(problem, ApiError):
-            return unauthorized(problem.code, problem.message)
+            raise ApiError(
+                401, problem.code, problem.message, headers=challenge(problem.code)
+            ) from None
         raise  # answered by the Flask-JWT-Extended callbacks below
     if found is not None:
         g.identity = found
@@ -173,7 +185,9 @@ def _token_user(payload: dict[str, Any]) -> tuple[User | None, bool]:
     user, revoked = load_token_user(get_session(), userid, tokenids)
     # A password change ends every sign-in token issued before it; the row is
     # already loaded, so this costs no query.
-    if user is not None and issued_before_password_change(user, payload.get("iat")):
+    if user is not None and issued_before_password_change(
+        user, payload.get("iat"), payload.get(ISSUED_US_CLAIM)
+    ):
         revoked = True
     g.tokenuser = (key, user, revoked)
     return user, revoked
@@ -192,13 +206,29 @@ def _lookup_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | Non
 
 
 def _default_claims(_identity: Any) -> dict[str, Any]:
-    """A token created without a session id starts a session of its own."""
-    return {"sid": str(uuid.uuid4())}
+    """Every token carries its issue time to the microsecond (JWT `iat` has
+    whole seconds), so a password change ends even the tokens issued earlier
+    in its second; a token created without a session id starts a session of
+    its own."""
+    return {"sid": str(uuid.uuid4()), ISSUED_US_CLAIM: microseconds(utcnow())}
+
+
+def _verify_claims(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    """A token that never expires is refused: nothing but a password change
+    could end it. ShopDB issues none; one signed with a leaked key might."""
+    return isinstance(payload.get("exp"), int | float) and not isinstance(payload["exp"], bool)
+
+
+def challenge(code: str) -> dict[str, str]:
+    """The WWW-Authenticate header of every 401 that names a bad credential."""
+    return {"WWW-Authenticate": f'Bearer realm="ShopDB", error="{code}"'}
 
 
 def unauthorized(code: str, message: str) -> FlaskResponse:
+    """A 401 as a reply, for Flask-JWT-Extended's callbacks (which must
+    return one); views raise ApiError with `challenge(code)` instead."""
     response = error_response(401, code, message)
-    response.headers["WWW-Authenticate"] = f'Bearer realm="ShopDB", error="{code}"'
+    response.headers.update(challenge(code))
     return response
 
 
@@ -219,11 +249,41 @@ def _missing(reason: str) -> FlaskResponse:
     return unauthorized("authentication_required", f"Sign in first or send a token ({reason}).")
 
 
-def _revoked(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
+def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> FlaskResponse:
+    if payload.get("type") == "refresh" and _ended_reused_sign_in(payload):
+        return unauthorized(
+            "token_reused",
+            "This refresh token was already exchanged for a new one; using it again ends "
+            "the whole sign-in, since a copy of it may be in other hands. Sign in again.",
+        )
     return unauthorized(
         "token_revoked",
         "This sign-in token was revoked (signed out, or the password changed); sign in again.",
     )
+
+
+def _ended_reused_sign_in(payload: dict[str, Any]) -> bool:
+    """Reuse detection: a rotated refresh token came back, so its sign-in ends."""
+    jti, sid, exp = payload.get("jti"), payload.get("sid"), payload.get("exp")
+    if not (isinstance(jti, str) and isinstance(sid, str) and isinstance(exp, int)):
+        return False
+    user = _token_user(payload)[0]
+    if user is None or issued_before_password_change(
+        user, payload.get("iat"), payload.get(ISSUED_US_CLAIM)
+    ):
+        return False  # refused for the password change, whatever else it did
+    session = get_session()
+    start_writing(session)
+    expiresat = datetime.fromtimestamp(exp, UTC).replace(tzinfo=None)
+    ended = end_reused_sign_in(session, jti, sid, expiresat)
+    session.commit()
+    if ended:
+        current_app.logger.warning(
+            "A rotated refresh token of user %s came back; its sign-in %s is ended.",
+            payload.get("sub"),
+            sid,
+        )
+    return ended
 
 
 def _user_unavailable(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
@@ -233,7 +293,11 @@ def _user_unavailable(_header: dict[str, Any], _payload: dict[str, Any]) -> Flas
 
 
 def _claims_refused(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
-    return unauthorized("invalid_token", "The sign-in token's claims were refused; sign in again.")
+    return unauthorized(
+        "invalid_token",
+        "The sign-in token's claims were refused (a token must expire: it needs exp); "
+        "sign in again.",
+    )
 
 
 def _needs_fresh(_header: dict[str, Any], _payload: dict[str, Any]) -> FlaskResponse:
@@ -261,6 +325,7 @@ def init_app(app: Flask) -> JWTManager:
     jwt.unauthorized_loader(_missing)
     jwt.revoked_token_loader(_revoked)
     jwt.user_lookup_error_loader(_user_unavailable)
+    jwt.token_verification_loader(_verify_claims)
     jwt.token_verification_failed_loader(_claims_refused)
     jwt.needs_fresh_token_loader(_needs_fresh)
     # JWTManager sends CSRF failures to the "missing token" callback (401);

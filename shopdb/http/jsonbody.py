@@ -2,7 +2,8 @@
 
 Python's decoder recurses once per level, so a small body of a thousand `[`
 would end in a RecursionError (a 500) in the decoder or in whatever walks the
-result later. Every body is parsed by this provider: nesting deeper than
+result later. An object with a key twice is refused too: Python would keep the
+last value silently. Every body is parsed by this provider: nesting deeper than
 MAXIMUM_DEPTH is a ValueError, which Flask turns into a failed parse, and
 `body_problem` says in one sentence what is wrong with a body.
 """
@@ -24,10 +25,30 @@ class TooDeepError(ValueError):
         super().__init__(f"it is nested deeper than {MAXIMUM_DEPTH} levels")
 
 
+class DuplicateKeyError(ValueError):
+    """An object that names one key twice: which value was meant is unknowable."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} appears twice in one object")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return value
+
+
 class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider, refusing bodies nested deeper than MAXIMUM_DEPTH."""
+    """Flask's JSON provider, refusing bodies nested deeper than MAXIMUM_DEPTH
+    and objects with a key twice."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("object_pairs_hook", _unique_keys)
         try:
             value = super().loads(s, **kwargs)
         except RecursionError:
@@ -60,7 +81,7 @@ def body_problem(provider: DefaultJSONProvider, data: bytes) -> str:
     """Why `data` is not a usable JSON body, as the end of a sentence."""
     try:
         value = provider.loads(data)
-    except TooDeepError as error:
+    except (TooDeepError, DuplicateKeyError) as error:
         return str(error)
     except ValueError as error:
         return f"it is not valid JSON ({error})"

@@ -55,7 +55,7 @@ from shopdb.database import (
     waited_in_vain,
 )
 from shopdb.errors import ConflictError, InvalidInputError
-from shopdb.http.collectorkeys import CollectorAuthError, authenticate_collector
+from shopdb.http.collectorkeys import authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
 from shopdb.http.identity import verifies_own_credentials
 from shopdb.resources.definition import Resource
@@ -536,10 +536,7 @@ def _authenticated(collector: Collector) -> Callable[[Callable[..., Any]], Calla
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            try:
-                authenticate_collector(collector.plugin, collector.resource.write)
-            except CollectorAuthError as refused:
-                return refused.response
+            authenticate_collector(collector.plugin, collector.resource.write)
             return view(*args, **kwargs)
 
         return checked

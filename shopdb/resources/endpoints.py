@@ -107,13 +107,20 @@ def build_blueprint(resource: Resource) -> Blueprint:
         data = resource.detail(session, instance, detail.dump(instance))
         return data_response({**data, **extra}, status)
 
-    def documented(summary: str, description: str, errors: dict[int, str]) -> Any:
-        """The operation's summary, description and error replies in OpenAPI."""
+    def documented(
+        summary: str, description: str, errors: dict[int, str], verb: str, **extra: Any
+    ) -> Any:
+        """The operation's summary, description, id and error replies in OpenAPI."""
 
         def decorate(view: Any) -> Any:
             for status, component in errors.items():
                 view = blueprint.alt_response(status, component)(view)
-            return blueprint.doc(summary=summary, description=description or summary)(view)
+            return blueprint.doc(
+                summary=summary,
+                description=description or summary,
+                operationId=docs.operation_id(resource, verb),
+                **extra,
+            )(view)
 
         return decorate
 
@@ -125,7 +132,9 @@ def build_blueprint(resource: Resource) -> Blueprint:
         @read
         @blueprint.arguments(list_arguments, location="query")
         @blueprint.response(200, list_envelope)
-        @documented(f"List {resource.label}", docs.list_description(resource), docs.READ_ERRORS)
+        @documented(
+            f"List {resource.label}", docs.list_description(resource), docs.LIST_ERRORS, "list"
+        )
         def get(self, args: dict[str, Any]) -> ResponseReturnValue:
             session = get_session()
             query = apply_filters(resource, resource.scope(resource.select()), args)
@@ -143,6 +152,8 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 f"Create one of {resource.label}",
                 docs.create_description(resource, schemas.create),
                 docs.WRITE_ERRORS,
+                "create",
+                responses={201: docs.created_response(resource)},
             )
             def post(self, values: dict[str, Any]) -> ResponseReturnValue:
                 session = get_session()
@@ -150,13 +161,15 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 extra = resource.after_create(session, instance)
                 response = reply(session, instance, 201, **extra)
                 session.commit()
+                itemid = getattr(instance, resource.primary_key)
+                response.headers["Location"] = f"{blueprint.url_prefix}/{itemid}"
                 return response
 
     @blueprint.route("/<int:itemid>")
     class Item(MethodView):
         @read
         @blueprint.response(200, item_envelope)
-        @documented(f"Fetch one of {resource.label}", "", docs.ITEM_ERRORS)
+        @documented(f"Fetch one of {resource.label}", "", docs.ITEM_ERRORS, "get")
         def get(self, itemid: int) -> ResponseReturnValue:
             session = get_session()
             return reply(session, find(session, itemid))
@@ -170,6 +183,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 f"Change one of {resource.label}",
                 docs.update_description(resource),
                 {**docs.ITEM_ERRORS, **docs.WRITE_ERRORS},
+                "update",
             )
             def patch(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
                 session = get_session()
@@ -188,6 +202,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 f"Delete one of {resource.label}",
                 docs.delete_description(resource),
                 {**docs.ITEM_ERRORS, 409: "CONFLICT"},
+                "delete",
             )
             def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
                 session = get_session()

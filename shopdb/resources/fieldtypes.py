@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import fields
 
@@ -31,6 +32,19 @@ MAC_PATTERNS = (
 HOSTNAME_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 MAXIMUM_HOSTNAME = 253
 
+# The same rules as JSON Schema patterns, for the OpenAPI document, so a
+# client generated from it sends only what is taken (any case; the server
+# also trims spaces around a value).
+_HEX = "[0-9A-Fa-f]"
+MAC_PATTERN = (
+    rf"^\s*(?:{_HEX}{{2}}([:.-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
+    rf"|{_HEX}{{4}}([.-]){_HEX}{{4}}\2{_HEX}{{4}}|{_HEX}{{12}})\s*$"
+)
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOSTNAME_PATTERN = rf"^\s*(?=[^\s]{{1,254}}\s*$)(?:{_LABEL}\.)*(?![0-9]+\.?\s*$){_LABEL}\.?\s*$"
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IP_PATTERN = rf"^\s*(?:(?:{_OCTET}\.){{3}}{_OCTET}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\s*$"
+
 
 class CanonicalText(fields.String):
     """Text checked and turned into its canonical form on input.
@@ -41,8 +55,13 @@ class CanonicalText(fields.String):
 
     description = ""
 
+    # The document's pattern for the forms accepted ("" for none).
+    pattern = ""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {"description": self.description})
+        if self.pattern:
+            kwargs["metadata"] = {"pattern": self.pattern, **kwargs["metadata"]}
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -59,6 +78,7 @@ class IpAddress(CanonicalText):
     """An IPv4 or IPv6 address, stored in its compressed form (`fd00::5`)."""
 
     description = "IPv4 or IPv6 address; stored compressed (10.0.0.5, fd00::5)"
+    pattern = IP_PATTERN
     default_error_messages = {
         "invalid_ip": "Not an IP address; write IPv4 as 10.0.0.5 or IPv6 as fd00::5."
     }
@@ -84,6 +104,7 @@ class MacAddress(CanonicalText):
     colons (`aa:bb:cc:dd:ee:ff`)."""
 
     description = f"MAC address: {MAC_FORMS}; stored as aa:bb:cc:dd:ee:ff"
+    pattern = MAC_PATTERN
     default_error_messages = {"invalid_mac": f"Not a MAC address; write it as {MAC_FORMS}."}
 
     def canonical(self, text: str) -> str:
@@ -103,6 +124,7 @@ class Hostname(CanonicalText):
     """A host name of RFC 1123 labels, stored lower-case without a trailing dot."""
 
     description = "Host name (RFC 1123): dot-separated labels of letters, digits and hyphens"
+    pattern = HOSTNAME_PATTERN
     default_error_messages = {
         "invalid_hostname": (
             "Not a host name; use dot-separated labels of 1 to 63 letters, digits and "
@@ -129,3 +151,64 @@ class Hostname(CanonicalText):
 
     def sample(self, number: int) -> str:
         return f"host{number}"
+
+
+# One part of a stored upload's path: starts with a letter, digit or "_" (so
+# never "." or ".."), then letters, digits, ".", "_" and "-".
+UPLOAD_PART = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
+UPLOAD_PATH = re.compile(rf"{UPLOAD_PART}(?:/{UPLOAD_PART})*")
+UPLOAD_FORM = (
+    "a path under ShopDB's upload folder such as floorplans/site.svg: parts of letters, "
+    "digits, '.', '_' and '-' joined by '/', none starting with '.'"
+)
+
+
+class UploadPath(CanonicalText):
+    """A file ShopDB stores (under the instance folder), by its relative path.
+    Never absolute, never `..`, never a URL: the web UI serves and renders it,
+    so it must not reach outside the upload folder (`../../etc/passwd`,
+    `file:///...`)."""
+
+    description = f"Stored file: {UPLOAD_FORM}"
+    pattern = rf"^\s*{UPLOAD_PATH.pattern}\s*$"
+    default_error_messages = {"invalid_upload": f"Not a stored file; give {UPLOAD_FORM}."}
+
+    def canonical(self, text: str) -> str:
+        if not UPLOAD_PATH.fullmatch(text):
+            raise self.make_error("invalid_upload")
+        return text
+
+    def sample(self, number: int) -> str:
+        return f"uploads/sample{number}.png"
+
+
+WEB_SCHEMES = ("http", "https")
+WEB_URL = r"https?://[^\s/?#]+[^\s]*"
+
+
+class ImageUrl(CanonicalText):
+    """An image on the web (http or https, with a host) or a stored upload.
+    `javascript:`, `data:`, `file:` and relative paths are refused: the web UI
+    renders it as an image address."""
+
+    description = f"Image: an http(s) URL, or {UPLOAD_FORM}"
+    pattern = rf"^\s*(?:{WEB_URL}|{UPLOAD_PATH.pattern})\s*$"
+    default_error_messages = {
+        "invalid_image": f"Not an image address; give an http:// or https:// URL, or {UPLOAD_FORM}."
+    }
+
+    def canonical(self, text: str) -> str:
+        if UPLOAD_PATH.fullmatch(text):
+            return text
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            raise self.make_error("invalid_image") from None
+        if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+            raise self.make_error("invalid_image")
+        if any(character.isspace() or ord(character) < 32 for character in text):
+            raise self.make_error("invalid_image")
+        return text
+
+    def sample(self, number: int) -> str:
+        return f"https://images.example.com/{number}.png"

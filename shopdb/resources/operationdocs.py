@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shopdb.http.requestline import MAXIMUM_QUERY_BYTES
 from shopdb.services.access import Access
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 # Error replies every operation may give, by status: flask-smorest registers a
 # response component per HTTP status under these names.
 READ_ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE"}
+LIST_ERRORS = {**READ_ERRORS, 414: "REQUEST_URI_TOO_LONG"}
 ITEM_ERRORS = {**READ_ERRORS, 404: "NOT_FOUND"}
 WRITE_ERRORS = {
     **READ_ERRORS,
@@ -31,7 +33,43 @@ WHO = {
     Access.EDITOR: "editors and admins",
     Access.ADMIN: "admins",
     Access.AUTHENTICATED: "any signed-in user",
+    Access.PERSON: "users signed in with a password (not API tokens)",
 }
+
+
+def operation_id(resource: Resource, verb: str) -> str:
+    """`vendors_create`: stable ids, which the links below and clients name."""
+    return f"{resource.name}_{verb}"
+
+
+def created_response(resource: Resource) -> dict:
+    """What the document adds to a create's 201: the Location of the new
+    record, and links that take its id to fetch, change and delete it (so
+    clients, and stateful test tools, can chain the operations)."""
+    key = {"itemid": f"$response.body#/data/{resource.primary_key}"}
+    verbs = {"get": "Fetch", "update": "Change", "delete": "Delete"}
+    allowed = {
+        "get": True,
+        "update": resource.allow_update,
+        "delete": resource.allow_delete,
+    }
+    return {
+        "headers": {
+            "Location": {
+                "description": "The address of the new record",
+                "schema": {"type": "string"},
+            }
+        },
+        "links": {
+            f"{verb.capitalize()}Created": {
+                "operationId": operation_id(resource, verb),
+                "parameters": key,
+                "description": f"{word} the record just created",
+            }
+            for verb, word in verbs.items()
+            if allowed[verb]
+        },
+    }
 
 
 def _names(names: object) -> str:
@@ -55,6 +93,10 @@ def list_description(resource: Resource) -> str:
     if resource.search:
         lines.append(f"`q` searches {_names(name for name, _ in resource.search)}.")
     lines.append("A query parameter not listed here is refused (400), never ignored.")
+    lines.append(
+        f"The query string may be at most {MAXIMUM_QUERY_BYTES} bytes as sent (%-escapes "
+        "included); a longer one is refused (414)."
+    )
     return "\n\n".join(lines)
 
 

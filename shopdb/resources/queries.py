@@ -7,7 +7,7 @@ import copy
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -398,6 +398,13 @@ def _describe(item: ListFilter) -> str:
     return text
 
 
+def sort_pattern(keys: Iterable[str]) -> str:
+    """The document's pattern for `sort`: one or more sortable fields, each
+    maybe with '-', comma-separated (what check_sort takes, no more)."""
+    one = "-?(?:" + "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True)) + ")"
+    return rf"^\s*{one}\s*(?:,\s*{one}\s*)*$"
+
+
 def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
     """The query-string schema of a resource's list endpoint (validated and documented)."""
     sortable = ", ".join(resource.sort)
@@ -421,7 +428,10 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
         ),
         "sort": fields.String(
             validate=[validate.Length(max=500), check_sort],
-            metadata={"description": f"Comma-separated fields, '-' for descending: {sortable}"},
+            metadata={
+                "description": f"Comma-separated fields, '-' for descending: {sortable}",
+                "pattern": sort_pattern(resource.sort),
+            },
         ),
     }
     if resource.search:

@@ -4,7 +4,8 @@ Three per resource: the output (every exposed column), the create input (no
 keys, timestamps or read-only fields; unknown fields refused) and the partial
 update input. Input fields are tightened beyond what the column types say, so
 that nothing a client sends can make the database fail: integers within the
-column range, strings without NUL or lone surrogates, names not blank.
+column range, strings without NUL or lone surrogates, names not blank, booleans
+only JSON true or false.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def fits_text_column(value: str) -> None:
         raise ValidationError(f"Longer than {TEXT_BYTES} bytes (UTF-8), more than a text holds.")
 
 
+# A JSON Schema pattern matches anywhere: "holds a character that is not a space".
+NOT_BLANK = r"\S"
+
+
 def not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("Must not be blank.")
@@ -65,6 +70,20 @@ class UtcDateTime(fields.DateTime):
         if result.tzinfo is not None:
             result = result.astimezone(UTC).replace(tzinfo=None)
         return result
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false and nothing else, as the document's "boolean" says:
+    marshmallow would take "yes", "off", 1 and 0.0 as well (and 1 == True in
+    Python, so a truthy set alone cannot tell them apart). Query strings keep
+    their documented true/false/1/0 through the plain Boolean."""
+
+    default_error_messages = {"invalid": "Not a boolean; send true or false (JSON, unquoted)."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class ModelSchema(SQLAlchemyAutoSchema):
@@ -113,6 +132,9 @@ def _tighten(field: fields.Field, name: str, required: bool) -> fields.Field:
             extra.append(fits_text_column)
         if required:
             extra.append(not_blank)
+            # Said in the document too: at least one character that is not a space.
+            extra.append(validate.Length(min=1))
+            field.metadata = {"pattern": NOT_BLANK, **field.metadata}
     elif isinstance(field, fields.Float):
         field.allow_nan = False
     elif isinstance(field, fields.DateTime):
@@ -138,7 +160,8 @@ def input_field(
         field.validators = [*generated.validators, *rule.validators]
         field.metadata = {**generated.metadata, **rule.metadata}
     else:
-        field = type(generated)(
+        kind = StrictBoolean if isinstance(generated, fields.Boolean) else type(generated)
+        field = kind(
             required=required,
             allow_none=generated.allow_none,
             validate=list(generated.validators),

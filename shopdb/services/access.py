@@ -40,6 +40,9 @@ class Access(enum.Enum):
     EDITOR = EDITOR
     ADMIN = ADMIN
     AUTHENTICATED = "authenticated"  # any signed-in user, whatever the role
+    # A user signed in with a password (cookie or JWT), not an API token: for
+    # managing credentials, so that one leaked token cannot mint others.
+    PERSON = "person"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def allows(identity: Identity, access: Access, *, write: bool, anonymous_read: b
         return anonymous_read or identity.has_role(VIEWER)
     if access is Access.AUTHENTICATED:
         return identity.is_authenticated
+    if access is Access.PERSON:
+        return identity.is_authenticated and identity.via != "apitoken"
     return identity.has_role(access.value)
 
 
@@ -95,6 +100,11 @@ def require(access: Access, *, write: bool, anonymous_read: bool = False) -> Ide
         raise PermissionDeniedError("This API token's scope does not allow writing.")
     if not write and SCOPE_READ not in identity.scopes:
         raise PermissionDeniedError("This API token's scope does not allow reading.")
+    if access is Access.PERSON:
+        raise PermissionDeniedError(
+            "Sign in with a password for this; an API token cannot do it, so that one "
+            "leaked token cannot make or revoke others."
+        )
     needed = "viewer" if access is Access.ASSET_READ else access.value
     raise PermissionDeniedError(
         f"Your role {identity.role!r} may not do this; it needs the {needed!r} role."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -102,22 +102,41 @@ def change_password(user: User, currentpassword: str, newpassword: str) -> None:
         setattr(user, column, value)
 
 
-def issued_before_password_change(user: User, issuedat: Any) -> bool:
-    """Whether a sign-in token issued at `issuedat` (the JWT `iat`, whole
-    seconds since the epoch) predates the user's last password change.
+EPOCH = datetime(1970, 1, 1)
+MICROSECOND = timedelta(microseconds=1)
 
-    The change time is cut to its second: a token issued in the same second
-    counts as issued after it, so the tokens that the password endpoint hands
-    out right after the change stay valid. A token without a usable `iat`
-    cannot prove it is newer and is refused once a password has been changed.
+
+def microseconds(moment: datetime) -> int:
+    """A naive UTC time as whole microseconds since the epoch (exact: no float)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return (moment - EPOCH) // MICROSECOND
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def issued_before_password_change(user: User, issuedat: Any, issuedus: Any = None) -> bool:
+    """Whether a sign-in token predates the user's last password change.
+
+    `issuedus` is the token's issue time in microseconds (the `iatus` claim
+    ShopDB adds), compared with the change to the microsecond, so that a token
+    issued earlier in the same second as the change does not survive it while
+    the tokens handed out right after the change do. A token without it has
+    only `iat` (whole seconds) and counts as older unless issued in a later
+    second than the change; one without a usable `iat` cannot prove it is
+    newer. Both are refused once a password has been changed.
     """
     changedat = user.passwordchangedat
     if changedat is None:
         return False
-    if isinstance(issuedat, bool) or not isinstance(issuedat, int | float):
+    changed = microseconds(changedat)
+    if _is_number(issuedus):
+        return issuedus <= changed
+    if not _is_number(issuedat):
         return True
-    changedsecond = int(changedat.replace(tzinfo=UTC).timestamp())
-    return issuedat < changedsecond
+    return issuedat <= changed // 1_000_000
 
 
 # Revoked tokens -----------------------------------------------------------------
@@ -136,6 +155,30 @@ def load_token_user(session: Session, userid: int, tokenids: list[str]) -> tuple
     if row is None:
         return None, False
     return row[0], bool(row[1])
+
+
+def is_revoked(session: Session, jti: str) -> bool:
+    return session.scalar(select(exists().where(RevokedToken.jti == jti))) or False
+
+
+def rotate_refresh_token(session: Session, jti: str, expiresat: datetime) -> bool:
+    """Retire a refresh token as it is exchanged for a new pair; False when it
+    was retired already (used twice: see `end_reused_sign_in`)."""
+    if is_revoked(session, jti):
+        return False
+    revoke(session, jti, expiresat)
+    return True
+
+
+def end_reused_sign_in(session: Session, jti: str, sid: str, expiresat: datetime) -> bool:
+    """A refresh token that was already exchanged came back: either it was
+    copied, or the rightful client lost the race with a thief. Which one
+    cannot be told, so the whole sign-in (`sid`) ends, as OAuth 2.0 security
+    best practice (RFC 9700, 4.14) asks. True when this ended the sign-in."""
+    if not is_revoked(session, jti) or is_revoked(session, sid):
+        return False
+    revoke(session, sid, expiresat)
+    return True
 
 
 def revoke(session: Session, jti: str, expiresat: datetime) -> None:

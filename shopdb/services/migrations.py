@@ -15,6 +15,7 @@ the current app, or runs on the core alone outside an app context.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -290,6 +291,52 @@ def upgrade_all(engine: Engine, plan: MigrationPlan | None = None) -> None:
 
 def downgrade(engine: Engine, target: str, plan: MigrationPlan | None = None) -> None:
     _run(engine, "downgrade", target, plan)
+
+
+def downgrade_target(engine: Engine, target: str, plan: MigrationPlan | None = None) -> str:
+    """The target `shopdb db downgrade` runs for what a person typed, refused
+    (ShopDBError naming what to type) when it would not do what they meant.
+
+    With plugin branches a bare relative step (`-1`) is ambiguous: Alembic
+    would step back whichever branch it picks, a plugin's included. It means
+    one step of the core history (`core@-1`). A downgrade that would remove an
+    installed plugin's whole history drops its tables while the plugin stays
+    marked installed; it is refused, naming `shopdb plugin uninstall`, which
+    drops them and records it. `base` removes everything, plugin state included.
+    """
+    plan = plan or current_plan()
+    if re.fullmatch(r"-\d+", target.strip()):
+        target = f"{CORE_BRANCH}@{target.strip()}"
+    if target == "base" or not plan.plugins:
+        return target
+    script = script_directory()
+    current = current_revisions(engine)
+    try:
+        # The steps Alembic's own downgrade would run (its planner, not a guess).
+        steps = script._downgrade_revs(target, tuple(current) or None)
+    except CommandError as error:
+        raise ShopDBError(f"Cannot downgrade to {target!r}: {error}") from None
+    removed = {step.revision.revision for step in steps}
+    lost = [
+        branch.label for branch in plan.plugins if _branch_base(script, branch.label) in removed
+    ]
+    if lost:
+        names = ", ".join(lost)
+        raise ShopDBError(
+            f"Downgrading to {target!r} would drop the tables of the installed plugin(s) "
+            f"{names} while they stay marked installed. Uninstall them first "
+            f"('shopdb plugin uninstall <name> --drop-data', for {names}), or downgrade "
+            "to 'base' to empty the whole database."
+        )
+    return target
+
+
+def _branch_base(script: ScriptDirectory, label: str) -> str | None:
+    """The first revision of the branch labelled `label`."""
+    for revision in script.walk_revisions():
+        if label in revision.branch_labels:
+            return revision.revision
+    return None
 
 
 def owned_tables(plan: MigrationPlan | None = None) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from shopdb.console import cli
 from shopdb.database import get_database, get_session
@@ -13,6 +13,7 @@ from shopdb.models import AuditLog, RelationshipType, User
 from shopdb.plugins import PluginNotFoundError
 from shopdb.services import migrations
 from shopdb.services.passwords import verify_password
+from tests.bundled.support import installed_site
 
 pytestmark = pytest.mark.database
 
@@ -207,3 +208,26 @@ def test_a_command_looked_up_while_the_app_cannot_start_is_one_sentence():
     assert result.output.strip() == (
         "Error: Plugin 'gauges': it is installed, but its files are not found."
     )
+
+
+def test_a_relative_downgrade_with_plugins_steps_the_core_or_refuses(tmp_path_factory):
+    """With plugins installed '-1' once stepped back a plugin's branch and left
+    it marked installed without its tables."""
+    with installed_site("computers", tmp_path_factory) as site:
+
+        def run(*args: str):
+            return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: site.app))
+
+        down = run("db", "downgrade", "-1", "--yes")
+        assert down.exit_code == 1
+        assert "'core@-1' would drop the tables of the installed plugin(s) computers" in (
+            down.output
+        )
+        assert "shopdb plugin uninstall" in down.output
+        plugin_base = run("db", "downgrade", "computers@base", "--yes")
+        assert plugin_base.exit_code == 1
+        assert "computers" in plugin_base.output
+        with site.app.app_context():
+            engine = get_database().engine
+            assert "computers" in set(inspect(engine).get_table_names())
+            assert migrations.schema_status(engine).state is migrations.SchemaState.CURRENT

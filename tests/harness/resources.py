@@ -122,7 +122,8 @@ class ResourceCase:
 def allowed(access: Access, role: str | None) -> bool:
     if access is Access.ASSET_READ:
         return role is not None
-    if access is Access.AUTHENTICATED:
+    if access in (Access.AUTHENTICATED, Access.PERSON):
+        # The callers sign in with JWTs, never API tokens.
         return role is not None
     return role is not None and ROLE_ORDER.index(role) >= ROLE_ORDER.index(access.value)
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+# The gunicorn config ShopDB ships; the servers here run with it, as sites do.
+GUNICORN_CONFIG = str(Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py")
 
 
 def free_port() -> int:
@@ -41,6 +43,8 @@ def gunicorn(port: int) -> list[str]:
     """The app served by gunicorn with 4 workers of 4 threads, as in production."""
     return [
         GUNICORN,
+        "-c",
+        GUNICORN_CONFIG,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

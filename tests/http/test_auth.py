@@ -9,6 +9,7 @@ import sqlite3
 import threading
 
 import pytest
+from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import select
 
 from shopdb.database import get_database, sqlite_path
@@ -420,3 +421,62 @@ def test_password_change_refusals_name_the_field(app, current, new, field):
 def test_password_change_needs_a_signed_in_caller_before_anything_else(app):
     response = app.test_client().post("/api/auth/password", json={})
     assert response.status_code == 401
+
+
+# Rotation and reuse detection ----------------------------------------------------
+
+
+def refresh_with(app, refreshtoken: str):
+    return app.test_client().post("/api/auth/refresh", headers=bearer(refreshtoken))
+
+
+def test_each_refresh_hands_out_a_new_refresh_token_and_retires_the_old(app):
+    make_user(app, "alice")
+    first = login(app.test_client()).get_json()["data"]["refreshtoken"]
+    response = refresh_with(app, first)
+    assert response.status_code == 200
+    second = response.get_json()["data"]["refreshtoken"]
+    assert second != first
+    third = refresh_with(app, second)
+    assert third.status_code == 200
+    assert third.get_json()["data"]["refreshtoken"] not in (first, second)
+
+
+def test_a_rotated_refresh_token_used_again_ends_the_whole_sign_in(app):
+    make_user(app, "alice")
+    signed_in = login(app.test_client()).get_json()["data"]
+    stolen = signed_in["refreshtoken"]
+    rightful = refresh_with(app, stolen).get_json()["data"]
+    reused = refresh_with(app, stolen)
+    assert reused.status_code == 401
+    assert error_code(reused) == "token_reused"
+    # Every token of that sign-in ends, the rightful client's newest included.
+    client = app.test_client()
+    assert client.get("/api/auth/me", headers=bearer(rightful["accesstoken"])).status_code == 401
+    assert error_code(refresh_with(app, rightful["refreshtoken"])) == "token_revoked"
+    # Other sign-ins of the same user go on.
+    other = login(app.test_client()).get_json()["data"]
+    assert client.get("/api/auth/me", headers=bearer(other["accesstoken"])).status_code == 200
+
+
+def test_refresh_by_cookie_rotates_the_refresh_cookie(app):
+    make_user(app, "alice")
+    client = app.test_client()
+    login(client)
+    before = client.get_cookie("shopdb_refresh", path="/api/auth/").value
+    response = client.post("/api/auth/refresh", headers=csrf(client, "shopdb_csrf_refresh"))
+    assert response.status_code == 200
+    assert {"shopdb_access", "shopdb_refresh"} <= set(set_cookies(response))
+    assert client.get_cookie("shopdb_refresh", path="/api/auth/").value != before
+
+
+def test_a_token_without_an_expiry_is_refused(app):
+    userid = make_user(app, "alice")
+    with app.app_context():
+        forever = create_access_token(str(userid), expires_delta=False)
+        forever_refresh = create_refresh_token(str(userid), expires_delta=False)
+    response = app.test_client().get("/api/auth/me", headers=bearer(forever))
+    assert response.status_code == 401
+    assert error_code(response) == "invalid_token"
+    assert "exp" in response.get_json()["data"]["error"]["message"]
+    assert refresh_with(app, forever_refresh).status_code == 401

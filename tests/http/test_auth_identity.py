@@ -233,3 +233,14 @@ def test_api_token_use_is_recorded_at_most_once_a_minute(app):
         client.get("/api/auth/me", headers={"X-API-Key": plaintext})
     assert last_used() == first
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in counter.statements)
+
+
+def test_a_collector_token_cannot_ask_who_it_is(app):
+    userid = make_user(app, "alice", "editor")
+    collector = new_token(app, userid, "collector")
+    response = app.test_client().get("/api/auth/me", headers={"X-API-Key": collector})
+    assert response.status_code == 403
+    assert error_code(response) == "permission_denied"
+    assert "alice" not in response.get_data(as_text=True)
+    read = new_token(app, userid, "read")
+    assert app.test_client().get("/api/auth/me", headers={"X-API-Key": read}).status_code == 200

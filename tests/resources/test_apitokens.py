@@ -108,3 +108,13 @@ def test_bad_token_requests_name_the_field(callers, body, field):
 def test_expiry_is_kept_in_utc(callers):
     token = create(callers[EDITOR], expiresat="2999-01-01T02:00:00+02:00")
     assert token["expiresat"] == "2999-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("body", [{}, {"name": "child"}, {"name": "child", "scope": "write"}])
+def test_a_token_hears_403_before_any_complaint_about_the_body(app, callers, body):
+    token = create(callers[ADMIN])
+    response = app.test_client().post(
+        "/api/apitokens", json=body, headers={"Authorization": f"Bearer {token['token']}"}
+    )
+    assert response.status_code == 403
+    assert "token cannot" in response.get_json()["data"]["error"]["message"]

@@ -89,7 +89,9 @@ class UserResource(Resource):
 
 class ApiTokenResource(Resource):
     """Tokens belong to a user: people see and manage their own, admins all.
-    The plaintext is in the create reply only; deleting revokes."""
+    The plaintext is in the create reply only; deleting revokes. Writes need
+    a password sign-in (Access.PERSON), checked before the body is read: an
+    API token may not mint or revoke tokens, or one leak becomes many."""
 
     def scope(self, query: Select) -> Select:
         identity = current_identity()
@@ -97,14 +99,7 @@ class ApiTokenResource(Resource):
             return query
         return query.where(ApiToken.userid == identity.userid)
 
-    @staticmethod
-    def _refuse_token_callers() -> None:
-        """An API token may not mint or revoke tokens, or one leak becomes many."""
-        if current_identity().via == "apitoken":
-            raise PermissionDeniedError("Sign in to manage API tokens; a token cannot do it.")
-
     def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
-        self._refuse_token_callers()
         identity = current_identity()
         if instance is not None:
             if "name" in values:
@@ -141,7 +136,6 @@ class ApiTokenResource(Resource):
         return {"token": g.pop("newapitoken")}
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
-        self._refuse_token_callers()
         if permanent:
             require(Access.ADMIN, write=True)
             return super().remove(session, instance, permanent)
@@ -190,7 +184,7 @@ ACCOUNT_RESOURCES = (
         default_sort="-apitokenid",
         search=(("name", 10), ("tokenprefix", 5)),
         read=Access.AUTHENTICATED,
-        write=Access.AUTHENTICATED,
+        write=Access.PERSON,
         hidden=("tokenhash",),
         read_only=("tokenprefix", "lastusedat", "revokedat"),
         create_only=("userid", "scope", "expiresat"),

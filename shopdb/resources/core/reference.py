@@ -22,6 +22,7 @@ from shopdb.models import (
     Vendor,
 )
 from shopdb.resources.definition import Resource
+from shopdb.resources.fieldtypes import ImageUrl, UploadPath
 from shopdb.services.access import Access, guarded
 
 
@@ -86,6 +87,7 @@ REFERENCE_RESOURCES = (
         default_sort="modelnumber",
         search=(("modelnumber", 10), ("notes", 1)),
         list_columns=("modelnumber", "vendorid", "assettypeid", "isactive"),
+        field_rules={"imageurl": ImageUrl()},
     ),
     Resource(
         OperatingSystem,
@@ -119,6 +121,7 @@ REFERENCE_RESOURCES = (
         default_sort="name",
         search=(("name", 10), ("notes", 1)),
         list_columns=("name", "locationtypeid", "parentlocationid", "isactive"),
+        field_rules={"floorplanimage": UploadPath()},
         form_fields=(
             "name",
             "locationtypeid",
