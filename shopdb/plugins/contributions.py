@@ -67,6 +67,9 @@ class Banner:
     level: str = "info"
     url: str = ""
     dismissurl: str = ""
+
+
+@dataclass(frozen=True)
 class PrintView:
     """One printable page, returned by `get_print_views()`, served at
     GET /print/<plugin>/<name>?ids=1,2,3 to callers who may read assets.
