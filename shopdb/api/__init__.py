@@ -7,6 +7,7 @@ an import-linter contract keeps bundled plugins honest.
 
 from shopdb.database import get_session
 from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from shopdb.http.identity import current_identity
 from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
@@ -50,7 +51,9 @@ from shopdb.resources import (
     Resource,
 )
 from shopdb.resources.byname import ByName
-from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity
+from shopdb.resources.definition import Saved
+from shopdb.services.access import SCOPE_COLLECTOR, Access
+from shopdb.services.actor import Actor, actor_of
 from shopdb.services.audit import audit_log
 from shopdb.services.markdown import render_markdown
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
@@ -61,6 +64,7 @@ from shopdb.services.seeds import (
     stable_number,
 )
 from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
+from shopdb.services.unitofwork import unit_of_work
 from shopdb.version import __contract_version__
 
 __all__ = [
@@ -70,6 +74,7 @@ __all__ = [
     "SCOPE_COLLECTOR",
     "TIMESTAMP",
     "Access",
+    "Actor",
     "Asset",
     "AssetRelationship",
     "AssetStatus",
@@ -104,9 +109,11 @@ __all__ = [
     "RelationshipType",
     "ResolvedPosition",
     "Resource",
+    "Saved",
     "TimestampMixin",
     "Vendor",
     "__contract_version__",
+    "actor_of",
     "assets_without_row",
     "audit_log",
     "case_sensitive_string",
@@ -121,5 +128,6 @@ __all__ = [
     "seed_rows",
     "set_setting",
     "stable_number",
+    "unit_of_work",
     "utcnow",
 ]

@@ -22,14 +22,13 @@ import hmac
 from flask import Response, current_app, g, request
 
 from shopdb.http.envelope import error_response
-from shopdb.http.identity import API_KEY_HEADER, bearer_value, unauthorized
+from shopdb.http.identity import API_KEY_HEADER, bearer_value, current_identity, unauthorized
 from shopdb.services.access import (
     SCOPE_COLLECTOR,
     SCOPE_WRITE,
     Access,
     Identity,
     allows,
-    current_identity,
 )
 
 SHARED_KEY = "COLLECTOR_API_KEY"

@@ -1,9 +1,10 @@
 """Collectors: POST /api/collector/<plugin>, where machines push what they know
 about themselves and the record with that identity is created or updated.
 
-A push writes through one of the plugin's resources (`Resource.create`,
-`Resource.update`), so it is validated, written and audited exactly like an
-API write; this module adds what a push needs beyond that:
+A push is "find by identity, then save": it writes through one of the
+plugin's resources (`Resource.save`, in a unit of work of
+`shopdb.services.unitofwork`), so it is validated, written and audited
+exactly like an API write; this module adds what a push needs beyond that:
 
 - the record is checked against the plugin's JSON Schema (Draft 2020-12)
   first, then against the resource's create or update schema;
@@ -15,10 +16,10 @@ API write; this module adds what a push needs beyond that:
   (relationships and fields not pushed are left alone); nothing changed ->
   `noop`, with no write and no audit entry;
 - races: two pushes of a new identity at once both try to create; the
-  database's unique constraint refuses the second, which then finds the first
-  and updates it. Deadlocks, lock timeouts and serialization failures are run
-  again. The client sees created/updated/noop, never a conflict of its own
-  making;
+  database's unique constraint refuses the second, whose unit of work runs
+  again (`retrying`), finds the first and updates it. Deadlocks and
+  serialization failures are run again too. The client sees
+  created/updated/noop, never a conflict of its own making;
 - a batch form `{"records": [...]}`, one transaction per record, and a dry
   run that does everything and rolls back.
 
@@ -30,9 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import random
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -47,33 +46,25 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import (
-    get_session,
-    is_retryable,
-    is_unavailable,
-    start_writing,
-    waited_in_vain,
-)
+from shopdb.database import get_session, is_unavailable
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import CollectorAuthError, authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
-from shopdb.http.identity import verifies_own_credentials
-from shopdb.resources.definition import Resource
+from shopdb.http.identity import request_actor, verifies_own_credentials
+from shopdb.resources.definition import CREATED, NOOP, UPDATED, Resource
 from shopdb.resources.endpoints import ResourceBlueprint
 from shopdb.resources.fieldtypes import CanonicalText
 from shopdb.resources.openapischema import as_openapi30
 from shopdb.resources.registry import ErrorSchema
+from shopdb.services.actor import Actor
 from shopdb.services.records import unique_groups
+from shopdb.services.unitofwork import retrying
 
 BLUEPRINT = "collectors"
 URL_PREFIX = "/api/collector"
 BATCH_KEY = "records"
 CASEFOLD = "casefold"
-CREATED, UPDATED, NOOP, ERROR = "created", "updated", "noop", "error"
-# Runs of one record's transaction: a lost race costs one more, a deadlock or
-# a busy database a few; more than this is a real problem worth a 5xx.
-ATTEMPTS = 8
-BACKOFF_SECONDS = 0.02
+ERROR = "error"
 logger = logging.getLogger("shopdb.collectors")
 
 
@@ -204,67 +195,50 @@ class Collector:
 
     # Pushing -----------------------------------------------------------------
 
-    def push(self, session: Session, record: Any, *, dryrun: bool = False) -> dict[str, Any]:
-        """Create or update the record with this identity in a transaction of
-        its own (rolled back in a dry run); returns the result to reply."""
+    def push(
+        self, session: Session, record: Any, *, actor: Actor, dryrun: bool = False
+    ) -> dict[str, Any]:
+        """Create or update the record with this identity in a unit of work
+        of its own (rolled back in a dry run), run again after a lost race;
+        returns the result to reply."""
         values = self.check(record)
         identity = values[self.identityfield]
-        conflict: ConflictError | None = None
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                start_writing(session)
-                result = self._apply(session, values, identity, dryrun, conflict)
-                if dryrun:
-                    session.rollback()
-                else:
-                    session.commit()
-                return result
-            except ConflictError as error:
-                # A lost race: the winner is committed now, so the next run finds
-                # it. Many pushes of one record (its child rows too) may keep
-                # racing, so run again with back-off while attempts remain; a
-                # clash that is not about this identity is raised by _apply.
-                session.rollback()
-                if attempt >= ATTEMPTS:
-                    raise
-                logger.debug("push of %r lost a race (%s); running it again", identity, error)
-                conflict = error
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
-            except DBAPIError as error:
-                session.rollback()
-                if not is_retryable(error) or waited_in_vain(error) or attempt >= ATTEMPTS:
-                    raise
-                logger.debug("push of %r met %s; running it again", identity, error.orig)
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
-            except BaseException:
-                session.rollback()
-                raise
+
+        def work(conflict: ConflictError | None) -> dict[str, Any]:
+            return self._apply(session, values, identity, actor, dryrun, conflict)
+
+        return retrying(session, actor, work, dryrun=dryrun)
 
     def _apply(
         self,
         session: Session,
         values: dict[str, Any],
         identity: Any,
+        actor: Actor,
         dryrun: bool,
         conflict: ConflictError | None,
     ) -> dict[str, Any]:
+        """Find by identity, then save."""
         resource = self.resource
         found = resource.find_by(session, self.identityfield, identity, lock=True)
-        if found is None:
-            if conflict is not None:
-                raise conflict  # the clash was not with this identity
-            instance = resource.create(session, _load(self.create_schema, values))
-            key = None if dryrun else getattr(instance, resource.primary_key)
-            return _result(CREATED, key, self.stored_identity(instance, identity))
-        # Fields fixed at creation are not pushed again; the collector cannot
-        # know whether its record exists.
-        update = {name: value for name, value in values.items() if name not in resource.create_only}
-        changes = resource.update(session, found, _load(self.update_schema, update))
-        key = getattr(found, resource.primary_key)
-        stored = self.stored_identity(found, identity)
-        return _result(UPDATED if changes else NOOP, key, stored, changes)
+        if found is None and conflict is not None:
+            raise conflict  # the clash was not with this identity
+        if found is not None:
+            # Fields fixed at creation are not pushed again; the collector
+            # cannot know whether its record exists.
+            values = {
+                name: value for name, value in values.items() if name not in resource.create_only
+            }
+        saved = resource.save(session, values, found, actor=actor)
+        key = (
+            None
+            if dryrun and saved.action == CREATED
+            else getattr(saved.record, resource.primary_key)
+        )
+        result = _result(saved.action, key, self.stored_identity(saved.record, identity))
+        if saved.action == UPDATED:
+            result["changes"] = saved.changes
+        return result
 
     def stored_identity(self, instance: Any, pushed: Any) -> Any:
         """The identity as the record holds it (a resource may store another
@@ -272,7 +246,13 @@ class Collector:
         return getattr(instance, self.identityfield, pushed)
 
     def push_batch(
-        self, session: Session, body: dict[str, Any], *, limit: int, dryrun: bool = False
+        self,
+        session: Session,
+        body: dict[str, Any],
+        *,
+        actor: Actor,
+        limit: int,
+        dryrun: bool = False,
     ) -> dict[str, Any]:
         """Each record on its own (a failing one undoes nothing of the others),
         in order, so a later record of the same identity sees an earlier one.
@@ -284,7 +264,8 @@ class Collector:
         results = []
         for index, record in enumerate(records):
             try:
-                result = {"index": index, **self.push(session, record, dryrun=dryrun)}
+                pushed = self.push(session, record, actor=actor, dryrun=dryrun)
+                result = {"index": index, **pushed}
                 counts[result["action"]] += 1
             except Exception as error:
                 if isinstance(error, DBAPIError) and is_unavailable(error):
@@ -298,23 +279,8 @@ class Collector:
         return {"status": status, "counts": counts, "results": results}
 
 
-def _result(
-    action: str, key: Any, identity: Any, changes: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    result = {"status": "ok", "action": action, "assetid": key, "identityvalue": identity}
-    if action == UPDATED:
-        result["changes"] = changes
-    return result
-
-
-def _load(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return schema.load(values)
-    except FieldErrors as error:
-        messages = (
-            error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        )
-        raise InvalidInputError("The record has invalid fields; see details.", messages) from None
+def _result(action: str, key: Any, identity: Any) -> dict[str, Any]:
+    return {"status": "ok", "action": action, "assetid": key, "identityvalue": identity}
 
 
 def _describe(error: Exception, index: int) -> dict[str, Any]:
@@ -552,13 +518,14 @@ def _add_route(api: Api, blueprint: Blueprint, collector: Collector) -> None:
     @blueprint.response(200, replies, description="The result (one record) or per-record results")
     def push(args: dict[str, Any]) -> ResponseReturnValue:
         session = get_session()
+        actor = request_actor()  # the collector key or token, made by _authenticated
         dryrun = args["dryrun"]
         payload = request.get_json(silent=True)
         if isinstance(payload, dict) and BATCH_KEY in payload:
             limit = current_app.config["SHOPDB_COLLECTOR_BATCH_LIMIT"]
-            reply = collector.push_batch(session, payload, limit=limit, dryrun=dryrun)
+            reply = collector.push_batch(session, payload, actor=actor, limit=limit, dryrun=dryrun)
         else:
-            reply = collector.push(session, payload, dryrun=dryrun)
+            reply = collector.push(session, payload, actor=actor, dryrun=dryrun)
         return data_response({**reply, "dryrun": dryrun})
 
 

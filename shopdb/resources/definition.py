@@ -5,8 +5,14 @@ and (later) UI pages.
 A resource overrides small hooks (`prepare`, `detail`, `remove`, ...) for the
 rare rule the generic path cannot know; everything else is data. The record
 methods (`select`, `find`, `create`, `update`, `delete`, ...) are what the
-endpoints call for every resource; where the records live (one table, or an
-asset and its extension row) is the business of `shopdb.resources.storage`.
+endpoints call for every resource; where the records live (one table, an
+asset, or an asset and its extension row) is the business of
+`shopdb.resources.storage`.
+
+`save` and `delete` are the one write path: the REST views, collector pushes,
+lookups created by name, commands and (later) UI forms and imports all write
+through them, inside a unit of work (`shopdb.services.unitofwork`) that the
+interface opens and commits.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Blueprint
 from marshmallow import Schema
+from marshmallow import ValidationError as FieldErrors
 from sqlalchemy import Column, Select
 from sqlalchemy.orm import Session
 
@@ -33,12 +40,25 @@ from shopdb.resources.schemas import (
     build_schemas,
     check_rules,
 )
-from shopdb.resources.storage import AssetExtensionStorage, TableStorage
+from shopdb.resources.storage import AssetExtensionStorage, AssetStorage, TableStorage
 from shopdb.services.access import Access
+from shopdb.services.actor import Actor, acting
 from shopdb.services.records import refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
+
+CREATED, UPDATED, NOOP = "created", "updated", "noop"
+
+
+@dataclass
+class Saved:
+    """What `Resource.save` did: the record, `created`, `updated` or `noop`,
+    and the changed fields as {field: {before, after}} (empty on create)."""
+
+    record: Any
+    action: str
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -103,11 +123,16 @@ class Resource:
     allow_delete: bool = True
     description: str = ""
     asset_type: str = ""
+    permanent_delete: bool | None = None
+    views: type | None = None
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
         self.label = self.label or self.name
-        self.storage = (AssetExtensionStorage if self.asset_type else TableStorage)(self)
+        self.storage = self._storage_class()(self)
+        if self.permanent_delete is None:
+            # Asset records retire on delete; an admin may delete them for good.
+            self.permanent_delete = isinstance(self.storage, AssetStorage)
         (self.primary_key,) = [column.key for column in self.model.__table__.primary_key]
         self.default_sort = self.default_sort or self.primary_key
         self.description = self.description or (self.model.__doc__ or "").strip()
@@ -153,6 +178,13 @@ class Resource:
             raise ValueError(f"resource {self.name!r} has unknown form fields: {unknown}")
         self.list_filters = bind_filters(self)  # may name nested fields: after nesting
         self.search_fields = bind_search(self)
+
+    def _storage_class(self) -> type[TableStorage]:
+        if self.asset_type:
+            return AssetExtensionStorage
+        if self.model.__table__ is AssetStorage.table:
+            return AssetStorage
+        return TableStorage
 
     @property
     def entitytype(self) -> str:
@@ -224,8 +256,44 @@ class Resource:
             query = query.with_for_update(of=self.model)
         return session.scalars(query.limit(1)).first()
 
+    # The write path ------------------------------------------------------------
+
+    def load(self, raw: Any, *, creating: bool) -> dict[str, Any]:
+        """Raw input checked by the schema the REST API documents (create, or
+        the partial update); a 400 naming each field at fault."""
+        schema = self.schemas.create() if creating else self.schemas.update(partial=True)
+        try:
+            return dict(schema.load(raw))
+        except FieldErrors as error:
+            messages = error.messages
+            details = messages if isinstance(messages, dict) else {"_schema": messages}
+            raise InvalidInputError(
+                "The record has invalid fields; see details.", details
+            ) from None
+
+    def save(
+        self,
+        session: Session,
+        raw: Any,
+        instance: Any | None = None,
+        *,
+        actor: Actor | None = None,
+        validated: bool = False,
+    ) -> Saved:
+        """Create (no `instance`) or change one record: load `raw` with the
+        REST schema (unless the caller's parser already did: `validated`),
+        resolve names, `prepare`, check, write through the storage and audit
+        as `actor` (default: the unit of work's). Never commits."""
+        values = raw if validated else self.load(raw, creating=instance is None)
+        with acting(session, actor):
+            if instance is None:
+                return Saved(self.create(session, values), CREATED)
+            changes = self.update(session, instance, values)
+        return Saved(instance, UPDATED if changes else NOOP, changes)
+
     def create(self, session: Session, values: dict[str, Any]) -> Any:
-        """Create one record from validated input: `prepare`, check, write, audit."""
+        """The creating half of `save`, from validated input: names resolved,
+        `prepare`, checks, write, audit."""
         own, nested = self._split(self._prepared(session, values, None))
         for name, value in nested.items():
             self.nesting[name].check(None, value)
@@ -235,10 +303,10 @@ class Resource:
         return instance
 
     def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
-        """Apply validated input; returns the changed fields as {field: {before,
-        after}}, empty when nothing changed (then nothing is written or audited).
-        A nested part that changed is one entry, its before and after as the
-        record shows them."""
+        """The changing half of `save`, from validated input; returns the
+        changed fields as {field: {before, after}}, empty when nothing changed
+        (then nothing is written or audited). A nested part that changed is
+        one entry, its before and after as the record shows them."""
         own, nested = self._split(self._prepared(session, values, instance))
         for name, value in nested.items():
             self.nesting[name].check(instance, value)
@@ -295,10 +363,19 @@ class Resource:
         own = {key: value for key, value in values.items() if key not in self.nesting}
         return own, {key: value for key, value in values.items() if key in self.nesting}
 
-    def delete(self, session: Session, instance: Any, permanent: bool = False) -> str:
+    def delete(
+        self,
+        session: Session,
+        instance: Any,
+        permanent: bool = False,
+        *,
+        actor: Actor | None = None,
+    ) -> str:
         """Delete (or retire, or revoke) one record through `remove` and audit
-        it; returns the audit action."""
-        return self.storage.delete(session, instance, permanent)
+        it as `actor`; returns the audit action. Whether the caller may delete
+        `permanent`ly (admins) is the interface's check, made with the others."""
+        with acting(session, actor):
+            return self.storage.delete(session, instance, permanent)
 
     def sample(self, session: Session, number: int) -> dict[str, Any]:
         """A valid create body for tests and scaffolded plugins, unique per

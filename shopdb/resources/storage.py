@@ -1,11 +1,14 @@
 """Where a resource's records live, so that the generic endpoints (and, next,
 collectors) read and write every resource the same way.
 
-Most resources are one table (`TableStorage`). An asset extension is a
-plugin's table keyed by assetid beside the core `assets` row
-(`AssetExtensionStorage`); its records are served flat, the asset's fields
-and the extension's side by side, and every write goes to the row that owns
-the field, through the one write path in `shopdb.services.records`.
+Most resources are one table (`TableStorage`). Asset records, the core
+`assets` resource and every plugin's asset class alike, are `AssetStorage`:
+deleting retires, an admin may delete for good, and single-object replies
+carry the resolved position and the relationships, from this one place. An
+asset extension (`AssetExtensionStorage`) is a plugin's table keyed by
+assetid beside the core `assets` row; its records are served flat, the
+asset's fields and the extension's side by side, and every write goes to the
+row that owns the field, through `shopdb.services.records`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from shopdb.resources.assetrecords import (
 )
 from shopdb.resources.schemas import TIMESTAMPS, ModelSchema
 from shopdb.services import records
-from shopdb.services.access import Access, require
 
 if TYPE_CHECKING:
     from shopdb.resources.definition import Resource
@@ -82,7 +84,32 @@ class TableStorage:
             instance.modifiedat = utcnow()
 
 
-class AssetExtensionStorage(TableStorage):
+class AssetStorage(TableStorage):
+    """Records that are assets: the core `assets` rows, and (through the
+    subclass) a plugin's asset class. Deleting retires the asset; a
+    permanent delete (admins, checked by the interface) removes the row when
+    nothing references it."""
+
+    table = ASSETS
+    defaulted = frozenset({"assetstatusid"})
+
+    def asset_of(self, instance: Any) -> Asset:
+        return instance
+
+    def detail_fields(self) -> dict[str, fields.Field]:
+        return asset_detail_fields()
+
+    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
+        return add_asset_detail(session, self.asset_of(instance), data)
+
+    def delete(self, session: Session, instance: Any, permanent: bool) -> str:
+        if permanent:
+            return super().delete(session, instance, permanent)
+        asset = self.asset_of(instance)
+        return records.delete_record(session, asset, lambda: retire_asset(session, asset))
+
+
+class AssetExtensionStorage(AssetStorage):
     """Records of a plugin asset class: the `assets` row of type
     `resource.asset_type` joined with the plugin's row of the same assetid.
 
@@ -93,8 +120,6 @@ class AssetExtensionStorage(TableStorage):
     asset's `modifiedat` too, so the record's time is always the last change.
     Deleting retires the asset; a permanent delete (admins) removes both rows.
     """
-
-    defaulted = frozenset({"assetstatusid"})
 
     def __init__(self, resource: Resource) -> None:
         super().__init__(resource)
@@ -146,11 +171,8 @@ class AssetExtensionStorage(TableStorage):
                 field.attribute = f"{self.relation.key}.{name}"
         return output
 
-    def detail_fields(self) -> dict[str, fields.Field]:
-        return asset_detail_fields()
-
-    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
-        return add_asset_detail(session, getattr(instance, self.relation.key), data)
+    def asset_of(self, instance: Any) -> Asset:
+        return getattr(instance, self.relation.key)
 
     def split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the asset's values, the extension's values)"""
@@ -207,14 +229,13 @@ class AssetExtensionStorage(TableStorage):
         return {**changes, **own_changes}
 
     def delete(self, session: Session, instance: Any, permanent: bool) -> str:
-        asset = getattr(instance, self.relation.key)
         if not permanent:
-            return records.delete_record(session, asset, lambda: retire_asset(session, asset))
-        require(Access.ADMIN, write=True)
+            return super().delete(session, instance, permanent)
+        asset = self.asset_of(instance)
         what = f"{self.resource.name} {asset.assetid}"
         ignore = {self.model.__tablename__, *self.resource.nested_tables}
         records.refuse_if_referenced(session, asset, what, ignore=ignore)
-        super().delete(session, instance, permanent)
+        TableStorage.delete(self, session, instance, permanent)
         return records.delete_record(session, asset, lambda: _delete(session, asset))
 
     def touch(self, instance: Any) -> None:

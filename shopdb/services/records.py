@@ -153,13 +153,13 @@ def refuse_if_referenced(
 
 def _flush(session: Session) -> None:
     """Flush, turning a constraint the checks could not foresee (a race) into
-    409, naming the fields when the database says which constraint it was."""
+    409, naming the fields when the database says which constraint it was.
+    The unit of work (or the savepoint) around the write rolls it back."""
     try:
         session.flush()
     except DBAPIError as error:
         if not is_constraint_violation(error):
             raise
-        session.rollback()
         taken = "Taken by a record written at the same time; reload and retry."
         raise ConflictError(
             "The change conflicts with data written at the same time; reload and retry.",

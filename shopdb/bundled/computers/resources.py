@@ -10,7 +10,6 @@ from marshmallow import fields, validate
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
-    SCOPE_COLLECTOR,
     Access,
     Asset,
     ByName,
@@ -21,7 +20,7 @@ from shopdb.api import (
     MacAddress,
     OperatingSystem,
     Resource,
-    current_identity,
+    actor_of,
     utcnow,
 )
 
@@ -72,7 +71,8 @@ class Computers(Resource):
         if instance is None and not values.get("name"):
             values["name"] = values.get("hostname")  # what the floor calls the PC
         # Only collector pushes (a collector key or a collector-scoped token) move lastseen.
-        pushed = SCOPE_COLLECTOR in current_identity().scopes
+        actor = actor_of(session)
+        pushed = actor is not None and actor.is_collector
         if pushed and (instance is None or changes_anything(instance, values)):
             values["lastseen"] = utcnow()
         return values

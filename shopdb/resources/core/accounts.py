@@ -15,11 +15,12 @@ from shopdb.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from shopdb.http.identity import current_identity
 from shopdb.models import ADMIN, ApiToken, Role, User
 from shopdb.resources.definition import Resource
 from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
-from shopdb.services.access import SCOPES, Access, current_identity, require
+from shopdb.services.access import SCOPES, Access
 from shopdb.services.passwords import MAXIMUM_LENGTH, hash_password
 
 
@@ -142,8 +143,7 @@ class ApiTokenResource(Resource):
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
         self._refuse_token_callers()
-        if permanent:
-            require(Access.ADMIN, write=True)
+        if permanent:  # admins only: checked with the other permissions
             return super().remove(session, instance, permanent)
         tokens.revoke_token(session, instance)
         return "revoke"
@@ -192,6 +192,7 @@ ACCOUNT_RESOURCES = (
         read=Access.AUTHENTICATED,
         write=Access.AUTHENTICATED,
         hidden=("tokenhash",),
+        permanent_delete=True,
         read_only=("tokenprefix", "lastusedat", "revokedat"),
         create_only=("userid", "scope", "expiresat"),
         extra_input={
