@@ -46,19 +46,19 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import get_session, is_unavailable
+from shopdb.database import get_session, is_retryable, is_unavailable
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import CollectorAuthError, authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
 from shopdb.http.identity import request_actor, verifies_own_credentials
-from shopdb.resources.definition import CREATED, NOOP, UPDATED, Resource
+from shopdb.resources.definition import CREATED, NOOP, UPDATED, Resource, Saved
 from shopdb.resources.endpoints import ResourceBlueprint
 from shopdb.resources.fieldtypes import CanonicalText
 from shopdb.resources.openapischema import as_openapi30
 from shopdb.resources.registry import ErrorSchema
 from shopdb.services.actor import Actor
 from shopdb.services.records import unique_groups
-from shopdb.services.unitofwork import retrying
+from shopdb.services.unitofwork import retrying, unit_of_work
 
 BLUEPRINT = "collectors"
 URL_PREFIX = "/api/collector"
@@ -223,18 +223,21 @@ class Collector:
         found = resource.find_by(session, self.identityfield, identity, lock=True)
         if found is None and conflict is not None:
             raise conflict  # the clash was not with this identity
-        if found is not None:
-            # Fields fixed at creation are not pushed again; the collector
-            # cannot know whether its record exists.
-            values = {
-                name: value for name, value in values.items() if name not in resource.create_only
-            }
-        saved = resource.save(session, values, found, actor=actor)
-        key = (
-            None
-            if dryrun and saved.action == CREATED
-            else getattr(saved.record, resource.primary_key)
-        )
+        saved = resource.save(session, self._values(values, found), found, actor=actor)
+        return self._reply(saved, identity, dryrun)
+
+    def _values(self, values: dict[str, Any], found: Any | None) -> dict[str, Any]:
+        """Fields fixed at creation are not pushed again to a record that
+        exists; the collector cannot know whether it does."""
+        if found is None:
+            return values
+        fixed = self.resource.create_only
+        return {name: value for name, value in values.items() if name not in fixed}
+
+    def _reply(self, saved: Saved, identity: Any, dryrun: bool = False) -> dict[str, Any]:
+        key = getattr(saved.record, self.resource.primary_key)
+        if dryrun and saved.action == CREATED:
+            key = None
         result = _result(saved.action, key, self.stored_identity(saved.record, identity))
         if saved.action == UPDATED:
             result["changes"] = saved.changes
@@ -254,29 +257,101 @@ class Collector:
         limit: int,
         dryrun: bool = False,
     ) -> dict[str, Any]:
-        """Each record on its own (a failing one undoes nothing of the others),
-        in order, so a later record of the same identity sees an earlier one.
-        In a dry run every record is rolled back, so records do not see each
-        other. A database that cannot be used stops the batch (a 503): the
-        records before it are stored, and sending the batch again is safe."""
+        """A batch in one unit of work (`_together`), in order, so a later
+        record of the same identity sees an earlier one; a failing record
+        undoes nothing of the others. When the batch meets a clash or a
+        database that asks to run again, it is rolled back and each record is
+        pushed on its own instead (`_one_by_one`, with the races retried). In
+        a dry run every record is rolled back on its own, so records do not
+        see each other. A database that cannot be used stops the batch (a
+        503); sending the batch again is safe."""
         records = batch_records(body, limit)
-        counts = dict.fromkeys((CREATED, UPDATED, NOOP, ERROR), 0)
-        results = []
-        for index, record in enumerate(records):
+        results = None
+        if not dryrun:
             try:
-                pushed = self.push(session, record, actor=actor, dryrun=dryrun)
-                result = {"index": index, **pushed}
-                counts[result["action"]] += 1
-            except Exception as error:
-                if isinstance(error, DBAPIError) and is_unavailable(error):
+                results = self._together(session, records, actor)
+            except _BatchClashError:
+                pass
+            except DBAPIError as error:
+                if is_unavailable(error) and not is_retryable(error):
                     raise
-                result = {"index": index, "status": ERROR, "error": _describe(error, index)}
-                counts[ERROR] += 1
-            results.append(result)
+        if results is None:
+            results = self._one_by_one(session, records, actor, dryrun)
+        counts = dict.fromkeys((CREATED, UPDATED, NOOP, ERROR), 0)
+        for result in results:
+            counts[result.get("action", ERROR)] += 1
         status = "ok"
         if counts[ERROR]:
             status = ERROR if counts[ERROR] == len(records) else "partial"
         return {"status": status, "counts": counts, "results": results}
+
+    def _together(self, session: Session, records: list[Any], actor: Actor) -> list[dict[str, Any]]:
+        """The whole batch in one unit of work: records found by identity with
+        one query per round (a round holds each identity once; a repeated
+        identity waits for the next round, to see the earlier write), then
+        `Resource.save_many`."""
+        resource = self.resource
+        results: list[dict[str, Any]] = [{} for _ in records]
+        checked: dict[int, dict[str, Any]] = {}
+        for index, record in enumerate(records):
+            try:
+                checked[index] = self.check(record)
+            except InvalidInputError as error:
+                results[index] = _failed(index, error)
+        with unit_of_work(session, actor):
+            pending = list(checked)
+            while pending:
+                rounds: list[int] = []
+                later: list[int] = []
+                seen: set[Any] = set()
+                for index in pending:
+                    identity = checked[index][self.identityfield]
+                    (later if identity in seen else rounds).append(index)
+                    seen.add(identity)
+                found = resource.find_many_by(
+                    session,
+                    self.identityfield,
+                    [checked[index][self.identityfield] for index in rounds],
+                    lock=True,
+                )
+                items = []
+                for index in rounds:
+                    instance = found.get(checked[index][self.identityfield])
+                    items.append((self._values(checked[index], instance), instance))
+                outcomes = resource.save_many(session, items, actor=actor)
+                for index, outcome in zip(rounds, outcomes, strict=True):
+                    if isinstance(outcome, ConflictError):
+                        raise _BatchClashError  # a race, or a clash: pushed one by one
+                    if isinstance(outcome, Saved):
+                        identity = checked[index][self.identityfield]
+                        results[index] = {"index": index, **self._reply(outcome, identity)}
+                    else:
+                        results[index] = _failed(index, outcome)
+                pending = later
+        return results
+
+    def _one_by_one(
+        self, session: Session, records: list[Any], actor: Actor, dryrun: bool
+    ) -> list[dict[str, Any]]:
+        """Each record in a unit of work of its own."""
+        results = []
+        for index, record in enumerate(records):
+            try:
+                pushed = self.push(session, record, actor=actor, dryrun=dryrun)
+                results.append({"index": index, **pushed})
+            except Exception as error:
+                if isinstance(error, DBAPIError) and is_unavailable(error):
+                    raise
+                results.append(_failed(index, error))
+        return results
+
+
+class _BatchClashError(Exception):
+    """A batch met a clash: roll it back and push its records one by one."""
+
+
+def _failed(index: int, error: Exception) -> dict[str, Any]:
+    return {"index": index, "status": ERROR, "error": _describe(error, index)}
 
 
 def _result(action: str, key: Any, identity: Any) -> dict[str, Any]:

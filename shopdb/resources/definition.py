@@ -28,7 +28,7 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy import Column, Select
 from sqlalchemy.orm import Session
 
-from shopdb.errors import InvalidInputError
+from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, ShopDBError
 from shopdb.resources.byname import ByName, NameLookup, resolve_names
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
 from shopdb.resources.queries import bind_filters, bind_search
@@ -241,6 +241,19 @@ class Resource:
             return None
         return self.find_by(session, self.primary_key, itemid, lock=lock)
 
+    def find_many_by(
+        self, session: Session, field: str, values: Sequence[Any], *, lock: bool = False
+    ) -> dict[Any, Any]:
+        """The records (within `scope`) whose `field` is one of `values`, by
+        that value as stored: one query (and one per nested part) for a batch."""
+        if not values:
+            return {}
+        query = self.scope(self.select().where(self.column(field).in_(list(values))))
+        if lock:
+            query = query.with_for_update(of=self.model)
+        found = session.scalars(query).unique().all()
+        return {self.storage.value(record, field): record for record in found}
+
     def find_by(
         self, session: Session, field: str, value: Any, *, lock: bool = False
     ) -> Any | None:
@@ -290,6 +303,29 @@ class Resource:
                 return Saved(self.create(session, values), CREATED)
             changes = self.update(session, instance, values)
         return Saved(instance, UPDATED if changes else NOOP, changes)
+
+    def save_many(
+        self,
+        session: Session,
+        items: Sequence[tuple[Any, Any | None]],
+        *,
+        actor: Actor | None = None,
+        validated: bool = False,
+    ) -> list[Saved | ShopDBError]:
+        """`save` of many records in the caller's one unit of work: each item
+        is (raw input, the record to change or None to create). A record
+        whose input or checks fail is left out (its own savepoint rolls back)
+        and its place in the result holds the error, which names its fields;
+        the others are written. A later item sees the earlier ones."""
+        results: list[Saved | ShopDBError] = []
+        with acting(session, actor):
+            for raw, instance in items:
+                try:
+                    with session.begin_nested():
+                        results.append(self.save(session, raw, instance, validated=validated))
+                except (InvalidInputError, ConflictError, NotFoundError) as error:
+                    results.append(error)
+        return results
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
         """The creating half of `save`, from validated input: names resolved,

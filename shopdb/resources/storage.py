@@ -78,6 +78,10 @@ class TableStorage:
             session, instance, lambda: self.resource.remove(session, instance, permanent)
         )
 
+    def value(self, instance: Any, name: str) -> Any:
+        """A field of a record, wherever its row keeps it."""
+        return getattr(instance, name)
+
     def touch(self, instance: Any) -> None:
         """Date the record now: only its nested rows changed."""
         if "modifiedat" in self.columns:
@@ -173,6 +177,9 @@ class AssetExtensionStorage(AssetStorage):
 
     def asset_of(self, instance: Any) -> Asset:
         return getattr(instance, self.relation.key)
+
+    def value(self, instance: Any, name: str) -> Any:
+        return getattr(instance if name in self.own else self.asset_of(instance), name)
 
     def split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the asset's values, the extension's values)"""
