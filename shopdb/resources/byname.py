@@ -143,9 +143,15 @@ class NameLookup:
 
     def find(self, session: Session, text: str, *, lock: bool = False) -> tuple[int | None, str]:
         """(the id of the row `text` names, or None; a problem, or "")"""
+        memory = None if lock else records.known(session)
+        remember = (self.namecolumn.table.name, self.namecolumn.key, text)
+        if memory is not None and remember in memory:
+            return memory[remember], ""
         rows = session.execute(self._candidates(text, lock)).all()
         exact = [key for key, name in rows if name == text]
         if exact:
+            if memory is not None:
+                memory[remember] = exact[0]
             return exact[0], ""
         wanted = text.lower()
         folded = sorted((name, key) for key, name in rows if name.lower() == wanted)

@@ -14,7 +14,8 @@ exactly like an API write; this module adds what a push needs beyond that:
   record per machine however the collector spells it;
 - upsert: not found -> create; found -> update of the pushed fields only
   (relationships and fields not pushed are left alone); nothing changed ->
-  `noop`, with no write and no audit entry;
+  `noop`, with no audit entry: only the resource's `last_seen` column (if it
+  declares one) is stamped, in one cheap UPDATE;
 - races: two pushes of a new identity at once both try to create; the
   database's unique constraint refuses the second, whose unit of work runs
   again (`retrying`), finds the first and updates it. Deadlocks and
@@ -224,6 +225,8 @@ class Collector:
         if found is None and conflict is not None:
             raise conflict  # the clash was not with this identity
         saved = resource.save(session, self._values(values, found), found, actor=actor)
+        if saved.action == NOOP:
+            resource.mark_seen(session, [saved.record])
         return self._reply(saved, identity, dryrun)
 
     def _values(self, values: dict[str, Any], found: Any | None) -> dict[str, Any]:
@@ -319,6 +322,12 @@ class Collector:
                     instance = found.get(checked[index][self.identityfield])
                     items.append((self._values(checked[index], instance), instance))
                 outcomes = resource.save_many(session, items, actor=actor)
+                unchanged = [
+                    outcome.record
+                    for outcome in outcomes
+                    if isinstance(outcome, Saved) and outcome.action == NOOP
+                ]
+                resource.mark_seen(session, unchanged)
                 for index, outcome in zip(rounds, outcomes, strict=True):
                     if isinstance(outcome, ConflictError):
                         raise _BatchClashError  # a race, or a clash: pushed one by one

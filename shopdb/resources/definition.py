@@ -43,7 +43,7 @@ from shopdb.resources.schemas import (
 from shopdb.resources.storage import AssetExtensionStorage, AssetStorage, TableStorage
 from shopdb.services.access import Access
 from shopdb.services.actor import Actor, acting
-from shopdb.services.records import refuse_if_referenced
+from shopdb.services.records import known, refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
@@ -125,11 +125,16 @@ class Resource:
     asset_type: str = ""
     permanent_delete: bool | None = None
     views: type | None = None
+    last_seen: str = ""
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
         self.label = self.label or self.name
         self.storage = self._storage_class()(self)
+        if self.last_seen and self.last_seen not in self.storage.columns:
+            raise ValueError(
+                f"resource {self.name!r}: last_seen names {self.last_seen!r}, which is no column."
+            )
         if self.permanent_delete is None:
             # Asset records retire on delete; an admin may delete them for good.
             self.permanent_delete = isinstance(self.storage, AssetStorage)
@@ -318,13 +323,18 @@ class Resource:
         and its place in the result holds the error, which names its fields;
         the others are written. A later item sees the earlier ones."""
         results: list[Saved | ShopDBError] = []
+        memory = known(session)
         with acting(session, actor):
             for raw, instance in items:
+                kept = None if memory is None else dict(memory)
                 try:
                     with session.begin_nested():
                         results.append(self.save(session, raw, instance, validated=validated))
                 except (InvalidInputError, ConflictError, NotFoundError) as error:
                     results.append(error)
+                    if memory is not None and kept is not None:
+                        memory.clear()  # what the record wrote is gone again
+                        memory.update(kept)
         return results
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
@@ -413,6 +423,13 @@ class Resource:
         with acting(session, actor):
             return self.storage.delete(session, instance, permanent)
 
+    def mark_seen(self, session: Session, records: Sequence[Any]) -> None:
+        """Stamp `last_seen` on records a collector push found unchanged: one
+        UPDATE of that column for all of them, not audited and not a change
+        (modifiedat stays), so a site can list what stopped reporting."""
+        if self.last_seen and records:
+            self.storage.stamp(session, records, self.last_seen)
+
     def sample(self, session: Session, number: int) -> dict[str, Any]:
         """A valid create body for tests and scaffolded plugins, unique per
         `number`; override it when a field needs a special format."""
@@ -452,3 +469,26 @@ class Resource:
 
     def extra_routes(self, blueprint: Blueprint, output_schema: type[Schema]) -> None:
         """Register routes beyond the generic five (a location tree, ...)."""
+
+
+def searchable_fields(
+    resources: Sequence[Resource], models: Sequence[type[Base]]
+) -> dict[type[Base], list[tuple[str, int]]]:
+    """Model -> [(column, weight)] from the resources' `search` declarations,
+    for the global search: a field of the resource's own table under its
+    model, a nested field (`interfaces.macaddress`) under the child's model,
+    each kept only when that model is one of `models` (an asset's own fields
+    are the core's to search)."""
+    found: dict[type[Base], list[tuple[str, int]]] = {}
+    for resource in resources:
+        for name, weight in resource.search:
+            part, _, column = name.rpartition(".")
+            if part:
+                model = resource.nesting[part].model
+            elif column in resource.model.__table__.columns:
+                model = resource.model
+            else:
+                continue
+            if model in models and (column, weight) not in found.get(model, []):
+                found.setdefault(model, []).append((column, weight))
+    return found

@@ -13,12 +13,14 @@ row that owns the field, through `shopdb.services.records`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import fields
 from marshmallow_sqlalchemy import ModelConverter
-from sqlalchemy import Column, Select, inspect, select
+from sqlalchemy import Column, Select, inspect, select, update
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shopdb.errors import ConflictError
 from shopdb.models import Asset, AssetType, utcnow
@@ -81,6 +83,26 @@ class TableStorage:
     def value(self, instance: Any, name: str) -> Any:
         """A field of a record, wherever its row keeps it."""
         return getattr(instance, name)
+
+    def row_of(self, instance: Any, name: str) -> Any:
+        """The row (model instance) that holds the field `name`."""
+        return instance
+
+    def stamp(self, session: Session, instances: Sequence[Any], name: str) -> None:
+        """Set the column `name` of these records to now in one UPDATE,
+        leaving modifiedat alone (not a change of the record)."""
+        rows = [self.row_of(instance, name) for instance in instances]
+        model = type(rows[0])
+        table = model.__table__
+        (key,) = table.primary_key.columns
+        now = utcnow()
+        values: dict[str, Any] = {name: now}
+        if "modifiedat" in table.c:
+            values["modifiedat"] = table.c.modifiedat  # as it was: not a change
+        ids = [getattr(row, key.key) for row in rows]
+        session.execute(update(table).where(key.in_(ids)).values(values))
+        for row in rows:
+            set_committed_value(row, name, now)
 
     def touch(self, instance: Any) -> None:
         """Date the record now: only its nested rows changed."""
@@ -179,7 +201,10 @@ class AssetExtensionStorage(AssetStorage):
         return getattr(instance, self.relation.key)
 
     def value(self, instance: Any, name: str) -> Any:
-        return getattr(instance if name in self.own else self.asset_of(instance), name)
+        return getattr(self.row_of(instance, name), name)
+
+    def row_of(self, instance: Any, name: str) -> Any:
+        return instance if name in self.own else self.asset_of(instance)
 
     def split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the asset's values, the extension's values)"""
@@ -191,7 +216,11 @@ class AssetExtensionStorage(AssetStorage):
         for_asset, own = self.split(values)
         for_asset["assettypeid"] = self._assettypeid(session)
         if for_asset.get("assetstatusid") is None:
-            for_asset["assetstatusid"] = asset_status(session, ACTIVE).assetstatusid
+            for_asset["assetstatusid"] = records.remembered(
+                session,
+                ("assetstatus", ACTIVE),
+                lambda: asset_status(session, ACTIVE).assetstatusid,
+            )
         self._refuse_conflicts(session, for_asset, own)
         asset = records.create_record(session, Asset, for_asset, unique_checked=True)
         own = {**own, "assetid": asset.assetid}
@@ -214,7 +243,13 @@ class AssetExtensionStorage(AssetStorage):
 
     def _assettypeid(self, session: Session) -> int:
         kind = self.resource.asset_type
-        found = session.scalar(select(AssetType.assettypeid).where(AssetType.assettype == kind))
+        found = records.remembered(
+            session,
+            ("assettype", kind),
+            lambda: session.scalar(
+                select(AssetType.assettypeid).where(AssetType.assettype == kind)
+            ),
+        )
         if found is None:
             raise ConflictError(
                 f"The asset type {kind!r} is not registered on this site, so no "

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from shopdb.database import begin_write, is_retryable, waited_in_vain
 from shopdb.errors import ConflictError
 from shopdb.services.actor import Actor, acting
+from shopdb.services.records import KNOWN_KEY
 
 # Runs of one unit of work: a lost race costs one more, a deadlock or a busy
 # database a few; more than this is a real problem worth an error.
@@ -66,6 +67,7 @@ def unit_of_work(
     end_reads(session)
     if write:
         begin_write(session)
+    session.info[KNOWN_KEY] = {}
     with acting(session, actor):
         try:
             yield session
@@ -76,6 +78,8 @@ def unit_of_work(
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.info.pop(KNOWN_KEY, None)
 
 
 def retrying(

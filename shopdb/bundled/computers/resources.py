@@ -58,10 +58,10 @@ class Computers(Resource):
       an inventory script needs no ids.
     - A new computer without an asset number gets its hostname, upper-cased;
       without a name, its hostname.
-    - `lastseen` is the server's: set when a collector push creates the
-      computer or changes anything in it. A push that changes nothing stays a
-      noop (no write, no audit), so `lastseen` is the last time the inventory
-      changed, or the computer was first seen.
+    - `lastseen` is the server's: set by every collector push. A push that
+      creates or changes the computer records it with the change; a push that
+      changes nothing stays a noop (no audit entry) and only stamps
+      `lastseen` (`last_seen`), so a site can list PCs that stopped reporting.
     """
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
@@ -148,6 +148,7 @@ COMPUTERS = Computers(
         "modifiedat",
     ),
     default_sort="hostname",
+    last_seen="lastseen",
     search=(
         ("hostname", 10),
         ("assetnumber", 8),
