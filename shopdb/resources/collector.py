@@ -42,7 +42,7 @@ from flask_smorest import Api, Blueprint
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaViolation
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -83,6 +83,7 @@ class Collector:
         self.plugin = plugin
         self.resource = resource
         self.identityfield = identityfield
+        schema = completed(schema, resource.schemas.create().fields)
         self.schema = schema
         try:
             Draft202012Validator.check_schema(schema)
@@ -361,6 +362,63 @@ class _BatchClashError(Exception):
 
 def _failed(index: int, error: Exception) -> dict[str, Any]:
     return {"index": index, "status": ERROR, "error": _describe(error, index)}
+
+
+# JSON Schema types of the resource's input fields, for properties that leave
+# the type out.
+JSON_TYPES = (
+    (fields.Boolean, "boolean"),
+    (fields.Integer, "integer"),
+    (fields.Number, "number"),
+    (fields.String, "string"),
+    (fields.DateTime, "string"),
+    (fields.Date, "string"),
+    (fields.List, "array"),
+    (fields.Nested, "object"),
+)
+FORMATS = ((fields.DateTime, "date-time"), (fields.Date, "date"))
+
+
+def completed(schema: dict[str, Any], inputs: dict[str, fields.Field]) -> dict[str, Any]:
+    """The plugin's JSON Schema with what the resource's fields already say
+    filled into each top-level property that does not say it: the type (and
+    null where the field allows it), a text's length, a number's range, a
+    time's format. A plugin states a field's facts once, on its model and
+    resource; its collector schema says only what is special to a push."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return schema
+    filled = {}
+    for name, declared in properties.items():
+        field = inputs.get(name)
+        if not isinstance(declared, dict) or field is None:
+            filled[name] = declared
+            continue
+        facts: dict[str, Any] = {}
+        kind = next((kind for base, kind in JSON_TYPES if isinstance(field, base)), None)
+        if kind is not None:
+            facts["type"] = [kind, "null"] if field.allow_none else kind
+        formatted = next((form for base, form in FORMATS if isinstance(field, base)), None)
+        if formatted is not None:
+            facts["format"] = formatted
+        for check in _validators(field):
+            if isinstance(check, validate.Length) and kind == "string":
+                if check.min:
+                    facts["minLength"] = check.min
+                if check.max is not None:
+                    facts["maxLength"] = check.max
+            if isinstance(check, validate.Range) and kind in ("integer", "number"):
+                # Several ranges (the column's, a rule's): the tightest holds.
+                if check.min is not None:
+                    facts["minimum"] = max(check.min, facts.get("minimum", check.min))
+                if check.max is not None:
+                    facts["maximum"] = min(check.max, facts.get("maximum", check.max))
+        filled[name] = {**facts, **declared}  # what the plugin says wins
+    return {**schema, "properties": filled}
+
+
+def _validators(field: fields.Field) -> list[Any]:
+    return list(field.validators)
 
 
 def _result(action: str, key: Any, identity: Any) -> dict[str, Any]:
