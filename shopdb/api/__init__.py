@@ -29,6 +29,7 @@ from shopdb.models import (
     case_sensitive_string,
     utcnow,
 )
+from shopdb.models.base import coordinate, flag_true, intpk, label200, name100
 from shopdb.plugins import (
     BasePlugin,
     CollectorSchema,
@@ -117,10 +118,15 @@ __all__ = [
     "assets_without_row",
     "audit_log",
     "case_sensitive_string",
+    "coordinate",
     "current_identity",
     "define_setting",
+    "flag_true",
     "get_session",
     "get_setting",
+    "intpk",
+    "label200",
+    "name100",
     "plugin_key",
     "register_asset_type",
     "render_markdown",

@@ -96,6 +96,15 @@ class Resource:
     plugin's table keyed by assetid, and each record is the asset of that type
     and the extension row as one flat object. Every field option may then
     name the asset's fields (`assetnumber`, `locationid`, ...) as well.
+
+    `permanent_delete` offers `?permanent=true` on DELETE (admins only; by
+    default for asset records, which otherwise retire). `views` replaces the
+    generic REST views with a subclass of
+    `shopdb.resources.endpoints.ResourceViews` that overrides one step.
+    `last_seen` names a time column each collector push stamps, even one
+    that changes nothing (then without an audit entry). `search` is the one
+    declaration of searchable fields: the list `q` reads it, and so does
+    `BasePlugin.get_searchable_fields()` by default (the global search).
     """
 
     model: type[Base]
