@@ -1,4 +1,5 @@
-"""SQL statements per collector push of one computer, by outcome.
+"""SQL statements per collector push of one computer, by outcome, and per
+batch of 1, 100 and 500 computers.
 
     .venv/bin/python bench/collector_statements.py
 
@@ -6,6 +7,8 @@ Installs the computers plugin on a throw-away SQLite site (as the tests do),
 pushes one inventory record (one interface, an operating system already
 known), then the same computer changed, then unchanged, and prints the
 statements each push sent. A noop must stay cheap: most pushes are noops.
+Then batches (`{"records": [...]}`) of new computers, of the same changed,
+and unchanged, with the statements per batch and per record.
 """
 
 from __future__ import annotations
@@ -51,6 +54,19 @@ def main() -> None:
                 action = site.pushed(body)["action"]
             assert action == expected, (action, expected)
             print(f"  {action:8} {counter.count}")
+        print("statements per batch (per record)")
+        first = 1000
+        for size in (1, 100, 500):
+            numbers = range(first, first + size)
+            first += size
+            shown = []
+            for expected, version in (("created", 1), ("updated", 2), ("noop", 2)):
+                body = {"records": [record(number, version) for number in numbers]}
+                with count_queries(engine) as counter:
+                    counts = site.pushed(body)["counts"]
+                assert counts[expected] == size, (counts, expected)
+                shown.append(f"{expected} {counter.count} ({counter.count / size:.1f})")
+            print(f"  batch of {size:3}: " + ", ".join(shown))
 
 
 if __name__ == "__main__":

@@ -173,15 +173,6 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
-def start_writing(session: Session) -> None:
-    """End what the request read so far (who is calling) and begin the
-    transaction that writes, so that on SQLite it waits for the write lock
-    from its first statement instead of failing when it upgrades a read."""
-    if session.in_transaction():
-        session.commit()
-    begin_write(session)
-
-
 # Errors people see ------------------------------------------------------------
 
 

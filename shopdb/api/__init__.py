@@ -14,6 +14,7 @@ from shopdb.errors import (
     PermissionDeniedError,
 )
 from shopdb.http.envelope import data_response
+from shopdb.http.identity import current_identity, guarded
 from shopdb.http.uploads import takes_file
 from shopdb.models import (
     CONNECTEDTO,
@@ -37,6 +38,7 @@ from shopdb.models import (
     case_sensitive_string,
     utcnow,
 )
+from shopdb.models.base import coordinate, flag_true, intpk, label200, name100
 from shopdb.plugins import (
     BANNER_LEVELS,
     Banner,
@@ -64,8 +66,10 @@ from shopdb.resources import (
     Resource,
 )
 from shopdb.resources.byname import ByName
+from shopdb.resources.definition import Saved
 from shopdb.resources.queries import Conditions
-from shopdb.services.access import SCOPE_COLLECTOR, Access, current_identity, guarded
+from shopdb.services.access import SCOPE_COLLECTOR, Access
+from shopdb.services.actor import Actor, actor_of
 from shopdb.services.audit import audit_log
 from shopdb.services.locations import locations_above
 from shopdb.services.markdown import render_markdown
@@ -77,6 +81,7 @@ from shopdb.services.seeds import (
     stable_number,
 )
 from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
+from shopdb.services.unitofwork import unit_of_work
 from shopdb.version import __contract_version__
 
 __all__ = [
@@ -87,6 +92,7 @@ __all__ = [
     "SCOPE_COLLECTOR",
     "TIMESTAMP",
     "Access",
+    "Actor",
     "Asset",
     "AssetRelationship",
     "AssetStatus",
@@ -126,20 +132,27 @@ __all__ = [
     "RelationshipType",
     "ResolvedPosition",
     "Resource",
+    "Saved",
     "Setting",
     "TimestampMixin",
     "Vendor",
     "__contract_version__",
+    "actor_of",
     "assets_without_row",
     "audit_log",
     "case_sensitive_string",
+    "coordinate",
     "current_identity",
     "data_response",
     "define_setting",
+    "flag_true",
     "get_session",
     "get_setting",
     "guarded",
+    "intpk",
+    "label200",
     "locations_above",
+    "name100",
     "plugin_key",
     "register_asset_type",
     "render_markdown",
@@ -149,5 +162,6 @@ __all__ = [
     "set_setting",
     "stable_number",
     "takes_file",
+    "unit_of_work",
     "utcnow",
 ]

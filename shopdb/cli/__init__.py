@@ -6,6 +6,7 @@ The commands are plain Click objects: `shopdb.console` adds them to the
 
 from shopdb.cli.backup import backup_command, restore_command
 from shopdb.cli.db import db_group
+from shopdb.cli.records import record_group
 from shopdb.cli.run import run_command
 from shopdb.cli.seed import seed_command
 from shopdb.cli.user import user_group
@@ -14,6 +15,7 @@ COMMANDS = (
     db_group,
     seed_command,
     user_group,
+    record_group,
     run_command,
     backup_command,
     restore_command,

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from shopdb.database import get_database, get_session, unavailable
 from shopdb.errors import ShopDBError
-from shopdb.services.access import Identity
+from shopdb.services.actor import Actor, bind_actor, command_actor
 from shopdb.services.migrations import require_current_schema
+from shopdb.services.unitofwork import unit_of_work
 
 
 @contextmanager
@@ -50,9 +51,21 @@ def system_user() -> str:
         return "unknown"
 
 
-def act_as_cli_user() -> None:
-    """Audit entries written by commands name the operating-system account."""
-    g.setdefault("identity", Identity(username=f"cli:{system_user()}", via="cli"))
+def cli_actor() -> Actor:
+    """Who a command writes as: the operating-system account, one request id
+    per command run (kept in the app context)."""
+    if "cliactor" not in g:
+        g.cliactor = command_actor(system_user())
+    return g.cliactor
+
+
+def act_as_cli_user() -> Actor:
+    """Audit entries written by commands name the operating-system account:
+    the actor is made here, at the interface, and handed to the session."""
+    actor = cli_actor()
+    g.setdefault("identity", actor.identity)
+    bind_actor(get_session(), actor)
+    return actor
 
 
 class PluginCommandGroup(AppGroup):
@@ -67,24 +80,21 @@ class PluginCommandGroup(AppGroup):
 
 @contextmanager
 def transaction(check_schema: bool = True) -> Iterator[Session]:
-    """A session committed at the end, rolled back on any error.
+    """A command's unit of work (`shopdb.services.unitofwork`) as the
+    command-line account: committed at the end, rolled back on any error.
 
     A lost or unreachable database reads as one sentence naming the server.
     """
     database = get_database()
     if check_schema:
         require_current_schema(database.engine)
-    act_as_cli_user()
+    actor = act_as_cli_user()
     session = get_session()
     try:
-        yield session
-        session.commit()
+        with unit_of_work(session, actor):
+            yield session
     except (OperationalError, InterfaceError) as error:
-        session.rollback()
         raise unavailable(database.url, error) from None
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def read_password(from_stdin: bool, prompt: str = "Password") -> str:

@@ -37,21 +37,25 @@ from jwt.exceptions import ExpiredSignatureError
 from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
-from shopdb.database import get_session, start_writing
+from shopdb.database import get_session
 from shopdb.errors import AuthenticationRequiredError
 from shopdb.http import ratelimit
 from shopdb.http.envelope import ApiError, data_response
 from shopdb.http.identity import (
     JWT_SCOPES,
     challenge,
+    current_identity,
     current_user,
+    guarded,
     identity_for,
+    request_actor,
     verifies_own_credentials,
 )
 from shopdb.models import User, utcnow
 from shopdb.services import authentication
-from shopdb.services.access import Access, Identity, current_identity, guarded
+from shopdb.services.access import Access, Identity
 from shopdb.services.audit import audit_log
+from shopdb.services.unitofwork import unit_of_work
 
 blueprint = Blueprint(
     "auth",
@@ -211,8 +215,18 @@ def login(values: dict[str, str]) -> ResponseReturnValue:
     """
     ratelimit.check_sign_in()
     session = get_session()
-    start_writing(session)  # a sign-in is recorded, whatever its outcome
-    outcome = authentication.authenticate(session, values["username"], values["password"])
+    with unit_of_work(session, request_actor()):  # a sign-in is recorded, whatever its outcome
+        outcome = _record_sign_in(session, values["username"], values["password"])
+    if not outcome.ok:
+        raise ApiError(401, "invalid_credentials", INVALID_CREDENTIALS)
+    user = outcome.user
+    return issue_tokens(user, str(uuid.uuid4()), {"user": user_data(user)}, cookies=True)
+
+
+def _record_sign_in(session: Any, username: str, password: str) -> Any:
+    """Check the credentials and audit the attempt (a success under the user
+    signing in); returns the outcome."""
+    outcome = authentication.authenticate(session, username, password)
     if not outcome.ok:
         # Unknown names are not recorded: people type passwords into that field.
         who = Identity(username=outcome.user.username) if outcome.user else Identity()
@@ -224,9 +238,7 @@ def login(values: dict[str, str]) -> ResponseReturnValue:
             message=f"Sign-in refused: {outcome.reason}.",
             identity=who,
         )
-        session.commit()
-        raise ApiError(401, "invalid_credentials", INVALID_CREDENTIALS)
-
+        return outcome
     user = outcome.user
     authentication.record_sign_in(user)
     audit_log(
@@ -238,8 +250,7 @@ def login(values: dict[str, str]) -> ResponseReturnValue:
             userid=user.userid, username=user.username, role=user.role.role, via="password"
         ),
     )
-    session.commit()
-    return issue_tokens(user, str(uuid.uuid4()), {"user": user_data(user)}, cookies=True)
+    return outcome
 
 
 @blueprint.post("/refresh")
@@ -258,14 +269,13 @@ def refresh() -> ResponseReturnValue:
     user = get_current_user()
     claims = get_jwt()
     session = get_session()
-    start_writing(session)
+    via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
     expiresat = datetime.fromtimestamp(claims["exp"], UTC).replace(tzinfo=None)
     try:
-        rotated = authentication.rotate_refresh_token(session, claims["jti"], expiresat)
-        session.commit()
+        with unit_of_work(session, request_actor().acting_as(identity_for(user, via, JWT_SCOPES))):
+            rotated = authentication.rotate_refresh_token(session, claims["jti"], expiresat)
     except IntegrityError:
         # A concurrent refresh with the same token retired it first.
-        session.rollback()
         rotated = False
     if not rotated:
         raise ApiError(
@@ -296,23 +306,16 @@ def logout() -> ResponseReturnValue:
     user = get_current_user()
     via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
     session = get_session()
-    start_writing(session)
     # Revoking the session id covers every token issued under it; nothing
     # under it outlives a refresh token issued now.
     sessionid = claims.get("sid") or claims["jti"]
-    authentication.revoke(session, sessionid, utcnow() + _lifetime("JWT_REFRESH_TOKEN_EXPIRES"))
-    audit_log(
-        session,
-        "logout",
-        "users",
-        user.userid,
-        identity=identity_for(user, via, JWT_SCOPES),
-    )
     try:
-        session.commit()
+        with unit_of_work(session, request_actor().acting_as(identity_for(user, via, JWT_SCOPES))):
+            expires = utcnow() + _lifetime("JWT_REFRESH_TOKEN_EXPIRES")
+            authentication.revoke(session, sessionid, expires)
+            audit_log(session, "logout", "users", user.userid)
     except IntegrityError:
-        # A concurrent logout of the same session revoked it first.
-        session.rollback()
+        pass  # A concurrent logout of the same session revoked it first.
     response = data_response({"signedout": True})
     unset_jwt_cookies(response)
     return _no_store(response)
@@ -354,9 +357,9 @@ def change_password(values: dict[str, str]) -> ResponseReturnValue:
         raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
     ratelimit.check_password_change(user.userid)
     session = get_session()
-    authentication.change_password(user, values["currentpassword"], values["newpassword"])
-    audit_log(session, "passwordchange", "users", user.userid, message="Password changed.")
-    session.commit()
+    with unit_of_work(session, request_actor()):
+        authentication.change_password(user, values["currentpassword"], values["newpassword"])
+        audit_log(session, "passwordchange", "users", user.userid, message="Password changed.")
     if current_identity().via == "apitoken":
         return _no_store(data_response({"passwordchanged": True}))
     # Issued after the change (to the microsecond), under the same sign-in

@@ -22,14 +22,18 @@ import hmac
 from flask import current_app, g, request
 
 from shopdb.http.envelope import ApiError
-from shopdb.http.identity import API_KEY_HEADER, bearer_value, challenge
+from shopdb.http.identity import (
+    API_KEY_HEADER,
+    bearer_value,
+    challenge,
+    current_identity,
+)
 from shopdb.services.access import (
     SCOPE_COLLECTOR,
     SCOPE_WRITE,
     Access,
     Identity,
     allows,
-    current_identity,
 )
 
 SHARED_KEY = "COLLECTOR_API_KEY"

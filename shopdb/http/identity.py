@@ -22,12 +22,13 @@ that comes back after its exchange ends its whole sign-in (reuse detection).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask import Response as FlaskResponse
 from flask_jwt_extended import (
     JWTManager,
@@ -38,17 +39,28 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt.exceptions import PyJWTError
 
-from shopdb.database import get_session, start_writing
+from shopdb.database import get_session
 from shopdb.http.envelope import ApiError, error_response
 from shopdb.models import User, utcnow
-from shopdb.services.access import ANONYMOUS, SCOPE_READ, SCOPE_WRITE, Identity
+from shopdb.services.access import (
+    ANONYMOUS,
+    ANONYMOUS_READ_SETTING,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    Access,
+    Identity,
+    check_access,
+)
+from shopdb.services.actor import Actor, bind_actor
 from shopdb.services.authentication import (
     end_reused_sign_in,
     issued_before_password_change,
     load_token_user,
     microseconds,
 )
+from shopdb.services.settings import get_setting
 from shopdb.services.tokens import looks_like_token, scopes_for, verify_token
+from shopdb.services.unitofwork import end_reads, unit_of_work
 
 API_KEY_HEADER = "X-API-Key"
 # Paths where bad credentials are refused; elsewhere they read as anonymous.
@@ -72,6 +84,63 @@ def verifies_own_credentials(view: View) -> View:
     return view
 
 
+def current_identity() -> Identity:
+    """The caller of the current request (anonymous outside one)."""
+    return g.get("identity", ANONYMOUS) if has_app_context() else ANONYMOUS
+
+
+def request_id() -> str | None:
+    """The id shared by every audit entry of the current request.
+
+    Kept in the WSGI environment during a request, so it belongs to that
+    request even when an application context outlives it (tests, CLI).
+    """
+    if has_request_context():
+        return request.environ.setdefault("shopdb.requestid", str(uuid.uuid4()))
+    return None
+
+
+def request_actor() -> Actor:
+    """Who writes in this request: the caller, its address and the request
+    id, made here once and handed to the unit of work and the write path."""
+    if not has_request_context():
+        return Actor(current_identity(), requestid=None)
+    return Actor(current_identity(), address=request.remote_addr, requestid=request_id())
+
+
+def require(access: Access, *, write: bool, anonymous_read: bool = False) -> Identity:
+    """Return the caller, or raise 401 (not signed in) / 403 (not allowed)."""
+    return check_access(current_identity(), access, write=write, anonymous_read=anonymous_read)
+
+
+def authorize(access: Access, *, write: bool) -> None:
+    """Raise 401/403 unless the caller may do this; reads the anonymous-read
+    setting only when it matters (an anonymous caller reading asset data)."""
+    anonymous_read = False
+    identity = current_identity()
+    if access is Access.ASSET_READ and not write and not identity.is_authenticated:
+        anonymous_read = bool(get_setting(get_session(), ANONYMOUS_READ_SETTING, False))
+    require(access, write=write, anonymous_read=anonymous_read)
+
+
+def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
+    """Check permissions before the arguments are parsed, so a caller who may
+    not do this hears 401/403, not complaints about its fields. Applied as the
+    outermost decorator on a view; `functools.wraps` keeps flask-smorest's
+    doc data. The generic resource endpoints and /api/auth use it alike; a
+    write then opens its unit of work (`shopdb.services.unitofwork`)."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            authorize(access, write=write)
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
 def current_user() -> User | None:
     """The signed-in user's row, loaded once per request."""
     return g.get("currentuser")
@@ -87,6 +156,14 @@ def identity_for(user: User, via: str, scopes: frozenset[str]) -> Identity:
 
 
 def resolve_identity() -> FlaskResponse | None:
+    refused = _resolve()
+    if refused is None and request.endpoint and not _is_static(request.endpoint):
+        # The default actor of writes in this request; a unit of work binds its own.
+        bind_actor(get_session(), request_actor())
+    return refused
+
+
+def _resolve() -> FlaskResponse | None:
     g.identity = ANONYMOUS
     # g outlives a request when a test (or a command) holds an app context
     # around several requests; nothing about a previous caller may leak in.
@@ -161,7 +238,7 @@ def _identify_api_token(plaintext: str) -> Identity:
             "is disabled.",
         )
     # verify_token may have recorded the use; keep it whatever the request does next.
-    session.commit()
+    end_reads(session)
     g.currentuser = token.user
     g.apitoken = token
     return identity_for(token.user, "apitoken", scopes_for(token.scope))
@@ -273,10 +350,9 @@ def _ended_reused_sign_in(payload: dict[str, Any]) -> bool:
     ):
         return False  # refused for the password change, whatever else it did
     session = get_session()
-    start_writing(session)
     expiresat = datetime.fromtimestamp(exp, UTC).replace(tzinfo=None)
-    ended = end_reused_sign_in(session, jti, sid, expiresat)
-    session.commit()
+    with unit_of_work(session, request_actor()):
+        ended = end_reused_sign_in(session, jti, sid, expiresat)
     if ended:
         current_app.logger.warning(
             "A rotated refresh token of user %s came back; its sign-in %s is ended.",

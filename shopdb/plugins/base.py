@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from shopdb.database import get_session
 from shopdb.plugins.errors import PluginContractError
+from shopdb.resources.definition import searchable_fields as derived_searchable_fields
 from shopdb.services import settings
 
 if TYPE_CHECKING:
@@ -113,8 +114,12 @@ class BasePlugin(abc.ABC):
 
         Runs once at load time. Models must be the plugin's own; weights are
         positive integers (identities such as a hostname outrank notes).
+        By default derived from the `search` of `get_resources()` (the one
+        declaration, which the list `q` reads too): each field of one of the
+        plugin's models, a nested field under its child model. Override it
+        only to search models that have no resource.
         """
-        return {}
+        return derived_searchable_fields(self.get_resources(), self.get_models())
 
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         """Cards for the dashboard (`DashboardWidget`). Runs once at load time."""

@@ -7,10 +7,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from shopdb.http.envelope import data_response
+from shopdb.http.identity import guarded
 from shopdb.plugins.reports import STATUSES, plugin_reports
 from shopdb.plugins.runtime import current_runtime
 from shopdb.resources.schemas import UtcDateTime
-from shopdb.services.access import Access, guarded
+from shopdb.services.access import Access
 
 blueprint = Blueprint(
     "plugins", __name__, url_prefix="/api/plugins", description="Plugins and their state"

@@ -34,6 +34,7 @@ from shopdb.plugins.runtime import PluginRuntime, migration_plan
 from shopdb.plugins.state import PluginState, find_row, plugin_row
 from shopdb.services import migrations
 from shopdb.services.audit import audit_log, diff
+from shopdb.services.unitofwork import commit
 
 RESTART = "Restart ShopDB (the server processes) for the change to take effect."
 
@@ -154,7 +155,7 @@ class PluginManager:
                 "schema revisions stay recorded, so 'shopdb db upgrade' needs them back."
             )
         if drop_data:
-            self.session.commit()
+            commit(self.session)  # migrations plumbing: Alembic writes on its own connection
             plan = migration_plan(self.runtime, extra=[name])
             if not any(branch.label == name for branch in plan.plugins):
                 if self.runtime.source(name) is None:
@@ -297,7 +298,7 @@ class PluginManager:
         # Alembic writes on a connection of its own: end this session's
         # transaction first, or its lock (or, on SQLite, its read snapshot,
         # which then cannot become a write) stands in the way of one of them.
-        self.session.commit()
+        commit(self.session)
         before = migrations.current_revisions(self.engine)
         self._run(label, "upgrade", f"{label}@head", plan)
         after = migrations.current_revisions(self.engine)

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from shopdb.database import sqlite_path, unavailable
 from shopdb.models import Plugin, utcnow
+from shopdb.services.actor import SYSTEM
+from shopdb.services.unitofwork import unit_of_work
 
 PLUGINS_TABLE = "plugins"
 
@@ -91,7 +93,7 @@ def store_load_errors(
     """Record the outcome of a start for the installed plugins in `names`: the
     error sentence of each that failed, and no error for each that loaded.
     Rows are only written when their value changes."""
-    with Session(engine) as session:
+    with Session(engine) as session, unit_of_work(session, SYSTEM, write=False):
         rows = session.scalars(select(Plugin).where(Plugin.name.in_(sorted(names))))
         for row in rows:
             if row.name in errors and row.lasterror != errors[row.name]:
@@ -100,4 +102,3 @@ def store_load_errors(
             elif row.name in loaded and row.lasterror is not None:
                 row.lasterror = None
                 row.lasterrorat = None
-        session.commit()

@@ -26,12 +26,11 @@ from typing import Any
 
 from marshmallow import fields, validate
 from sqlalchemy import Column, Select, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.resources.schemas import not_blank, safe_text
-from shopdb.services.audit import audit_log, diff, snapshot
+from shopdb.services import records
 
 # How many known names an "unknown name" message lists.
 KNOWN_SHOWN = 10
@@ -144,9 +143,15 @@ class NameLookup:
 
     def find(self, session: Session, text: str, *, lock: bool = False) -> tuple[int | None, str]:
         """(the id of the row `text` names, or None; a problem, or "")"""
+        memory = None if lock else records.known(session)
+        remember = (self.namecolumn.table.name, self.namecolumn.key, text)
+        if memory is not None and remember in memory:
+            return memory[remember], ""
         rows = session.execute(self._candidates(text, lock)).all()
         exact = [key for key, name in rows if name == text]
         if exact:
+            if memory is not None:
+                memory[remember] = exact[0]
             return exact[0], ""
         wanted = text.lower()
         folded = sorted((name, key) for key, name in rows if name.lower() == wanted)
@@ -206,15 +211,18 @@ class NameLookup:
         return f"There is no {self.label} named {text!r} (known: {listed}); see {self.url}."
 
     def create_row(self, session: Session, text: str) -> int:
-        """Create the row named `text`, audited. Pushes of the same new name
-        may race: the loser's insert hits the unique constraint inside a
-        savepoint and reads the winner's row (a locking read, which sees the
-        latest committed row under MySQL's repeatable read as well)."""
-        row = self.model(**{self.namecolumn.key: text})
+        """Create the row named `text` through the write path (references,
+        insert, audit entry), in the write's unit of work. Pushes of the same
+        new name may race: the loser's insert hits the unique constraint
+        inside a savepoint and reads the winner's row (a locking read, which
+        sees the latest committed row under MySQL's repeatable read as well)."""
+        values = {self.namecolumn.key: text}
         try:
             with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
+                # The name was looked up just before: the database's unique
+                # constraint is the check that remains.
+                row = records.create_record(session, self.model, values, unique_checked=True)
+        except ConflictError:
             found, _problem = self.find(session, text, lock=True)
             if found is None:
                 self._refuse_collation_twins(session, text)
@@ -223,11 +231,7 @@ class NameLookup:
                     {self.name: ["Written at the same time; retry."]},
                 ) from None
             return found
-        key = getattr(row, self.key.key)
-        audit_log(
-            session, "create", self.namecolumn.table.name, key, changes=diff({}, snapshot(row))
-        )
-        return key
+        return getattr(row, self.key.key)
 
     def _refuse_collation_twins(self, session: Session, text: str) -> None:
         """A name the database counts as one it holds, though they differ

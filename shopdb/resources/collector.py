@@ -1,9 +1,10 @@
 """Collectors: POST /api/collector/<plugin>, where machines push what they know
 about themselves and the record with that identity is created or updated.
 
-A push writes through one of the plugin's resources (`Resource.create`,
-`Resource.update`), so it is validated, written and audited exactly like an
-API write; this module adds what a push needs beyond that:
+A push is "find by identity, then save": it writes through one of the
+plugin's resources (`Resource.save`, in a unit of work of
+`shopdb.services.unitofwork`), so it is validated, written and audited
+exactly like an API write; this module adds what a push needs beyond that:
 
 - the record is checked against the plugin's JSON Schema (Draft 2020-12)
   first, then against the resource's create or update schema;
@@ -13,12 +14,13 @@ API write; this module adds what a push needs beyond that:
   record per machine however the collector spells it;
 - upsert: not found -> create; found -> update of the pushed fields only
   (relationships and fields not pushed are left alone); nothing changed ->
-  `noop`, with no write and no audit entry;
+  `noop`, with no audit entry: only the resource's `last_seen` column (if it
+  declares one) is stamped, in one cheap UPDATE;
 - races: two pushes of a new identity at once both try to create; the
-  database's unique constraint refuses the second, which then finds the first
-  and updates it. Deadlocks, lock timeouts and serialization failures are run
-  again. The client sees created/updated/noop, never a conflict of its own
-  making;
+  database's unique constraint refuses the second, whose unit of work runs
+  again (`retrying`), finds the first and updates it. Deadlocks and
+  serialization failures are run again too. The client sees
+  created/updated/noop, never a conflict of its own making;
 - a batch form `{"records": [...]}`, one transaction per record, and a dry
   run that does everything and rolls back.
 
@@ -30,9 +32,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import random
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -42,38 +42,30 @@ from flask_smorest import Api, Blueprint
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaViolation
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as FieldErrors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shopdb.database import (
-    get_session,
-    is_retryable,
-    is_unavailable,
-    start_writing,
-    waited_in_vain,
-)
+from shopdb.database import get_session, is_retryable, is_unavailable
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
-from shopdb.http.identity import verifies_own_credentials
-from shopdb.resources.definition import Resource
+from shopdb.http.identity import request_actor, verifies_own_credentials
+from shopdb.resources.definition import CREATED, NOOP, UPDATED, Resource, Saved
 from shopdb.resources.endpoints import ResourceBlueprint
 from shopdb.resources.fieldtypes import CanonicalText
 from shopdb.resources.openapischema import as_openapi30
 from shopdb.resources.registry import ErrorSchema
+from shopdb.services.actor import Actor
 from shopdb.services.records import unique_groups
+from shopdb.services.unitofwork import retrying, unit_of_work
 
 BLUEPRINT = "collectors"
 URL_PREFIX = "/api/collector"
 BATCH_KEY = "records"
 CASEFOLD = "casefold"
-CREATED, UPDATED, NOOP, ERROR = "created", "updated", "noop", "error"
-# Runs of one record's transaction: a lost race costs one more, a deadlock or
-# a busy database a few; more than this is a real problem worth a 5xx.
-ATTEMPTS = 8
-BACKOFF_SECONDS = 0.02
+ERROR = "error"
 logger = logging.getLogger("shopdb.collectors")
 # Writes a part of a record another plugin takes: (session, record, value) -> changes.
 PartWriter = Callable[[Session, Any, Any], dict[str, Any]]
@@ -93,6 +85,7 @@ class Collector:
         self.plugin = plugin
         self.resource = resource
         self.identityfield = identityfield
+        schema = completed(schema, resource.schemas.create().fields)
         self.schema = schema
         # Properties other plugins take: name -> (plugin, writer).
         self.parts: dict[str, tuple[str, PartWriter]] = {}
@@ -238,83 +231,76 @@ class Collector:
 
     # Pushing -----------------------------------------------------------------
 
-    def push(self, session: Session, record: Any, *, dryrun: bool = False) -> dict[str, Any]:
-        """Create or update the record with this identity in a transaction of
-        its own (rolled back in a dry run); returns the result to reply."""
+    def push(
+        self, session: Session, record: Any, *, actor: Actor, dryrun: bool = False
+    ) -> dict[str, Any]:
+        """Create or update the record with this identity in a unit of work
+        of its own (rolled back in a dry run), run again after a lost race;
+        returns the result to reply."""
         values = self.check(record)
         identity = values[self.identityfield]
-        conflict: ConflictError | None = None
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                start_writing(session)
-                result = self._apply(session, values, identity, dryrun, conflict)
-                if dryrun:
-                    session.rollback()
-                else:
-                    session.commit()
-                return result
-            except ConflictError as error:
-                # A lost race: the winner is committed now, so the next run finds
-                # it. Many pushes of one record (its child rows too) may keep
-                # racing, so run again with back-off while attempts remain; a
-                # clash that is not about this identity is raised by _apply.
-                session.rollback()
-                if attempt >= ATTEMPTS:
-                    raise
-                logger.debug("push of %r lost a race (%s); running it again", identity, error)
-                conflict = error
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
-            except DBAPIError as error:
-                session.rollback()
-                if not is_retryable(error) or waited_in_vain(error) or attempt >= ATTEMPTS:
-                    raise
-                logger.debug("push of %r met %s; running it again", identity, error.orig)
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
-            except BaseException:
-                session.rollback()
-                raise
+
+        def work(conflict: ConflictError | None) -> dict[str, Any]:
+            return self._apply(session, values, identity, actor, dryrun, conflict)
+
+        return retrying(session, actor, work, dryrun=dryrun)
 
     def _apply(
         self,
         session: Session,
         values: dict[str, Any],
         identity: Any,
+        actor: Actor,
         dryrun: bool,
         conflict: ConflictError | None,
     ) -> dict[str, Any]:
+        """Find by identity, then save."""
         resource = self.resource
         # A run may be repeated (a lost race): `values` stays as pushed.
-        parts = {name: value for name, value in values.items() if name in self.parts}
-        values = {name: value for name, value in values.items() if name not in self.parts}
+        values, parts = self._split(values)
         found = resource.find_by(session, self.identityfield, identity, lock=True)
-        if found is None:
-            if conflict is not None:
-                raise conflict  # the clash was not with this identity
-            instance = resource.create(session, _load(self.create_schema, values))
-            self._write_parts(session, instance, parts)
-            key = None if dryrun else getattr(instance, resource.primary_key)
-            return _result(CREATED, key, self.stored_identity(instance, identity))
-        # Fields fixed at creation are not pushed again; the collector cannot
-        # know whether its record exists.
-        update = {name: value for name, value in values.items() if name not in resource.create_only}
-        changes = resource.update(session, found, _load(self.update_schema, update))
-        changes = {**changes, **self._write_parts(session, found, parts)}
-        key = getattr(found, resource.primary_key)
-        stored = self.stored_identity(found, identity)
-        return _result(UPDATED if changes else NOOP, key, stored, changes)
+        if found is None and conflict is not None:
+            raise conflict  # the clash was not with this identity
+        saved = resource.save(session, self._values(values, found), found, actor=actor)
+        saved = self._write_parts(session, saved, parts)
+        if saved.action == NOOP:
+            resource.mark_seen(session, [saved.record])
+        return self._reply(saved, identity, dryrun)
 
-    def _write_parts(
-        self, session: Session, instance: Any, parts: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _values(self, values: dict[str, Any], found: Any | None) -> dict[str, Any]:
+        """Fields fixed at creation are not pushed again to a record that
+        exists; the collector cannot know whether it does."""
+        if found is None:
+            return values
+        fixed = self.resource.create_only
+        return {name: value for name, value in values.items() if name not in fixed}
+
+    def _reply(self, saved: Saved, identity: Any, dryrun: bool = False) -> dict[str, Any]:
+        key = getattr(saved.record, self.resource.primary_key)
+        if dryrun and saved.action == CREATED:
+            key = None
+        result = _result(saved.action, key, self.stored_identity(saved.record, identity))
+        if saved.action == UPDATED:
+            result["changes"] = saved.changes
+        return result
+
+    def _split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The record's own values, and the parts other plugins write."""
+        own = {name: value for name, value in values.items() if name not in self.parts}
+        return own, {name: value for name, value in values.items() if name in self.parts}
+
+    def _write_parts(self, session: Session, saved: Saved, parts: dict[str, Any]) -> Saved:
         """Hand each part other plugins take to its writer (after the record
-        is written, so it has its key); their changes, merged."""
+        is written, so it has its key); their changes join the record's, and
+        make an unchanged record an updated one."""
         changes: dict[str, Any] = {}
         for name, value in parts.items():
             _owner, write = self.parts[name]
-            changes.update(write(session, instance, value) or {})
-        return changes
+            changes.update(write(session, saved.record, value) or {})
+        if not changes:
+            return saved
+        action = CREATED if saved.action == CREATED else UPDATED
+        return Saved(saved.record, action, {**saved.changes, **changes})
 
     def stored_identity(self, instance: Any, pushed: Any) -> Any:
         """The identity as the record holds it (a resource may store another
@@ -322,49 +308,186 @@ class Collector:
         return getattr(instance, self.identityfield, pushed)
 
     def push_batch(
-        self, session: Session, body: dict[str, Any], *, limit: int, dryrun: bool = False
+        self,
+        session: Session,
+        body: dict[str, Any],
+        *,
+        actor: Actor,
+        limit: int,
+        dryrun: bool = False,
     ) -> dict[str, Any]:
-        """Each record on its own (a failing one undoes nothing of the others),
-        in order, so a later record of the same identity sees an earlier one.
-        In a dry run every record is rolled back, so records do not see each
-        other. A database that cannot be used stops the batch (a 503): the
-        records before it are stored, and sending the batch again is safe."""
+        """A batch in one unit of work (`_together`), in order, so a later
+        record of the same identity sees an earlier one; a failing record
+        undoes nothing of the others. When the batch meets a clash or a
+        database that asks to run again, it is rolled back and each record is
+        pushed on its own instead (`_one_by_one`, with the races retried). In
+        a dry run every record is rolled back on its own, so records do not
+        see each other. A database that cannot be used stops the batch (a
+        503); sending the batch again is safe."""
         records = batch_records(body, limit)
-        counts = dict.fromkeys((CREATED, UPDATED, NOOP, ERROR), 0)
-        results = []
-        for index, record in enumerate(records):
+        results = None
+        if not dryrun:
             try:
-                result = {"index": index, **self.push(session, record, dryrun=dryrun)}
-                counts[result["action"]] += 1
-            except Exception as error:
-                if isinstance(error, DBAPIError) and is_unavailable(error):
+                results = self._together(session, records, actor)
+            except _BatchClashError:
+                pass
+            except DBAPIError as error:
+                if is_unavailable(error) and not is_retryable(error):
                     raise
-                result = {"index": index, "status": ERROR, "error": _describe(error, index)}
-                counts[ERROR] += 1
-            results.append(result)
+        if results is None:
+            results = self._one_by_one(session, records, actor, dryrun)
+        counts = dict.fromkeys((CREATED, UPDATED, NOOP, ERROR), 0)
+        for result in results:
+            counts[result.get("action", ERROR)] += 1
         status = "ok"
         if counts[ERROR]:
             status = ERROR if counts[ERROR] == len(records) else "partial"
         return {"status": status, "counts": counts, "results": results}
 
+    def _together(self, session: Session, records: list[Any], actor: Actor) -> list[dict[str, Any]]:
+        """The whole batch in one unit of work: records found by identity with
+        one query per round (a round holds each identity once; a repeated
+        identity waits for the next round, to see the earlier write), then
+        `Resource.save_many`."""
+        resource = self.resource
+        results: list[dict[str, Any]] = [{} for _ in records]
+        checked: dict[int, dict[str, Any]] = {}
+        for index, record in enumerate(records):
+            try:
+                checked[index] = self.check(record)
+            except InvalidInputError as error:
+                results[index] = _failed(index, error)
+        with unit_of_work(session, actor):
+            pending = list(checked)
+            while pending:
+                rounds: list[int] = []
+                later: list[int] = []
+                seen: set[Any] = set()
+                for index in pending:
+                    identity = checked[index][self.identityfield]
+                    (later if identity in seen else rounds).append(index)
+                    seen.add(identity)
+                found = resource.find_many_by(
+                    session,
+                    self.identityfield,
+                    [checked[index][self.identityfield] for index in rounds],
+                    lock=True,
+                )
+                items = []
+                parts = []
+                for index in rounds:
+                    instance = found.get(checked[index][self.identityfield])
+                    own, part = self._split(checked[index])
+                    items.append((self._values(own, instance), instance))
+                    parts.append(part)
+                outcomes = [
+                    self._write_parts(session, outcome, part)
+                    if isinstance(outcome, Saved)
+                    else outcome
+                    for outcome, part in zip(
+                        resource.save_many(session, items, actor=actor), parts, strict=True
+                    )
+                ]
+                unchanged = [
+                    outcome.record
+                    for outcome in outcomes
+                    if isinstance(outcome, Saved) and outcome.action == NOOP
+                ]
+                resource.mark_seen(session, unchanged)
+                for index, outcome in zip(rounds, outcomes, strict=True):
+                    if isinstance(outcome, ConflictError):
+                        raise _BatchClashError  # a race, or a clash: pushed one by one
+                    if isinstance(outcome, Saved):
+                        identity = checked[index][self.identityfield]
+                        results[index] = {"index": index, **self._reply(outcome, identity)}
+                    else:
+                        results[index] = _failed(index, outcome)
+                pending = later
+        return results
 
-def _result(
-    action: str, key: Any, identity: Any, changes: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    result = {"status": "ok", "action": action, "assetid": key, "identityvalue": identity}
-    if action == UPDATED:
-        result["changes"] = changes
-    return result
+    def _one_by_one(
+        self, session: Session, records: list[Any], actor: Actor, dryrun: bool
+    ) -> list[dict[str, Any]]:
+        """Each record in a unit of work of its own."""
+        results = []
+        for index, record in enumerate(records):
+            try:
+                pushed = self.push(session, record, actor=actor, dryrun=dryrun)
+                results.append({"index": index, **pushed})
+            except Exception as error:
+                if isinstance(error, DBAPIError) and is_unavailable(error):
+                    raise
+                results.append(_failed(index, error))
+        return results
 
 
-def _load(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return schema.load(values)
-    except FieldErrors as error:
-        messages = (
-            error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        )
-        raise InvalidInputError("The record has invalid fields; see details.", messages) from None
+class _BatchClashError(Exception):
+    """A batch met a clash: roll it back and push its records one by one."""
+
+
+def _failed(index: int, error: Exception) -> dict[str, Any]:
+    return {"index": index, "status": ERROR, "error": _describe(error, index)}
+
+
+# JSON Schema types of the resource's input fields, for properties that leave
+# the type out.
+JSON_TYPES = (
+    (fields.Boolean, "boolean"),
+    (fields.Integer, "integer"),
+    (fields.Number, "number"),
+    (fields.String, "string"),
+    (fields.DateTime, "string"),
+    (fields.Date, "string"),
+    (fields.List, "array"),
+    (fields.Nested, "object"),
+)
+FORMATS = ((fields.DateTime, "date-time"), (fields.Date, "date"))
+
+
+def completed(schema: dict[str, Any], inputs: dict[str, fields.Field]) -> dict[str, Any]:
+    """The plugin's JSON Schema with what the resource's fields already say
+    filled into each top-level property that does not say it: the type (and
+    null where the field allows it), a text's length, a number's range, a
+    time's format. A plugin states a field's facts once, on its model and
+    resource; its collector schema says only what is special to a push."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return schema
+    filled = {}
+    for name, declared in properties.items():
+        field = inputs.get(name)
+        if not isinstance(declared, dict) or field is None:
+            filled[name] = declared
+            continue
+        facts: dict[str, Any] = {}
+        kind = next((kind for base, kind in JSON_TYPES if isinstance(field, base)), None)
+        if kind is not None:
+            facts["type"] = [kind, "null"] if field.allow_none else kind
+        formatted = next((form for base, form in FORMATS if isinstance(field, base)), None)
+        if formatted is not None:
+            facts["format"] = formatted
+        for check in _validators(field):
+            if isinstance(check, validate.Length) and kind == "string":
+                if check.min:
+                    facts["minLength"] = check.min
+                if check.max is not None:
+                    facts["maxLength"] = check.max
+            if isinstance(check, validate.Range) and kind in ("integer", "number"):
+                # Several ranges (the column's, a rule's): the tightest holds.
+                if check.min is not None:
+                    facts["minimum"] = max(check.min, facts.get("minimum", check.min))
+                if check.max is not None:
+                    facts["maximum"] = min(check.max, facts.get("maximum", check.max))
+        filled[name] = {**facts, **declared}  # what the plugin says wins
+    return {**schema, "properties": filled}
+
+
+def _validators(field: fields.Field) -> list[Any]:
+    return list(field.validators)
+
+
+def _result(action: str, key: Any, identity: Any) -> dict[str, Any]:
+    return {"status": "ok", "action": action, "assetid": key, "identityvalue": identity}
 
 
 def _describe(error: Exception, index: int) -> dict[str, Any]:
@@ -599,13 +722,14 @@ def _add_route(api: Api, blueprint: Blueprint, collector: Collector) -> None:
     @blueprint.response(200, replies, description="The result (one record) or per-record results")
     def push(args: dict[str, Any]) -> ResponseReturnValue:
         session = get_session()
+        actor = request_actor()  # the collector key or token, made by _authenticated
         dryrun = args["dryrun"]
         payload = request.get_json(silent=True)
         if isinstance(payload, dict) and BATCH_KEY in payload:
             limit = current_app.config["SHOPDB_COLLECTOR_BATCH_LIMIT"]
-            reply = collector.push_batch(session, payload, limit=limit, dryrun=dryrun)
+            reply = collector.push_batch(session, payload, actor=actor, limit=limit, dryrun=dryrun)
         else:
-            reply = collector.push(session, payload, dryrun=dryrun)
+            reply = collector.push(session, payload, actor=actor, dryrun=dryrun)
         return data_response({**reply, "dryrun": dryrun})
 
 

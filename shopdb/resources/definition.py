@@ -5,8 +5,14 @@ and (later) UI pages.
 A resource overrides small hooks (`prepare`, `detail`, `remove`, ...) for the
 rare rule the generic path cannot know; everything else is data. The record
 methods (`select`, `find`, `create`, `update`, `delete`, ...) are what the
-endpoints call for every resource; where the records live (one table, or an
-asset and its extension row) is the business of `shopdb.resources.storage`.
+endpoints call for every resource; where the records live (one table, an
+asset, or an asset and its extension row) is the business of
+`shopdb.resources.storage`.
+
+`save` and `delete` are the one write path: the REST views, collector pushes,
+lookups created by name, commands and (later) UI forms and imports all write
+through them, inside a unit of work (`shopdb.services.unitofwork`) that the
+interface opens and commits.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Blueprint
 from marshmallow import Schema
+from marshmallow import ValidationError as FieldErrors
 from sqlalchemy import Column, ColumnElement, Select, inspect
 from sqlalchemy.orm import ColumnProperty, Session
 
-from shopdb.errors import InvalidInputError
+from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, ShopDBError
 from shopdb.resources.byname import ByName, NameLookup, resolve_names
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
 from shopdb.resources.queries import Conditions, bind_filters, bind_search
@@ -33,12 +40,25 @@ from shopdb.resources.schemas import (
     build_schemas,
     check_rules,
 )
-from shopdb.resources.storage import AssetExtensionStorage, TableStorage
+from shopdb.resources.storage import AssetExtensionStorage, AssetStorage, TableStorage
 from shopdb.services.access import Access
-from shopdb.services.records import refuse_if_referenced
+from shopdb.services.actor import Actor, acting
+from shopdb.services.records import known, refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
+
+CREATED, UPDATED, NOOP = "created", "updated", "noop"
+
+
+@dataclass
+class Saved:
+    """What `Resource.save` did: the record, `created`, `updated` or `noop`,
+    and the changed fields as {field: {before, after}} (empty on create)."""
+
+    record: Any
+    action: str
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 def computed_columns(resource: Resource) -> dict[str, ColumnElement[Any]]:
@@ -103,6 +123,14 @@ class Resource:
     them like columns (a `field_rules` entry checks their filter values).
     They are part of the one SELECT of a list, so a list filtered by one
     costs the same statements as any list.
+    `permanent_delete` offers `?permanent=true` on DELETE (admins only; by
+    default for asset records, which otherwise retire). `views` replaces the
+    generic REST views with a subclass of
+    `shopdb.resources.endpoints.ResourceViews` that overrides one step.
+    `last_seen` names a time column each collector push stamps, even one
+    that changes nothing (then without an audit entry). `search` is the one
+    declaration of searchable fields: the list `q` reads it, and so does
+    `BasePlugin.get_searchable_fields()` by default (the global search).
     """
 
     model: type[Base]
@@ -131,11 +159,21 @@ class Resource:
     description: str = ""
     asset_type: str = ""
     computed: Sequence[str] = ()
+    permanent_delete: bool | None = None
+    views: type | None = None
+    last_seen: str = ""
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
         self.label = self.label or self.name
-        self.storage = (AssetExtensionStorage if self.asset_type else TableStorage)(self)
+        self.storage = self._storage_class()(self)
+        if self.last_seen and self.last_seen not in self.storage.columns:
+            raise ValueError(
+                f"resource {self.name!r}: last_seen names {self.last_seen!r}, which is no column."
+            )
+        if self.permanent_delete is None:
+            # Asset records retire on delete; an admin may delete them for good.
+            self.permanent_delete = isinstance(self.storage, AssetStorage)
         (self.primary_key,) = [column.key for column in self.model.__table__.primary_key]
         self.default_sort = self.default_sort or self.primary_key
         self.description = self.description or (self.model.__doc__ or "").strip()
@@ -183,6 +221,13 @@ class Resource:
             raise ValueError(f"resource {self.name!r} has unknown form fields: {unknown}")
         self.list_filters = bind_filters(self)  # may name nested fields: after nesting
         self.search_fields = bind_search(self)
+
+    def _storage_class(self) -> type[TableStorage]:
+        if self.asset_type:
+            return AssetExtensionStorage
+        if self.model.__table__ is AssetStorage.table:
+            return AssetStorage
+        return TableStorage
 
     @property
     def entitytype(self) -> str:
@@ -246,6 +291,19 @@ class Resource:
             return None
         return self.find_by(session, self.primary_key, itemid, lock=lock)
 
+    def find_many_by(
+        self, session: Session, field: str, values: Sequence[Any], *, lock: bool = False
+    ) -> dict[Any, Any]:
+        """The records (within `scope`) whose `field` is one of `values`, by
+        that value as stored: one query (and one per nested part) for a batch."""
+        if not values:
+            return {}
+        query = self.scope(self.select().where(self.column(field).in_(list(values))))
+        if lock:
+            query = query.with_for_update(of=self.model)
+        found = session.scalars(query).unique().all()
+        return {self.storage.value(record, field): record for record in found}
+
     def find_by(
         self, session: Session, field: str, value: Any, *, lock: bool = False
     ) -> Any | None:
@@ -261,8 +319,72 @@ class Resource:
             query = query.with_for_update(of=self.model)
         return session.scalars(query.limit(1)).first()
 
+    # The write path ------------------------------------------------------------
+
+    def load(self, raw: Any, *, creating: bool) -> dict[str, Any]:
+        """Raw input checked by the schema the REST API documents (create, or
+        the partial update); a 400 naming each field at fault."""
+        schema = self.schemas.create() if creating else self.schemas.update(partial=True)
+        try:
+            return dict(schema.load(raw))
+        except FieldErrors as error:
+            messages = error.messages
+            details = messages if isinstance(messages, dict) else {"_schema": messages}
+            raise InvalidInputError(
+                "The record has invalid fields; see details.", details
+            ) from None
+
+    def save(
+        self,
+        session: Session,
+        raw: Any,
+        instance: Any | None = None,
+        *,
+        actor: Actor | None = None,
+        validated: bool = False,
+    ) -> Saved:
+        """Create (no `instance`) or change one record: load `raw` with the
+        REST schema (unless the caller's parser already did: `validated`),
+        resolve names, `prepare`, check, write through the storage and audit
+        as `actor` (default: the unit of work's). Never commits."""
+        values = raw if validated else self.load(raw, creating=instance is None)
+        with acting(session, actor):
+            if instance is None:
+                return Saved(self.create(session, values), CREATED)
+            changes = self.update(session, instance, values)
+        return Saved(instance, UPDATED if changes else NOOP, changes)
+
+    def save_many(
+        self,
+        session: Session,
+        items: Sequence[tuple[Any, Any | None]],
+        *,
+        actor: Actor | None = None,
+        validated: bool = False,
+    ) -> list[Saved | ShopDBError]:
+        """`save` of many records in the caller's one unit of work: each item
+        is (raw input, the record to change or None to create). A record
+        whose input or checks fail is left out (its own savepoint rolls back)
+        and its place in the result holds the error, which names its fields;
+        the others are written. A later item sees the earlier ones."""
+        results: list[Saved | ShopDBError] = []
+        memory = known(session)
+        with acting(session, actor):
+            for raw, instance in items:
+                kept = None if memory is None else dict(memory)
+                try:
+                    with session.begin_nested():
+                        results.append(self.save(session, raw, instance, validated=validated))
+                except (InvalidInputError, ConflictError, NotFoundError) as error:
+                    results.append(error)
+                    if memory is not None and kept is not None:
+                        memory.clear()  # what the record wrote is gone again
+                        memory.update(kept)
+        return results
+
     def create(self, session: Session, values: dict[str, Any]) -> Any:
-        """Create one record from validated input: `prepare`, check, write, audit."""
+        """The creating half of `save`, from validated input: names resolved,
+        `prepare`, checks, write, audit."""
         own, nested = self._split(self._prepared(session, values, None))
         for name, value in nested.items():
             self.nesting[name].check(None, value)
@@ -272,10 +394,10 @@ class Resource:
         return instance
 
     def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
-        """Apply validated input; returns the changed fields as {field: {before,
-        after}}, empty when nothing changed (then nothing is written or audited).
-        A nested part that changed is one entry, its before and after as the
-        record shows them."""
+        """The changing half of `save`, from validated input; returns the
+        changed fields as {field: {before, after}}, empty when nothing changed
+        (then nothing is written or audited). A nested part that changed is
+        one entry, its before and after as the record shows them."""
         own, nested = self._split(self._prepared(session, values, instance))
         for name, value in nested.items():
             self.nesting[name].check(instance, value)
@@ -332,10 +454,26 @@ class Resource:
         own = {key: value for key, value in values.items() if key not in self.nesting}
         return own, {key: value for key, value in values.items() if key in self.nesting}
 
-    def delete(self, session: Session, instance: Any, permanent: bool = False) -> str:
+    def delete(
+        self,
+        session: Session,
+        instance: Any,
+        permanent: bool = False,
+        *,
+        actor: Actor | None = None,
+    ) -> str:
         """Delete (or retire, or revoke) one record through `remove` and audit
-        it; returns the audit action."""
-        return self.storage.delete(session, instance, permanent)
+        it as `actor`; returns the audit action. Whether the caller may delete
+        `permanent`ly (admins) is the interface's check, made with the others."""
+        with acting(session, actor):
+            return self.storage.delete(session, instance, permanent)
+
+    def mark_seen(self, session: Session, records: Sequence[Any]) -> None:
+        """Stamp `last_seen` on records a collector push found unchanged: one
+        UPDATE of that column for all of them, not audited and not a change
+        (modifiedat stays), so a site can list what stopped reporting."""
+        if self.last_seen and records:
+            self.storage.stamp(session, records, self.last_seen)
 
     def sample(self, session: Session, number: int) -> dict[str, Any]:
         """A valid create body for tests and scaffolded plugins, unique per
@@ -376,3 +514,26 @@ class Resource:
 
     def extra_routes(self, blueprint: Blueprint, output_schema: type[Schema]) -> None:
         """Register routes beyond the generic five (a location tree, ...)."""
+
+
+def searchable_fields(
+    resources: Sequence[Resource], models: Sequence[type[Base]]
+) -> dict[type[Base], list[tuple[str, int]]]:
+    """Model -> [(column, weight)] from the resources' `search` declarations,
+    for the global search: a field of the resource's own table under its
+    model, a nested field (`interfaces.macaddress`) under the child's model,
+    each kept only when that model is one of `models` (an asset's own fields
+    are the core's to search)."""
+    found: dict[type[Base], list[tuple[str, int]]] = {}
+    for resource in resources:
+        for name, weight in resource.search:
+            part, _, column = name.rpartition(".")
+            if part:
+                model = resource.nesting[part].model
+            elif column in resource.model.__table__.columns:
+                model = resource.model
+            else:
+                continue
+            if model in models and (column, weight) not in found.get(model, []):
+                found.setdefault(model, []).append((column, weight))
+    return found

@@ -1,23 +1,30 @@
 """Generic REST endpoints built from a resource declaration.
 
 Each resource gets list, create, get, partial update and delete under
-`/api/<name>`. These views own the hard parts (permissions, the transaction,
-the audit entry, error replies); a resource only overrides small hooks.
+`/api/<name>`. These views own the hard parts (permissions, the unit of work,
+error replies); the write itself is the resource's `save` or `delete`. The
+verbs are methods of `ResourceViews`, each made of named steps, so that a
+resource (`Resource.views`) overrides one step and not the whole view; the
+web UI's views take the same shape.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
 from shopdb.database import get_session
 from shopdb.errors import NotFoundError
 from shopdb.http.envelope import data_response
+from shopdb.http.identity import authorize, guarded, request_actor
 from shopdb.resources import operationdocs as docs
 from shopdb.resources.definition import Resource
 from shopdb.resources.queries import (
@@ -28,7 +35,8 @@ from shopdb.resources.queries import (
     paginate,
 )
 from shopdb.resources.schemas import ResourceSchemas
-from shopdb.services.access import guarded
+from shopdb.services.access import Access
+from shopdb.services.unitofwork import unit_of_work
 
 
 class PaginationSchema(Schema):
@@ -43,12 +51,16 @@ class ListMetaSchema(Schema):
 
 
 class DeleteArgumentsSchema(Schema):
+    """The query of DELETE where the resource can delete for good."""
+
     permanent = fields.Boolean(
         load_default=False,
-        metadata={
-            "description": "Delete for good instead of retiring (admins; asset records only)"
-        },
+        metadata={"description": "Delete for good instead of retiring or revoking (admins)"},
     )
+
+
+class NoArgumentsSchema(Schema):
+    """The query of DELETE elsewhere: nothing."""
 
 
 class ValidationParser(FlaskParser):
@@ -83,6 +95,102 @@ def _envelopes(base: str, schemas: ResourceSchemas) -> tuple[type[Schema], type[
     return item, listing
 
 
+class ResourceViews:
+    """The generic views of one resource, verb by verb, each made of steps a
+    resource may override (set `Resource.views` to a subclass), as NetBox's
+    generic views let a model change one step:
+
+    - list: `list_query` (scope, filters, search, sort), then `list_reply`;
+    - detail: `get_object`, then `reply`;
+    - create: `create_record` (the resource's `save`), then `created_reply`;
+    - update: `get_object` (locked), `update_record` (`save`), then `reply`;
+    - delete: `check_delete` (the permanent delete is for admins), `get_object`
+      (locked), then `delete_record` (the resource's `delete`).
+
+    Writes run in one unit of work as the request's actor; nothing here or
+    below commits on its own.
+    """
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.output = resource.schemas.output()
+        self.detail = resource.schemas.detail()
+
+    # Steps -------------------------------------------------------------------
+
+    def list_query(self, args: dict[str, Any]) -> Select:
+        resource = self.resource
+        query = apply_filters(resource, resource.scope(resource.select()), args)
+        query, rank = apply_search(resource, query, args.get("q"))
+        return apply_sort(resource, query, args.get("sort"), rank)
+
+    def list_reply(self, session: Session, args: dict[str, Any]) -> ResponseReturnValue:
+        page = paginate(session, self.list_query(args), args["page"], args["perpage"])
+        return data_response(self.output.dump(page.rows, many=True), meta=page.meta())
+
+    def get_object(self, session: Session, itemid: int, *, lock: bool = False) -> Any:
+        instance = self.resource.find(session, itemid, lock=lock)
+        if instance is None:
+            raise NotFoundError(f"There is no {self.resource.name} row with id {itemid}.")
+        return instance
+
+    def reply(self, session: Session, instance: Any, status: int = 200, **extra: Any) -> Any:
+        data = self.resource.detail(session, instance, self.detail.dump(instance))
+        return data_response({**data, **extra}, status)
+
+    def create_record(self, session: Session, values: dict[str, Any]) -> Any:
+        return self.resource.save(session, values, actor=request_actor(), validated=True).record
+
+    def created_reply(self, session: Session, instance: Any) -> Any:
+        extra = self.resource.after_create(session, instance)
+        response = self.reply(session, instance, 201, **extra)
+        # The new record's address, below the collection the POST went to.
+        itemid = getattr(instance, self.resource.primary_key)
+        response.headers["Location"] = f"{request.path.rstrip('/')}/{itemid}"
+        return response
+
+    def update_record(self, session: Session, instance: Any, values: dict[str, Any]) -> Any:
+        return self.resource.save(session, values, instance, actor=request_actor(), validated=True)
+
+    def check_delete(self, args: dict[str, Any]) -> None:
+        if args.get("permanent"):
+            authorize(Access.ADMIN, write=True)
+
+    def delete_record(self, session: Session, instance: Any, args: dict[str, Any]) -> str:
+        permanent = bool(args.get("permanent"))
+        return self.resource.delete(session, instance, permanent, actor=request_actor())
+
+    # Verbs -------------------------------------------------------------------
+
+    def list(self, args: dict[str, Any]) -> ResponseReturnValue:
+        return self.list_reply(get_session(), args)
+
+    def get(self, itemid: int) -> ResponseReturnValue:
+        session = get_session()
+        return self.reply(session, self.get_object(session, itemid))
+
+    def create(self, values: dict[str, Any]) -> ResponseReturnValue:
+        session = get_session()
+        with unit_of_work(session, request_actor()):
+            instance = self.create_record(session, values)
+            return self.created_reply(session, instance)
+
+    def update(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
+        session = get_session()
+        with unit_of_work(session, request_actor()):
+            instance = self.get_object(session, itemid, lock=True)
+            self.update_record(session, instance, values)
+            return self.reply(session, instance)
+
+    def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
+        self.check_delete(args)
+        session = get_session()
+        with unit_of_work(session, request_actor()):
+            instance = self.get_object(session, itemid, lock=True)
+            self.delete_record(session, instance, args)
+        return "", 204
+
+
 def build_blueprint(resource: Resource) -> Blueprint:
     schemas = resource.schemas
     base = schemas.output.__name__.removesuffix("Schema")
@@ -94,18 +202,8 @@ def build_blueprint(resource: Resource) -> Blueprint:
         url_prefix=f"/api/{resource.name}",
         description=resource.description,
     )
-    output = schemas.output()
-    detail = schemas.detail()
-
-    def find(session: Any, itemid: int, *, lock: bool = False) -> Any:
-        instance = resource.find(session, itemid, lock=lock)
-        if instance is None:
-            raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
-        return instance
-
-    def reply(session: Any, instance: Any, status: int = 200, **extra: Any):
-        data = resource.detail(session, instance, detail.dump(instance))
-        return data_response({**data, **extra}, status)
+    views = (resource.views or ResourceViews)(resource)
+    delete_arguments = DeleteArgumentsSchema if resource.permanent_delete else NoArgumentsSchema
 
     def documented(
         summary: str, description: str, errors: dict[int, str], verb: str, **extra: Any
@@ -136,12 +234,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
             f"List {resource.label}", docs.list_description(resource), docs.LIST_ERRORS, "list"
         )
         def get(self, args: dict[str, Any]) -> ResponseReturnValue:
-            session = get_session()
-            query = apply_filters(resource, resource.scope(resource.select()), args)
-            query, rank = apply_search(resource, query, args.get("q"))
-            query = apply_sort(resource, query, args.get("sort"), rank)
-            page = paginate(session, query, args["page"], args["perpage"])
-            return data_response(output.dump(page.rows, many=True), meta=page.meta())
+            return views.list(args)
 
         if resource.allow_create:
 
@@ -156,14 +249,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 responses={201: docs.created_response(resource)},
             )
             def post(self, values: dict[str, Any]) -> ResponseReturnValue:
-                session = get_session()
-                instance = resource.create(session, values)
-                extra = resource.after_create(session, instance)
-                response = reply(session, instance, 201, **extra)
-                session.commit()
-                itemid = getattr(instance, resource.primary_key)
-                response.headers["Location"] = f"{blueprint.url_prefix}/{itemid}"
-                return response
+                return views.create(values)
 
     @blueprint.route("/<int:itemid>")
     class Item(MethodView):
@@ -171,8 +257,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
         @blueprint.response(200, item_envelope)
         @documented(f"Fetch one of {resource.label}", "", docs.ITEM_ERRORS, "get")
         def get(self, itemid: int) -> ResponseReturnValue:
-            session = get_session()
-            return reply(session, find(session, itemid))
+            return views.get(itemid)
 
         if resource.allow_update:
 
@@ -186,17 +271,12 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 "update",
             )
             def patch(self, values: dict[str, Any], itemid: int) -> ResponseReturnValue:
-                session = get_session()
-                instance = find(session, itemid, lock=True)
-                resource.update(session, instance, values)
-                response = reply(session, instance)
-                session.commit()
-                return response
+                return views.update(values, itemid)
 
         if resource.allow_delete:
 
             @write
-            @blueprint.arguments(DeleteArgumentsSchema, location="query")
+            @blueprint.arguments(delete_arguments, location="query")
             @blueprint.response(204)
             @documented(
                 f"Delete one of {resource.label}",
@@ -205,11 +285,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 "delete",
             )
             def delete(self, args: dict[str, Any], itemid: int) -> ResponseReturnValue:
-                session = get_session()
-                instance = find(session, itemid, lock=True)
-                resource.delete(session, instance, args["permanent"])
-                session.commit()
-                return "", 204
+                return views.delete(args, itemid)
 
     resource.extra_routes(blueprint, schemas.output)
     return blueprint

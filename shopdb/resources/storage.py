@@ -1,21 +1,26 @@
 """Where a resource's records live, so that the generic endpoints (and, next,
 collectors) read and write every resource the same way.
 
-Most resources are one table (`TableStorage`). An asset extension is a
-plugin's table keyed by assetid beside the core `assets` row
-(`AssetExtensionStorage`); its records are served flat, the asset's fields
-and the extension's side by side, and every write goes to the row that owns
-the field, through the one write path in `shopdb.services.records`.
+Most resources are one table (`TableStorage`). Asset records, the core
+`assets` resource and every plugin's asset class alike, are `AssetStorage`:
+deleting retires, an admin may delete for good, and single-object replies
+carry the resolved position and the relationships, from this one place. An
+asset extension (`AssetExtensionStorage`) is a plugin's table keyed by
+assetid beside the core `assets` row; its records are served flat, the
+asset's fields and the extension's side by side, and every write goes to the
+row that owns the field, through `shopdb.services.records`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import fields
 from marshmallow_sqlalchemy import ModelConverter
-from sqlalchemy import Column, Select, inspect, select
+from sqlalchemy import Column, Select, inspect, select, update
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shopdb.errors import ConflictError
 from shopdb.models import Asset, AssetType, utcnow
@@ -28,7 +33,6 @@ from shopdb.resources.assetrecords import (
 )
 from shopdb.resources.schemas import TIMESTAMPS, ModelSchema
 from shopdb.services import records
-from shopdb.services.access import Access, require
 
 if TYPE_CHECKING:
     from shopdb.resources.definition import Resource
@@ -76,13 +80,62 @@ class TableStorage:
             session, instance, lambda: self.resource.remove(session, instance, permanent)
         )
 
+    def value(self, instance: Any, name: str) -> Any:
+        """A field of a record, wherever its row keeps it."""
+        return getattr(instance, name)
+
+    def row_of(self, instance: Any, name: str) -> Any:
+        """The row (model instance) that holds the field `name`."""
+        return instance
+
+    def stamp(self, session: Session, instances: Sequence[Any], name: str) -> None:
+        """Set the column `name` of these records to now in one UPDATE,
+        leaving modifiedat alone (not a change of the record)."""
+        rows = [self.row_of(instance, name) for instance in instances]
+        model = type(rows[0])
+        table = model.__table__
+        (key,) = table.primary_key.columns
+        now = utcnow()
+        values: dict[str, Any] = {name: now}
+        if "modifiedat" in table.c:
+            values["modifiedat"] = table.c.modifiedat  # as it was: not a change
+        ids = [getattr(row, key.key) for row in rows]
+        session.execute(update(table).where(key.in_(ids)).values(values))
+        for row in rows:
+            set_committed_value(row, name, now)
+
     def touch(self, instance: Any) -> None:
         """Date the record now: only its nested rows changed."""
         if "modifiedat" in self.columns:
             instance.modifiedat = utcnow()
 
 
-class AssetExtensionStorage(TableStorage):
+class AssetStorage(TableStorage):
+    """Records that are assets: the core `assets` rows, and (through the
+    subclass) a plugin's asset class. Deleting retires the asset; a
+    permanent delete (admins, checked by the interface) removes the row when
+    nothing references it."""
+
+    table = ASSETS
+    defaulted = frozenset({"assetstatusid"})
+
+    def asset_of(self, instance: Any) -> Asset:
+        return instance
+
+    def detail_fields(self) -> dict[str, fields.Field]:
+        return asset_detail_fields()
+
+    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
+        return add_asset_detail(session, self.asset_of(instance), data)
+
+    def delete(self, session: Session, instance: Any, permanent: bool) -> str:
+        if permanent:
+            return super().delete(session, instance, permanent)
+        asset = self.asset_of(instance)
+        return records.delete_record(session, asset, lambda: retire_asset(session, asset))
+
+
+class AssetExtensionStorage(AssetStorage):
     """Records of a plugin asset class: the `assets` row of type
     `resource.asset_type` joined with the plugin's row of the same assetid.
 
@@ -93,8 +146,6 @@ class AssetExtensionStorage(TableStorage):
     asset's `modifiedat` too, so the record's time is always the last change.
     Deleting retires the asset; a permanent delete (admins) removes both rows.
     """
-
-    defaulted = frozenset({"assetstatusid"})
 
     def __init__(self, resource: Resource) -> None:
         super().__init__(resource)
@@ -146,11 +197,14 @@ class AssetExtensionStorage(TableStorage):
                 field.attribute = f"{self.relation.key}.{name}"
         return output
 
-    def detail_fields(self) -> dict[str, fields.Field]:
-        return asset_detail_fields()
+    def asset_of(self, instance: Any) -> Asset:
+        return getattr(instance, self.relation.key)
 
-    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
-        return add_asset_detail(session, getattr(instance, self.relation.key), data)
+    def value(self, instance: Any, name: str) -> Any:
+        return getattr(self.row_of(instance, name), name)
+
+    def row_of(self, instance: Any, name: str) -> Any:
+        return instance if name in self.own else self.asset_of(instance)
 
     def split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the asset's values, the extension's values)"""
@@ -162,7 +216,11 @@ class AssetExtensionStorage(TableStorage):
         for_asset, own = self.split(values)
         for_asset["assettypeid"] = self._assettypeid(session)
         if for_asset.get("assetstatusid") is None:
-            for_asset["assetstatusid"] = asset_status(session, ACTIVE).assetstatusid
+            for_asset["assetstatusid"] = records.remembered(
+                session,
+                ("assetstatus", ACTIVE),
+                lambda: asset_status(session, ACTIVE).assetstatusid,
+            )
         self._refuse_conflicts(session, for_asset, own)
         asset = records.create_record(session, Asset, for_asset, unique_checked=True)
         own = {**own, "assetid": asset.assetid}
@@ -185,7 +243,13 @@ class AssetExtensionStorage(TableStorage):
 
     def _assettypeid(self, session: Session) -> int:
         kind = self.resource.asset_type
-        found = session.scalar(select(AssetType.assettypeid).where(AssetType.assettype == kind))
+        found = records.remembered(
+            session,
+            ("assettype", kind),
+            lambda: session.scalar(
+                select(AssetType.assettypeid).where(AssetType.assettype == kind)
+            ),
+        )
         if found is None:
             raise ConflictError(
                 f"The asset type {kind!r} is not registered on this site, so no "
@@ -207,14 +271,13 @@ class AssetExtensionStorage(TableStorage):
         return {**changes, **own_changes}
 
     def delete(self, session: Session, instance: Any, permanent: bool) -> str:
-        asset = getattr(instance, self.relation.key)
         if not permanent:
-            return records.delete_record(session, asset, lambda: retire_asset(session, asset))
-        require(Access.ADMIN, write=True)
+            return super().delete(session, instance, permanent)
+        asset = self.asset_of(instance)
         what = f"{self.resource.name} {asset.assetid}"
         ignore = {self.model.__tablename__, *self.resource.nested_tables}
         records.refuse_if_referenced(session, asset, what, ignore=ignore)
-        super().delete(session, instance, permanent)
+        TableStorage.delete(self, session, instance, permanent)
         return records.delete_record(session, asset, lambda: _delete(session, asset))
 
     def touch(self, instance: Any) -> None:

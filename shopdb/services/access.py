@@ -1,7 +1,9 @@
 """Who is calling and what they may do.
 
 Authentication (cookies, bearer JWTs, API tokens) happens in the HTTP layer,
-which stores the caller as `g.identity`; everything else asks this module.
+which knows the caller (`shopdb.http.identity.current_identity`) and asks
+this module whether it may act (`allows`, `require`); this module reads no
+request globals.
 Roles are ordered: viewer < editor < admin. API tokens narrow a user's rights
 by scope: `read` tokens only read, `write` tokens read and write, `collector`
 tokens only push to collector endpoints.
@@ -10,17 +12,10 @@ tokens only push to collector endpoints.
 from __future__ import annotations
 
 import enum
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-from flask import g, has_app_context
-
-from shopdb.database import get_session, start_writing
 from shopdb.errors import AuthenticationRequiredError, PermissionDeniedError
 from shopdb.models import ADMIN, EDITOR, VIEWER
-from shopdb.services.settings import get_setting
 
 ROLE_RANK = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
 SCOPE_READ = "read"
@@ -28,8 +23,6 @@ SCOPE_WRITE = "write"
 SCOPE_COLLECTOR = "collector"
 SCOPES = (SCOPE_READ, SCOPE_WRITE, SCOPE_COLLECTOR)
 ANONYMOUS_READ_SETTING = "security.allowanonymousread"
-
-View = TypeVar("View", bound=Callable[..., Any])
 
 
 class Access(enum.Enum):
@@ -70,10 +63,6 @@ class Identity:
 ANONYMOUS = Identity()
 
 
-def current_identity() -> Identity:
-    return g.get("identity", ANONYMOUS) if has_app_context() else ANONYMOUS
-
-
 def allows(identity: Identity, access: Access, *, write: bool, anonymous_read: bool) -> bool:
     """The rule itself, free of Flask, so tests and the UI can ask it directly."""
     if write and SCOPE_WRITE not in identity.scopes:
@@ -89,9 +78,10 @@ def allows(identity: Identity, access: Access, *, write: bool, anonymous_read: b
     return identity.has_role(access.value)
 
 
-def require(access: Access, *, write: bool, anonymous_read: bool = False) -> Identity:
-    """Return the caller, or raise 401 (not signed in) / 403 (not allowed)."""
-    identity = current_identity()
+def check_access(
+    identity: Identity, access: Access, *, write: bool, anonymous_read: bool = False
+) -> Identity:
+    """Return `identity`, or raise 401 (not signed in) / 403 (not allowed)."""
     if allows(identity, access, write=write, anonymous_read=anonymous_read):
         return identity
     if not identity.is_authenticated:
@@ -109,33 +99,3 @@ def require(access: Access, *, write: bool, anonymous_read: bool = False) -> Ide
     raise PermissionDeniedError(
         f"Your role {identity.role!r} may not do this; it needs the {needed!r} role."
     )
-
-
-def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
-    """Check permissions before the arguments are parsed, so a caller who may
-    not do this hears 401/403, not complaints about its fields. Applied as the
-    outermost decorator on a view; `functools.wraps` keeps flask-smorest's
-    doc data. The generic resource endpoints and /api/auth use it alike. A
-    write then starts its own transaction (see `start_writing`)."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            authorize(access, write=write)
-            if write:
-                start_writing(get_session())
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate
-
-
-def authorize(access: Access, *, write: bool) -> None:
-    """Raise 401/403 unless the caller may do this; reads the anonymous-read
-    setting only when it matters (an anonymous caller reading asset data)."""
-    anonymous_read = False
-    identity = current_identity()
-    if access is Access.ASSET_READ and not write and not identity.is_authenticated:
-        anonymous_read = bool(get_setting(get_session(), ANONYMOUS_READ_SETTING, False))
-    require(access, write=write, anonymous_read=anonymous_read)

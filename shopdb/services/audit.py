@@ -2,46 +2,30 @@
 before and after values of the fields that changed. Entries written while one
 request runs share its request id.
 
+Who, from where and under which request id come from the `Actor` the
+interface made (`shopdb.services.actor`): given to `audit_log`, else the one
+of the session's unit of work. Nothing here reads request globals.
+
 `audit_log()` is public for plugins that record actions of their own.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import Column, inspect
+from sqlalchemy import Column, insert, inspect
 from sqlalchemy.orm import Session
 
 from shopdb.models import AuditLog
-from shopdb.services.access import Identity, current_identity
+from shopdb.services.access import ANONYMOUS, Identity
+from shopdb.services.actor import Actor, actor_of
 
 # Never copied into the audit trail, whatever the model: a short fingerprint
 # stands in, so the trail still shows that (and when) a secret changed.
 SECRET_COLUMNS = frozenset({"passwordhash", "tokenhash"})
-
-
-def request_id() -> str | None:
-    """The id shared by every entry of the current request (or command run).
-
-    Kept in the WSGI environment during a request, so it belongs to that
-    request even when an application context outlives it (tests, CLI).
-    """
-    if has_request_context():
-        return request.environ.setdefault("shopdb.requestid", str(uuid.uuid4()))
-    if not has_app_context():
-        return None
-    if "requestid" not in g:
-        g.requestid = str(uuid.uuid4())
-    return g.requestid
-
-
-def client_address() -> str | None:
-    return request.remote_addr if has_request_context() else None
 
 
 def json_safe(value: Any) -> Any:
@@ -98,19 +82,55 @@ def audit_log(
     changes: dict[str, Any] | None = None,
     message: str | None = None,
     identity: Identity | None = None,
+    actor: Actor | None = None,
 ) -> AuditLog:
-    """Record one action. The caller's transaction commits it with the change."""
-    who = identity or current_identity()
-    entry = AuditLog(
-        userid=who.userid,
-        username=who.username or who.via,
-        action=action,
-        entitytype=entitytype,
-        entityid=None if entityid is None else str(entityid),
-        changes=changes,
-        ipaddress=client_address(),
-        requestid=request_id(),
-        message=message,
-    )
+    """Record one action. The caller's transaction commits it with the change.
+
+    `actor` is who acts (default: the actor of the session's unit of work);
+    `identity` records the entry under another identity within the same
+    request (a sign-in names the user signing in)."""
+    entry = AuditLog(action=action, entitytype=entitytype, changes=changes, message=message)
+    entry.entityid = None if entityid is None else str(entityid)
+    fill_actor(entry, actor_for(session, actor, identity))
     session.add(entry)
     return entry
+
+
+def actor_for(session: Session, actor: Actor | None, identity: Identity | None = None) -> Actor:
+    """The actor given, else the unit of work's, else an anonymous one."""
+    who = actor or actor_of(session) or Actor(ANONYMOUS, requestid=None)
+    return who if identity is None else who.acting_as(identity)
+
+
+def fill_actor(entry: AuditLog, actor: Actor) -> None:
+    entry.userid = actor.userid
+    entry.username = actor.username
+    entry.ipaddress = actor.address
+    entry.requestid = actor.requestid
+
+
+def audit_entries(
+    session: Session,
+    entries: list[dict[str, Any]],
+    actor: Actor | None = None,
+) -> None:
+    """Many entries at once (a batch's), in one INSERT statement: each a dict
+    of action, entitytype, entityid and changes (and optionally message)."""
+    if not entries:
+        return
+    who = actor_for(session, actor)
+    rows = [
+        {
+            "action": entry["action"],
+            "entitytype": entry["entitytype"],
+            "entityid": None if entry.get("entityid") is None else str(entry["entityid"]),
+            "changes": entry.get("changes"),
+            "message": entry.get("message"),
+            "userid": who.userid,
+            "username": who.username,
+            "ipaddress": who.address,
+            "requestid": who.requestid,
+        }
+        for entry in entries
+    ]
+    session.execute(insert(AuditLog), rows)

@@ -19,23 +19,52 @@ from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.models import Asset, Base
 from shopdb.services.audit import audit_log, diff, snapshot
 
+# What a unit of work has already seen exist (rows it found or wrote, lookup
+# ids), so that a batch asks the database once, not once per record.
+KNOWN_KEY = "shopdb.known"
+
 
 def _table(model: type[Base]) -> Table:
     return model.__table__  # type: ignore[return-value]
 
 
+def known(session: Session) -> dict[Any, Any] | None:
+    """The unit of work's memory of rows seen to exist (None outside one)."""
+    return session.info.get(KNOWN_KEY)
+
+
+def remembered(session: Session, key: Any, find: Callable[[], Any]) -> Any:
+    """`find()`, asked once per unit of work for this key while it finds
+    something (a lookup's id by its name); outside a unit of work, every time."""
+    memory = known(session)
+    if memory is None:
+        return find()
+    if key not in memory:
+        found = find()
+        if found is None:
+            return None
+        memory[key] = found
+    return memory[key]
+
+
 def check_references(session: Session, model: type[Base], values: dict[str, Any]) -> None:
     """Every foreign key in `values` must point at an existing row."""
     problems: dict[str, list[str]] = {}
+    memory = known(session)
     for column in _table(model).columns:
         value = values.get(column.key)
         if value is None or not column.foreign_keys:
             continue
         (key,) = column.foreign_keys
         target = key.column
+        remember = (target.table.name, target.key, value)
+        if memory is not None and remember in memory:
+            continue
         found = session.execute(select(target).where(target == value).limit(1)).first()
         if found is None:
             problems[column.key] = [f"There is no {target.table.name} row with id {value}."]
+        elif memory is not None:
+            memory[remember] = True
     if problems:
         raise InvalidInputError("A referenced row does not exist; see details.", problems)
 
@@ -153,13 +182,13 @@ def refuse_if_referenced(
 
 def _flush(session: Session) -> None:
     """Flush, turning a constraint the checks could not foresee (a race) into
-    409, naming the fields when the database says which constraint it was."""
+    409, naming the fields when the database says which constraint it was.
+    The unit of work (or the savepoint) around the write rolls it back."""
     try:
         session.flush()
     except DBAPIError as error:
         if not is_constraint_violation(error):
             raise
-        session.rollback()
         taken = "Taken by a record written at the same time; reload and retry."
         raise ConflictError(
             "The change conflicts with data written at the same time; reload and retry.",
@@ -198,6 +227,9 @@ def create_record(
     session.add(instance)
     _flush(session)
     primary = inspect(model).primary_key[0].key
+    memory = known(session)
+    if memory is not None:
+        memory[(model.__tablename__, primary, getattr(instance, primary))] = True
     after = snapshot(instance)
     audit_log(
         session,

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from shopdb.database import get_database
 from shopdb.errors import PermissionDeniedError
-from shopdb.http.identity import resolve_identity
+from shopdb.http.identity import require, resolve_identity
 from shopdb.models import ApiToken, Role, User
 from shopdb.services import tokens
-from shopdb.services.access import Access, require
+from shopdb.services.access import Access
 from tests.conftest import count_queries
 from tests.http.auth_support import (
     NEW_PASSWORD,

@@ -37,14 +37,6 @@ class Plugin(BasePlugin):
     def get_navigation_items(self):
         return [NavigationItem(label="Computers", url="/computers", icon=ICON)]
 
-    def get_searchable_fields(self):
-        # Identities outrank who is logged in and the hardware.
-        return {
-            Computer: [("hostname", 10), ("loggedinuser", 3), ("cpu", 1)],
-            ComputerInterface: [("macaddress", 8), ("ipaddress", 8)],
-            ComputerType: [("computertype", 5)],
-        }
-
     def get_collector_schema(self):
         return COLLECTOR_SCHEMA
 

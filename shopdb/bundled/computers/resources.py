@@ -10,7 +10,6 @@ from marshmallow import fields, validate
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
-    SCOPE_COLLECTOR,
     Access,
     Asset,
     ByName,
@@ -21,7 +20,7 @@ from shopdb.api import (
     MacAddress,
     OperatingSystem,
     Resource,
-    current_identity,
+    actor_of,
     utcnow,
 )
 
@@ -59,10 +58,10 @@ class Computers(Resource):
       an inventory script needs no ids.
     - A new computer without an asset number gets its hostname, upper-cased;
       without a name, its hostname.
-    - `lastseen` is the server's: set when a collector push creates the
-      computer or changes anything in it. A push that changes nothing stays a
-      noop (no write, no audit), so `lastseen` is the last time the inventory
-      changed, or the computer was first seen.
+    - `lastseen` is the server's: set by every collector push. A push that
+      creates or changes the computer records it with the change; a push that
+      changes nothing stays a noop (no audit entry) and only stamps
+      `lastseen` (`last_seen`), so a site can list PCs that stopped reporting.
     """
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
@@ -72,7 +71,8 @@ class Computers(Resource):
         if instance is None and not values.get("name"):
             values["name"] = values.get("hostname")  # what the floor calls the PC
         # Only collector pushes (a collector key or a collector-scoped token) move lastseen.
-        pushed = SCOPE_COLLECTOR in current_identity().scopes
+        actor = actor_of(session)
+        pushed = actor is not None and actor.is_collector
         if pushed and (instance is None or changes_anything(instance, values)):
             values["lastseen"] = utcnow()
         return values
@@ -148,6 +148,7 @@ COMPUTERS = Computers(
         "modifiedat",
     ),
     default_sort="hostname",
+    last_seen="lastseen",
     search=(
         ("hostname", 10),
         ("assetnumber", 8),
@@ -226,19 +227,17 @@ COLLECTOR_SCHEMA = {
         "type": "object",
         "additionalProperties": False,
         "required": ["hostname"],
+        # Types, lengths and ranges come from the resource's fields; the
+        # schema says what is special to a push.
         "properties": {
-            "hostname": {"type": "string", "minLength": 1, "maxLength": 100, "casefold": True},
-            "assetnumber": {"type": "string", "minLength": 1, "maxLength": ASSETNUMBER_LENGTH},
-            "serialnumber": {"type": ["string", "null"], "maxLength": 100},
-            "operatingsystem": {
-                "type": ["string", "null"],
-                "minLength": 1,
-                "maxLength": OPERATINGSYSTEM_LENGTH,
-            },
-            "loggedinuser": {"type": ["string", "null"], "maxLength": 100},
-            "cpu": {"type": ["string", "null"], "maxLength": 100},
-            "memorymb": {"type": ["integer", "null"], "minimum": 0},
-            "diskgb": {"type": ["integer", "null"], "minimum": 0},
+            "hostname": {"minLength": 1, "casefold": True},
+            "assetnumber": {"minLength": 1},
+            "serialnumber": {},
+            "operatingsystem": {"minLength": 1},
+            "loggedinuser": {},
+            "cpu": {},
+            "memorymb": {"minimum": 0},
+            "diskgb": {"minimum": 0},
             "interfaces": {"type": "array", "maxItems": 64, "items": INTERFACE},
         },
     },

@@ -12,7 +12,7 @@ from __future__ import annotations
 from shopdb.api import BasePlugin, NavigationItem, register_asset_type
 
 from .collector import COLLECTOR_SCHEMA
-from .models import MODELS, Equipment
+from .models import MODELS
 from .resources import ASSET_TYPE, RESOURCES
 from .seeds import seed_demo_equipment, seed_lookups
 
@@ -34,10 +34,6 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self):
         return [NavigationItem(label="Equipment", url="/equipment", icon=ICON)]
-
-    def get_searchable_fields(self):
-        # The asset's own fields (number, name, serial) are searched by the core.
-        return {Equipment: [("machinenumber", 10), ("maxworkpiece", 1)]}
 
     def get_collector_schema(self):
         return COLLECTOR_SCHEMA

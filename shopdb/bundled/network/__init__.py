@@ -56,18 +56,6 @@ class Plugin(BasePlugin):
     def get_navigation_items(self):
         return [NavigationItem(label="Network", url="/network", icon=ICON)]
 
-    def get_searchable_fields(self):
-        # Identities outrank free text in the global search.
-        return {
-            NetworkDevice: [
-                ("macaddress", 10),
-                ("hostname", 10),
-                ("ipaddress", 10),
-                ("firmware", 1),
-            ],
-            NetworkDeviceType: [("networkdevicetype", 5), ("description", 1)],
-        }
-
     def get_collector_schema(self):
         return {
             "identityfield": "macaddress",

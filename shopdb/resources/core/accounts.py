@@ -15,11 +15,12 @@ from shopdb.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from shopdb.http.identity import current_identity
 from shopdb.models import ADMIN, ApiToken, Role, User
 from shopdb.resources.definition import Resource
 from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
-from shopdb.services.access import SCOPES, Access, current_identity, require
+from shopdb.services.access import SCOPES, Access
 from shopdb.services.passwords import MAXIMUM_LENGTH, hash_password
 
 
@@ -136,8 +137,7 @@ class ApiTokenResource(Resource):
         return {"token": g.pop("newapitoken")}
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
-        if permanent:
-            require(Access.ADMIN, write=True)
+        if permanent:  # admins only: checked with the other permissions
             return super().remove(session, instance, permanent)
         tokens.revoke_token(session, instance)
         return "revoke"
@@ -186,6 +186,7 @@ ACCOUNT_RESOURCES = (
         read=Access.AUTHENTICATED,
         write=Access.PERSON,
         hidden=("tokenhash",),
+        permanent_delete=True,
         read_only=("tokenprefix", "lastusedat", "revokedat"),
         create_only=("userid", "scope", "expiresat"),
         extra_input={

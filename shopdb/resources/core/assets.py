@@ -10,18 +10,17 @@ from sqlalchemy.orm import Session
 
 from shopdb.errors import InvalidInputError
 from shopdb.models import Asset, AssetRelationship, AssetStatus, AssetType, RelationshipType
-from shopdb.resources.assetrecords import add_asset_detail, asset_detail_fields, retire_asset
 from shopdb.resources.definition import Resource
 from shopdb.resources.registry import RESOURCES_KEY
-from shopdb.services.access import Access, require
+from shopdb.services.access import Access
 from shopdb.services.positions import POSITION_EDGE_ORDER
 
 
 class AssetResource(Resource):
     """Deleting an asset retires it; an admin may delete for good when nothing
-    references it. An asset of a type a plugin owns has a row in the plugin's
-    table too, so it is created through the plugin's resource and its type
-    never changes here."""
+    references it (both done by its storage, `AssetStorage`). An asset of a
+    type a plugin owns has a row in the plugin's table too, so it is created
+    through the plugin's resource and its type never changes here."""
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
         typeid = values.get("assettypeid")
@@ -55,15 +54,6 @@ class AssetResource(Resource):
             session.flush()
             typeid = row.assettypeid
         return {**body, "assettypeid": typeid}
-
-    def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
-        return add_asset_detail(session, instance, data)
-
-    def remove(self, session: Session, instance: Any, permanent: bool) -> str:
-        if permanent:
-            require(Access.ADMIN, write=True)
-            return super().remove(session, instance, permanent)
-        return retire_asset(session, instance)
 
 
 def _owned_type_error(message: str) -> InvalidInputError:
@@ -128,7 +118,6 @@ ASSET_RESOURCES = (
         default_sort="assetnumber",
         search=(("assetnumber", 10), ("name", 8), ("serialnumber", 6), ("notes", 1)),
         list_columns=("assetnumber", "name", "assettypeid", "assetstatusid", "locationid"),
-        detail_fields=asset_detail_fields(),
     ),
     Resource(
         AssetType,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from shopdb.database import get_session
 from shopdb.errors import InvalidInputError
 from shopdb.http.envelope import data_response
+from shopdb.http.identity import guarded
 from shopdb.models import (
     BusinessUnit,
     Location,
@@ -23,7 +24,7 @@ from shopdb.models import (
 )
 from shopdb.resources.definition import Resource
 from shopdb.resources.fieldtypes import ImageUrl, UploadPath
-from shopdb.services.access import Access, guarded
+from shopdb.services.access import Access
 
 
 class LocationResource(Resource):

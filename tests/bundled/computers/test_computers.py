@@ -229,7 +229,11 @@ def test_pushes_create_update_and_change_nothing(site):
 
     again = site.pushed({**record, "hostname": f" {name.lower()} "})
     assert (again["action"], again["assetid"]) == ("noop", reply["assetid"])
-    assert site.editor.get(url).get_json()["data"]["lastseen"] == seen
+    # Last seen means last seen: a noop stamps it (not audited, not a change).
+    unchanged = site.editor.get(url).get_json()["data"]
+    assert unchanged["lastseen"] > seen
+    assert unchanged["modifiedat"] == shown["modifiedat"]
+    seen = unchanged["lastseen"]
 
     with site.app.app_context():
         entries = get_session().scalar(
