@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from shopdb.database import get_session
 from shopdb.errors import InvalidInputError, NotFoundError
+from shopdb.http.identity import authorize
 from shopdb.models import Base
 from shopdb.plugins.contributions import PrintView
 from shopdb.plugins.runtime import current_runtime
-from shopdb.services.access import Access, authorize
+from shopdb.services.access import Access
 
 blueprint = Blueprint("printviews", __name__, template_folder="templates")
 
