@@ -30,6 +30,7 @@ from shopdb.http.identity import authorize
 from shopdb.models import Base
 from shopdb.plugins.contributions import PrintView
 from shopdb.plugins.runtime import current_runtime
+from shopdb.resources.schemas import MAXIMUM_ID
 from shopdb.services.access import Access
 
 blueprint = Blueprint("printviews", __name__, template_folder="templates")
@@ -69,16 +70,15 @@ def parse_ids(text: str | None, maxids: int) -> list[int]:
     problem otherwise."""
     if text is None or not text.strip():
         raise _bad_ids("Give the records to print: ?ids=1,2,3.")
-    ids: list[int] = []
+    ids: dict[int, None] = {}  # ordered, each once
     for raw in text.split(","):
         part = raw.strip()
-        if not part.isdigit() or not 1 <= int(part) <= 2**31 - 1:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAXIMUM_ID:
             raise _bad_ids(f"{part!r} is not a record id; ids are positive whole numbers.")
-        if int(part) not in ids:
-            ids.append(int(part))
+        ids[int(part)] = None
     if len(ids) > maxids:
         raise _bad_ids(f"{len(ids)} ids; this view prints at most {maxids} at a time.")
-    return ids
+    return list(ids)
 
 
 def _bad_ids(message: str) -> InvalidInputError:

@@ -326,10 +326,14 @@ def find_host(connection: ZabbixConnection, printer: Printer) -> ZabbixHost:
         host = connection.host_by_id(printer.zabbixhostid)
         if host is not None:
             return host
-    for how, found in (
-        ("IP address", printer.ipaddress and connection.hosts_by_ip(printer.ipaddress)),
-        ("host name", connection.hosts_by_name(printer.hostname)),
-    ):
+    lookups = (
+        ("IP address", lambda: connection.hosts_by_ip(printer.ipaddress or "")),
+        ("host name", lambda: connection.hosts_by_name(printer.hostname)),
+    )
+    for how, lookup in lookups:
+        if how == "IP address" and not printer.ipaddress:
+            continue
+        found = lookup()  # the name is asked only when the address found nothing
         if not found:
             continue
         if len(found) > 1:

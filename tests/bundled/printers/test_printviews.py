@@ -67,7 +67,7 @@ def test_what_the_print_route_refuses(site, printers):
     unknown = site.editor.get("/print/printers/badge", query_string={"ids": known})
     assert unknown.status_code == 404
     assert "/print/printers/qr" in unknown.get_json()["data"]["error"]["message"]
-    for ids in ("", "1,x", "0", "-3"):
+    for ids in ("", "1,x", "0", "-3", "\u00b2", "99999999999"):
         bad = site.editor.get("/print/printers/qr", query_string={"ids": ids})
         assert bad.status_code == 400, ids
         assert "ids" in bad.get_json()["data"]["error"]["details"]
