@@ -146,9 +146,11 @@ def _seed_relationship_types(session: Session, report: SeedReport) -> None:
 
 
 def _seed_settings(session: Session, report: SeedReport) -> None:
+    """The core's settings; a plugin's (`plugin.<name>.*`, which it may
+    declare for their type) are stored by its own `on_install`."""
     existing = set(session.scalars(select(Setting.setting)))
     for definition in DEFINITIONS.values():
-        if definition.key not in existing:
+        if definition.key not in existing and not definition.key.startswith("plugin."):
             session.add(
                 Setting(
                     setting=definition.key,

@@ -122,9 +122,10 @@ class Plugin(BasePlugin):
     def _seed_settings(self):
         """Store each setting's default when it is unset or not a whole number
         of at least 0 (an edit made while the plugin was not loaded)."""
+        unset = object()  # not the declared default: the row itself is wanted
         for key, default in SETTING_DEFAULTS.items():
             name = key.removeprefix(f"plugin.{self.name}.")
-            value = self.get_setting(name)
+            value = self.get_setting(name, unset)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 self.set_setting(name, default)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from shopdb.bundled.measuringtools import certificates
 from shopdb.database import get_session
 from shopdb.models import AuditLog
 from tests.bundled.measuringtools.conftest import CALIBRATIONS, Site, minimal_pdf
@@ -206,6 +205,10 @@ def test_deleting_a_calibration_removes_its_file(site: Site):
 def test_a_file_follows_its_transaction(site: Site):
     """Written for a change that is rolled back or never committed: removed;
     committed: kept; dropped by a committed change: removed then."""
+    # Imported here, while the site has it loaded: a module-level import
+    # would leave the plugin's tables in the models of every later test.
+    from shopdb.bundled.measuringtools import certificates
+
     before = stored(site)
     with site.app.app_context():
         session = get_session()
