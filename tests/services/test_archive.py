@@ -23,6 +23,7 @@ from sqlalchemy import inspect, select, text
 
 from shopdb.database import get_database, get_session
 from shopdb.models import Location, LocationType, Vendor
+from shopdb.services import migrations
 from shopdb.services.archive import write_backup
 from tests.conftest import empty_database
 from tests.services.archive_support import content, invoke, ok, site_app
@@ -410,3 +411,22 @@ def test_restore_of_a_cut_entry_reads_as_damaged(target, archive, tmp_path):
     assert result.exit_code == 1
     assert "vendors.jsonl" in result.output
     assert table_names(target) == set()
+
+
+def test_an_archive_at_an_older_revision_is_restored_then_upgraded(stack, tmp_path):
+    head = migrations.script_directory().get_revision("core@head")
+    if head.down_revision is None:
+        pytest.skip("needs two core revisions")
+    old = new_site(stack, tmp_path / "old")
+    ok(old, "db", "upgrade", str(head.down_revision))
+    path = tmp_path / "old.zip"
+    ok(old, "backup", str(path))
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("manifest.json"))["revisions"] == [head.down_revision]
+    target = new_site(stack, tmp_path / "new")
+    result = ok(target, "restore", str(path))
+    assert f"upgraded to {head.revision}" in result.output
+    with get_database(target).engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            head.revision
+        )
