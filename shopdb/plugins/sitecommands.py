@@ -17,22 +17,17 @@ from shopdb.cli.backup import take_backup
 from shopdb.cli.support import FriendlyCommand, transaction
 from shopdb.database import describe_url, get_database
 from shopdb.errors import DatabaseUnavailableError, ShopDBError
-from shopdb.models import ADMIN, Role, User
+from shopdb.models import ADMIN, AuditLog, Role, User
 from shopdb.plugins.commands import _manage
 from shopdb.plugins.runtime import current_runtime
 from shopdb.services import migrations, users
 from shopdb.services.audit import audit_log
 from shopdb.services.seeds import seed_reference_data
-from shopdb.services.settings import define_setting, get_setting, set_setting
 
-FIRST_ADMIN_SETTING = "bootstrap.firstadmin"
-define_setting(
-    FIRST_ADMIN_SETTING,
-    "string",
-    "",
-    "The admin 'shopdb bootstrap' created from SHOPDB_ADMIN_USERNAME (or found); once "
-    "set, bootstrap never creates an admin again",
-)
+# The audit entry that records the first admin (created or found): once it
+# exists, bootstrap never creates an admin again. The audit log, not a
+# setting: nobody edits it, and a restore carries it along.
+BOOTSTRAP_ACTION = "bootstrap"
 
 
 def seed_everything() -> None:
@@ -127,18 +122,20 @@ def admin_password() -> str | None:
 
 
 def create_first_admin() -> None:
-    """Create the admin SHOPDB_ADMIN_USERNAME names, once: the setting
-    bootstrap.firstadmin remembers it, so a renamed, disabled or deleted
-    admin is never created again by a later start."""
+    """Create the admin SHOPDB_ADMIN_USERNAME names, once: an audit entry
+    remembers it, so a renamed, disabled or deleted admin is never created
+    again by a later start."""
     username = os.environ.get("SHOPDB_ADMIN_USERNAME", "").strip()
     with transaction() as session:
-        done = get_setting(session, FIRST_ADMIN_SETTING)
-        if done:
-            click.echo(f"The first admin ({done}) was created before; not again.")
+        done = session.scalar(
+            select(AuditLog.message).where(AuditLog.action == BOOTSTRAP_ACTION).limit(1)
+        )
+        if done is not None:
+            click.echo(f"The first admin was settled before ({done}); not again.")
             return
         admins = session.scalar(select(User.username).join(Role).where(Role.role == ADMIN))
         if admins is not None:
-            set_setting(session, FIRST_ADMIN_SETTING, admins)
+            audit_log(session, BOOTSTRAP_ACTION, "users", message=f"admin {admins} existed")
             click.echo(f"An admin ({admins}) exists already; no first admin is created.")
             return
         if not username:
@@ -154,7 +151,9 @@ def create_first_admin() -> None:
                 "nor SHOPDB_ADMIN_PASSWORD gives its password."
             )
         user = users.create_user(session, username, password, ADMIN)
-        set_setting(session, FIRST_ADMIN_SETTING, user.username)
+        audit_log(
+            session, BOOTSTRAP_ACTION, "users", user.userid, message=f"created {user.username}"
+        )
     click.echo(f"Created the first admin {user.username!r}.")
 
 

@@ -42,7 +42,7 @@ def test_bootstrap_makes_a_new_site_ready_and_a_second_run_changes_nothing(
         # The next start (a restarted container) finds everything in place.
         app = make_app(database_url)
         again = ok(app, "bootstrap")
-    assert "was created before; not again" in again.output
+    assert "was settled before (created siteadmin); not again" in again.output
     assert "Created the first admin" not in again.output
     with app.app_context():
         session = get_session()
@@ -63,7 +63,7 @@ def test_a_deleted_first_admin_is_not_created_again(admin_env, make_app, databas
         session.commit()
     with plugins_forgotten(BUNDLED):
         again = ok(make_app(database_url), "bootstrap")
-    assert "(siteadmin) was created before; not again" in again.output
+    assert "settled before (created siteadmin); not again" in again.output
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(User)) == 0
 

@@ -64,13 +64,13 @@ SOFTWARE_SCHEMA: dict[str, Any] = {
 
 def wanted_software(items: list[dict[str, Any]], patterns: list[str]) -> dict[str, dict]:
     """The pushed items the site keeps, by name key; the first of a name wins."""
-    folded = [pattern.casefold() for pattern in patterns if isinstance(pattern, str)]
+    kept = [pattern.casefold() for pattern in patterns if isinstance(pattern, str)]
     wanted: dict[str, dict[str, Any]] = {}
     for item in items:
         name = " ".join(item["name"].split())
         if not name:
             continue
-        if folded and not any(fnmatchcase(name.casefold(), pattern) for pattern in folded):
+        if kept and not any(fnmatchcase(name.casefold(), pattern) for pattern in kept):
             continue
         wanted.setdefault(name_key(name), {**item, "name": name})
     return wanted
@@ -81,10 +81,14 @@ def site_patterns(session: Session) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
-def shown(version: str | None, installed: bool) -> str | None:
+def shown(version: str | None) -> str:
     """An installation in a change: its version, `installed` when it has
-    none, None when there is no installation."""
-    return (version or "installed") if installed else None
+    none (None in a change is no installation)."""
+    return version or "installed"
+
+
+def folded(name: str | None) -> str:
+    return (name or "").strip().casefold()
 
 
 def write_software(session: Session, computer: Any, items: list[dict[str, Any]]) -> dict:
@@ -103,7 +107,7 @@ def write_software(session: Session, computer: Any, items: list[dict[str, Any]])
     for key, row in held.items():
         if key not in wanted and row.iscollected:
             changes[f"{PART}.{row.application.name}"] = {
-                "before": shown(row.version, True),
+                "before": shown(row.version),
                 "after": None,
             }
             INSTALLATIONS.delete(session, row)
@@ -115,20 +119,20 @@ def write_software(session: Session, computer: Any, items: list[dict[str, Any]])
         row = held.get(key)
         if row is None:
             application = applications.get(key) or create_application(
-                session, item["name"], vendors.get((item.get("vendor") or "").casefold())
+                session, item["name"], vendors.get(folded(item.get("vendor")))
             )
             ids = {"applicationid": application.applicationid, "assetid": computer.assetid}
             INSTALLATIONS.create(session, {**ids, **values})
             label = f"{PART}.{application.name}"
-            changes[label] = {"before": None, "after": shown(values.get("version"), True)}
+            changes[label] = {"before": None, "after": shown(values.get("version"))}
             continue
-        before = shown(row.version, True)
+        before = shown(row.version)
         if not row.iscollected:
             before += " (typed by hand)"  # taken over: pushes keep it from now on
         if INSTALLATIONS.update(session, row, values):
             changes[f"{PART}.{row.application.name}"] = {
                 "before": before,
-                "after": shown(row.version, True),
+                "after": shown(row.version),
             }
     return changes
 
@@ -154,13 +158,13 @@ def find_applications(session: Session, keys: list[str]) -> dict[str, Applicatio
 def vendor_ids(session: Session, names: list[str | None]) -> dict[str, int]:
     """Vendors rows the pushed publishers name, by case-folded name; no vendor
     is created from a push (publishers are spelt many ways)."""
-    wanted = {name.strip().casefold() for name in names if name and name.strip()}
+    wanted = {folded(name) for name in names} - {""}
     if not wanted:
         return {}
     rows = session.execute(
         select(Vendor.vendorid, Vendor.vendor).where(func.lower(Vendor.vendor).in_(wanted))
     )
-    return {vendor.casefold(): vendorid for vendorid, vendor in rows}
+    return {folded(vendor): vendorid for vendorid, vendor in rows}
 
 
 def create_application(session: Session, name: str, vendorid: int | None) -> Application:
