@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness.servers import free_port, server_environment, serving
+from shopdb.testing.servers import free_port, server_environment, serving
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from shopdb.models import ADMIN
-from tests.harness.clients import make_callers
-from tests.harness.fuzzing import fuzz, operations
+from shopdb.testing.clients import make_callers
+from shopdb.testing.fuzzing import fuzz, operations
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
