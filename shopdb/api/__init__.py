@@ -28,6 +28,11 @@ from shopdb.models import (
     case_sensitive_string,
     utcnow,
 )
+from shopdb.models.lookups import (
+    create_unique_in_any_case,
+    drop_unique_in_any_case,
+    unique_in_any_case,
+)
 from shopdb.plugins import (
     BasePlugin,
     CollectorSchema,
@@ -110,8 +115,10 @@ __all__ = [
     "assets_without_row",
     "audit_log",
     "case_sensitive_string",
+    "create_unique_in_any_case",
     "current_identity",
     "define_setting",
+    "drop_unique_in_any_case",
     "get_session",
     "get_setting",
     "plugin_key",
@@ -121,5 +128,6 @@ __all__ = [
     "seed_rows",
     "set_setting",
     "stable_number",
+    "unique_in_any_case",
     "utcnow",
 ]
