@@ -79,7 +79,7 @@ class NameLookup:
         self.idfield = declaration.idfield
         self.create = declaration.create
         model = getattr(declaration.column, "class_", None)
-        prop = getattr(declaration.column, "property", None)
+        prop: Any = getattr(declaration.column, "property", None)
         if model is None or not getattr(prop, "columns", None):
             raise ValueError(
                 f"{owner}: by_name[{name!r}] needs the lookup's name column as a model "

@@ -7,8 +7,9 @@ the audit entry, error replies); a resource only overrides small hooks.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
+from flask import Response
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -57,7 +58,7 @@ class ValidationParser(FlaskParser):
     fail loudly, not return the unfiltered list."""
 
     DEFAULT_VALIDATION_STATUS = 400
-    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": RAISE,
         "querystring": RAISE,
@@ -103,7 +104,7 @@ def build_blueprint(resource: Resource) -> Blueprint:
             raise NotFoundError(f"There is no {resource.name} row with id {itemid}.")
         return instance
 
-    def reply(session: Any, instance: Any, status: int = 200, **extra: Any):
+    def reply(session: Any, instance: Any, status: int = 200, **extra: Any) -> Response:
         data = resource.detail(session, instance, detail.dump(instance))
         return data_response({**data, **extra}, status)
 

@@ -145,6 +145,7 @@ class ResourceTests:
         return callers[ADMIN]
 
     def body(self, app: Flask) -> dict[str, Any]:
+        assert self.case.build, f"{self.case.name}: give `build` to create rows"
         with app.app_context():
             session = get_session()
             built = self.case.build(session)

@@ -241,4 +241,4 @@ def next_steps(draft: PluginDraft, written: list[str], plugin_paths: list[str]) 
 
 
 def _is_inside(filename: str | None, folder: Path) -> bool:
-    return bool(filename) and Path(filename).resolve().is_relative_to(folder.resolve())
+    return filename is not None and Path(filename).resolve().is_relative_to(folder.resolve())

@@ -66,8 +66,8 @@ def survey() -> Survey:
     except ConfigError as error:
         return Survey(problem=str(error))
     result = Survey()
-    for name, error in discovery.errors.items():
-        result.plugins[name] = PluginReport(name, None, error=str(error))
+    for name, problem in discovery.errors.items():
+        result.plugins[name] = PluginReport(name, None, error=str(problem))
     for source in discovery.sources:
         result.plugins[source.name] = _load_alone(source.name, discovery)
     _load_together(discovery, result)
@@ -98,6 +98,7 @@ def _load_alone(name: str, discovery: Discovery) -> PluginReport:
     snapshot = ModelSnapshot.take()
     try:
         loaded = load_plugins(sources, strict=True).get(name)
+        assert loaded is not None, name  # strict: a plugin that fails raises
         report.tables = loaded.tables
         report.cases = [ResourceCase.declared(resource) for resource in loaded.parts.resources]
     except PluginError as error:

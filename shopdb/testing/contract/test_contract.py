@@ -151,7 +151,9 @@ def test_its_migration_branch_downgrades_to_base_and_upgrades_again(plugin_site:
         plan = app.extensions[migrations.PLAN_KEY]
         if not any(branch.label == name for branch in plan.plugins):
             pytest.skip(f"{name} has no migration branch")
-        tables = current_runtime(app).get(name).tables
+        loaded = current_runtime(app).get(name)
+        assert loaded is not None, f"{name} is installed but did not load"
+        tables = loaded.tables
         plugin_site.run(app, "plugin", "uninstall", name, "--drop-data", "--yes")
         left = tables & table_names(app)
         assert not left, f"the downgrade of {name} to base left {sorted(left)}"
