@@ -36,6 +36,7 @@ def test_production_never_imports_the_test_tools(tmp_path):
     script = (
         "import sys\n"
         "import shopdb, shopdb.api, shopdb.console\n"
+        "import shopdb.bundled.computers, shopdb.bundled.equipment, shopdb.bundled.network\n"
         "app = shopdb.create_app({'SHOPDB_ENV': 'testing', 'DATABASE_URL': "
         f"'sqlite:///{tmp_path / 'shopdb.db'}', 'SHOPDB_INSTANCE_PATH': {str(tmp_path)!r}}})\n"
         "tools = ('pytest', '_pytest', 'hypothesis', 'schemathesis', 'shopdb.testing')\n"

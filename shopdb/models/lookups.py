@@ -9,9 +9,9 @@ That index, not a check in Python, is what stops two concurrent writers of
 "Win X" and "WIN X" from making two rows.
 
 A model declares it once, after its class (`unique_in_any_case(Vendor.vendor)`);
-its migration creates it with `create_unique_in_any_case(table, column)`, which
-first refuses, naming them, rows that differ only in case (ADR 0009 says why
-they are reported, not merged).
+its migration creates it with `create_unique_in_any_case(("vendors", "vendor"))`,
+which first refuses, naming them, rows that differ only in case (ADR 0009 says
+why they are reported, not merged).
 """
 
 from __future__ import annotations
@@ -125,27 +125,33 @@ def twins_message(tablename: str, columnname: str, key: str, twins: list[list[An
     )
 
 
-def create_unique_in_any_case(tablename: str, columnname: str) -> None:
-    """In an Alembic revision: the case-folded unique index of a lookup's
-    label column, on the databases that compare case. Rows that differ only
-    in case are refused first, each named, so the revision changes nothing."""
+def create_unique_in_any_case(*lookups: tuple[str, str]) -> None:
+    """In an Alembic revision: the case-folded unique index of each lookup's
+    label column, given as (table, column), on the databases that compare
+    case. Rows that differ only in case are refused first, each named, so
+    the revision changes nothing."""
     from alembic import op
 
     connection = op.get_bind()
     if connection.dialect.name not in CASE_SENSITIVE_DIALECTS:
         return
-    twins = case_twins(connection, tablename, columnname)
-    if twins:
-        key = primary_key(connection, tablename)
-        raise CaseTwinsError(twins_message(tablename, columnname, key, twins))
-    op.create_index(
-        index_name(tablename, columnname), tablename, [text(f"lower({columnname})")], unique=True
-    )
+    for tablename, columnname in lookups:
+        twins = case_twins(connection, tablename, columnname)
+        if twins:
+            key = primary_key(connection, tablename)
+            raise CaseTwinsError(twins_message(tablename, columnname, key, twins))
+        op.create_index(
+            index_name(tablename, columnname),
+            tablename,
+            [text(f"lower({columnname})")],
+            unique=True,
+        )
 
 
-def drop_unique_in_any_case(tablename: str, columnname: str) -> None:
+def drop_unique_in_any_case(*lookups: tuple[str, str]) -> None:
     """In an Alembic revision's downgrade: drop what `create_unique_in_any_case` made."""
     from alembic import op
 
     if op.get_bind().dialect.name in CASE_SENSITIVE_DIALECTS:
-        op.drop_index(index_name(tablename, columnname), table_name=tablename)
+        for tablename, columnname in reversed(lookups):
+            op.drop_index(index_name(tablename, columnname), table_name=tablename)

@@ -197,3 +197,20 @@ def test_the_migration_refuses_existing_twins_naming_them(database_url):
         assert migrations.model_differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_a_missing_case_folded_index_is_a_difference_db_check_reports(database_url):
+    """SQLite cannot reflect an index on lower(vendor); it is checked by name."""
+    engine = build_engine(database_url)
+    try:
+        migrations.upgrade(engine)
+        if engine.dialect.name not in ("sqlite", "postgresql"):
+            pytest.skip("MySQL/MariaDB have no case-folded index: the collation folds case")
+        with engine.begin() as connection:
+            connection.execute(text("DROP INDEX uq_vendors_lower_vendor"))
+        differences = migrations.model_differences(engine)
+        assert [(kind, index.name) for kind, index in differences] == [
+            ("add_index", "uq_vendors_lower_vendor")
+        ]
+    finally:
+        engine.dispose()

@@ -28,10 +28,8 @@ LOOKUPS = (
 
 
 def upgrade() -> None:
-    for table, column in LOOKUPS:
-        create_unique_in_any_case(table, column)
+    create_unique_in_any_case(*LOOKUPS)
 
 
 def downgrade() -> None:
-    for table, column in reversed(LOOKUPS):
-        drop_unique_in_any_case(table, column)
+    drop_unique_in_any_case(*LOOKUPS)

@@ -1,6 +1,5 @@
-"""equipment: its lookup names unique in any case, a unique index on lower(label)
-on SQLite and PostgreSQL (MySQL/MariaDB collations ignore case already).
-Names that differ only in case are refused first, each named (ADR 0009).
+"""equipment: equipment types, controller types and controller OSes are
+unique in any case; existing twins are refused, each named (ADR 0009).
 
 Revision ID: equipment_0002
 Revises: equipment_0001
@@ -23,10 +22,8 @@ LOOKUPS = (
 
 
 def upgrade() -> None:
-    for table, column in LOOKUPS:
-        create_unique_in_any_case(table, column)
+    create_unique_in_any_case(*LOOKUPS)
 
 
 def downgrade() -> None:
-    for table, column in reversed(LOOKUPS):
-        drop_unique_in_any_case(table, column)
+    drop_unique_in_any_case(*LOOKUPS)

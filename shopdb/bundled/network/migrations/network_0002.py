@@ -1,6 +1,4 @@
-"""network: its lookup names unique in any case, a unique index on lower(label)
-on SQLite and PostgreSQL (MySQL/MariaDB collations ignore case already).
-Names that differ only in case are refused first, each named (ADR 0009).
+"""network: device types are unique in any case ("Switch" is "switch").
 
 Revision ID: network_0002
 Revises: network_0001
@@ -15,14 +13,11 @@ down_revision: str | Sequence[str] | None = "network_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-LOOKUPS = (("networkdevicetypes", "networkdevicetype"),)
-
 
 def upgrade() -> None:
-    for table, column in LOOKUPS:
-        create_unique_in_any_case(table, column)
+    # Existing twins are refused, each named, before anything changes (ADR 0009).
+    create_unique_in_any_case(("networkdevicetypes", "networkdevicetype"))
 
 
 def downgrade() -> None:
-    for table, column in reversed(LOOKUPS):
-        drop_unique_in_any_case(table, column)
+    drop_unique_in_any_case(("networkdevicetypes", "networkdevicetype"))
