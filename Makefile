@@ -49,6 +49,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check shopdb tests bench collectors
 	$(BIN)/ruff format --check shopdb tests bench collectors
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format shopdb tests bench collectors

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.collector_throughput import record
 from shopdb.database import get_database
+from shopdb.testing.databases import count_queries
 from tests.bundled.support import installed_site
-from tests.conftest import count_queries
 
 
 class Folders:

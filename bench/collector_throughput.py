@@ -26,7 +26,7 @@ from typing import Any
 # The repository root, for the server helpers the tests use (plain Python).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness.servers import gunicorn, server_environment, serving
+from shopdb.testing.servers import gunicorn, server_environment, serving
 
 KEY = "bench-collector-key-0123456789-abcdefghijklmnop"
 

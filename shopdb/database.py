@@ -214,6 +214,8 @@ def is_constraint_violation(error: DBAPIError) -> bool:
 
 
 SQLITE_DUPLICATE = re.compile(r"UNIQUE constraint failed: (.+)")
+# An index on an expression (lower(vendor)) is named, not its columns.
+SQLITE_DUPLICATE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
 MYSQL_DUPLICATE = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
 
 
@@ -224,6 +226,9 @@ def duplicate_key(error: DBAPIError) -> tuple[str, tuple[str, ...]]:
     original = error.orig
     message = str(original)
     found = SQLITE_DUPLICATE.search(message)
+    named = SQLITE_DUPLICATE_INDEX.search(message)
+    if _sqlite_code(error) is not None and named:
+        return named.group(1), ()
     if _sqlite_code(error) is not None and found:
         columns = tuple(part.strip().rpartition(".")[2] for part in found.group(1).split(","))
         return "", columns

@@ -1,5 +1,5 @@
-"""Lint, format and architecture contracts run as part of the suite, so that a
-change which makes the core import a plugin fails the tests."""
+"""Lint, format, types and architecture contracts run as part of the suite, so
+that a change which makes the core import a plugin fails the tests."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ def test_ruff_lint_passes():
 
 def test_ruff_format_is_clean():
     result = run(tool("ruff"), "format", "--check", "shopdb", "tests", "bench", "collectors")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types_check():
+    """mypy over shopdb/ with the settings in pyproject.toml: every hook where
+    plugins meet the core is annotated, and shopdb.api, shopdb.plugins and
+    shopdb.resources check clean."""
+    result = run(tool("mypy"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 

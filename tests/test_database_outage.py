@@ -2,7 +2,7 @@
 reply already built, or the JSON 503 with Retry-After; never a bare 500.
 
 These tests stop a database server, so they start throw-away servers of
-their own (tests/harness/databaseservers.py) instead of the shared ones.
+their own (shopdb/testing/databaseservers.py) instead of the shared ones.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from shopdb.app import create_app
 from shopdb.database import build_engine, get_database
 from shopdb.models import EDITOR
 from shopdb.services import migrations
+from shopdb.testing.clients import make_callers
+from shopdb.testing.databaseservers import ThrowawayServer, have, throwaway_server
 from tests.conftest import app_config
-from tests.harness.clients import make_callers
-from tests.harness.databaseservers import ThrowawayServer, have, throwaway_server
 
 pytestmark = pytest.mark.slow
 PAUSE_HEADER = "X-Test-Pause"

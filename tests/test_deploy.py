@@ -13,7 +13,7 @@ import pytest
 from shopdb.database import build_engine
 from shopdb.http.requestline import MAXIMUM_QUERY_BYTES
 from shopdb.services import migrations
-from tests.harness.servers import GUNICORN, GUNICORN_CONFIG, server_environment, serving
+from shopdb.testing.servers import GUNICORN, GUNICORN_CONFIG, server_environment, serving
 
 CONFIG = Path(GUNICORN_CONFIG)
 

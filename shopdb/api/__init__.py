@@ -39,6 +39,11 @@ from shopdb.models import (
     utcnow,
 )
 from shopdb.models.base import coordinate, flag_true, intpk, label200, name100
+from shopdb.models.lookups import (
+    create_unique_in_any_case,
+    drop_unique_in_any_case,
+    unique_in_any_case,
+)
 from shopdb.plugins import (
     BANNER_LEVELS,
     Banner,
@@ -142,9 +147,11 @@ __all__ = [
     "audit_log",
     "case_sensitive_string",
     "coordinate",
+    "create_unique_in_any_case",
     "current_identity",
     "data_response",
     "define_setting",
+    "drop_unique_in_any_case",
     "flag_true",
     "get_session",
     "get_setting",
@@ -162,6 +169,7 @@ __all__ = [
     "set_setting",
     "stable_number",
     "takes_file",
+    "unique_in_any_case",
     "unit_of_work",
     "utcnow",
 ]

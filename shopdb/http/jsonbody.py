@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask.json.provider import DefaultJSONProvider
+from flask.json.provider import DefaultJSONProvider, JSONProvider
 
 # Collector batches, the deepest bodies ShopDB takes, nest about five levels.
 MAXIMUM_DEPTH = 32
@@ -77,7 +77,7 @@ def nesting_depth(value: Any) -> int:
     return deepest
 
 
-def body_problem(provider: DefaultJSONProvider, data: bytes) -> str:
+def body_problem(provider: JSONProvider, data: bytes) -> str:
     """Why `data` is not a usable JSON body, as the end of a sentence."""
     try:
         value = provider.loads(data)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopdb.models.base import Base, TimestampMixin, coordinate, flag_true, intpk, text
+from shopdb.models.lookups import unique_in_any_case
 
 if TYPE_CHECKING:
     from shopdb.models.locations import Location
@@ -30,6 +31,9 @@ class AssetType(TimestampMixin, Base):
     assets: Mapped[list[Asset]] = relationship(back_populates="assettype")
 
 
+unique_in_any_case(AssetType.assettype)
+
+
 class AssetStatus(TimestampMixin, Base):
     """Life-cycle state of an asset: active, inactive, decommissioned, retired."""
 
@@ -40,6 +44,9 @@ class AssetStatus(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(String(200))
 
     assets: Mapped[list[Asset]] = relationship(back_populates="assetstatus")
+
+
+unique_in_any_case(AssetStatus.assetstatus)
 
 
 class Asset(TimestampMixin, Base):

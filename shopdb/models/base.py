@@ -8,9 +8,9 @@ Constraint names are derived here so migrations are identical on every database.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from sqlalchemy import Boolean, DateTime, Double, MetaData, String, Text, true
+from sqlalchemy import Boolean, DateTime, Double, MetaData, String, Table, Text, true
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,6 +57,11 @@ class Base(DeclarativeBase):
     """Base of every ShopDB model, core and plugin alike."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model maps one table (never a join or a select), so its
+        # columns are Columns and the table has a name.
+        __table__: ClassVar[Table]
 
 
 class TimestampMixin:

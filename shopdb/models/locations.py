@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopdb.models.base import Base, TimestampMixin, coordinate, flag_true, intpk, text
+from shopdb.models.lookups import unique_in_any_case
 
 if TYPE_CHECKING:
     from shopdb.models.assets import Asset
@@ -24,6 +25,9 @@ class LocationType(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(String(200))
 
     locations: Mapped[list[Location]] = relationship(back_populates="locationtype")
+
+
+unique_in_any_case(LocationType.locationtype)
 
 
 class Location(TimestampMixin, Base):

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopdb.models.base import Base, TimestampMixin, flag_true, intpk, text
+from shopdb.models.lookups import unique_in_any_case
 
 if TYPE_CHECKING:
     from shopdb.models.assets import Asset, AssetType
@@ -27,6 +28,9 @@ class Vendor(TimestampMixin, Base):
 
     models: Mapped[list[ProductModel]] = relationship(back_populates="vendor")
     assets: Mapped[list[Asset]] = relationship(back_populates="vendor")
+
+
+unique_in_any_case(Vendor.vendor)
 
 
 class ProductModel(TimestampMixin, Base):
@@ -61,6 +65,9 @@ class OperatingSystem(TimestampMixin, Base):
     isactive: Mapped[flag_true]
 
 
+unique_in_any_case(OperatingSystem.operatingsystem)
+
+
 class BusinessUnit(TimestampMixin, Base):
     """The part of the business that owns an asset."""
 
@@ -72,3 +79,6 @@ class BusinessUnit(TimestampMixin, Base):
     isactive: Mapped[flag_true]
 
     assets: Mapped[list[Asset]] = relationship(back_populates="businessunit")
+
+
+unique_in_any_case(BusinessUnit.businessunit)

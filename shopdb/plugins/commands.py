@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -79,7 +80,7 @@ def install(names: tuple[str, ...]) -> None:
     data, enable it. Each plugin is installed on its own: a failure stops there,
     and the plugins before it stay installed."""
     for name in names:
-        _manage(lambda manager, name=name: manager.install(name), check_schema=False)
+        _manage(functools.partial(PluginManager.install, name=name), check_schema=False)
 
 
 @plugin_group.command("uninstall")

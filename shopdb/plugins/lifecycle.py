@@ -253,10 +253,11 @@ class PluginManager:
         """Plugins on this database that need `name` and match `counts`."""
         dependents = []
         for other, state in sorted(self.runtime.states.items()):
-            if other == name or not counts(state) or self.runtime.source(other) is None:
+            source = self.runtime.source(other)
+            if other == name or not counts(state) or source is None:
                 continue
             try:
-                manifest = read_manifest(self.runtime.source(other).folder)
+                manifest = read_manifest(source.folder)
             except PluginError:
                 continue
             if name in manifest.dependencies:

@@ -100,8 +100,8 @@ def load_plugins(
     ordered, dependency_errors = resolve_order(
         (m for name, m in manifests.items() if name not in collector.errors), collector.errors
     )
-    for error in dependency_errors.values():
-        collector.add(error)
+    for problem in dependency_errors.values():
+        collector.add(problem)
 
     by_name = {source.name: source for source in sources}
     owners = TableOwners()

@@ -126,15 +126,15 @@ def start_plugins(app: Flask) -> PluginRuntime:
     unseen = active - {source.name for source in discovery.sources} - set(discovery.errors)
     for name in sorted(unseen):
         runtime.fail(_not_found(name, app.config["SHOPDB_PLUGIN_PATHS"], discovery))
-    for name, error in discovery.errors.items():
+    for name, problem in discovery.errors.items():
         if name in active:
-            runtime.fail(error)
+            runtime.fail(problem)
     result = load_plugins(
         [source for source in discovery.sources if source.name in active], strict=strict
     )
     runtime.loaded = result.plugins
-    for error in result.errors.values():
-        runtime.fail(error)
+    for failed in result.errors.values():
+        runtime.fail(failed)
     for loaded in list(runtime.loaded):
         if loaded in runtime.loaded:
             _init_app(app, runtime, loaded)

@@ -8,11 +8,14 @@ the resource's `prepare` hook, with one rule for every resource:
 
 - the row with exactly this name wins;
 - else the one row whose name differs only in case;
-- several rows that differ only in case (possible where the unique
-  constraint compares case, SQLite and PostgreSQL) and no exact one: a 400
-  naming them, for the caller to send the exact name or the id;
+- several rows that differ only in case and no exact one (left from before
+  a lookup's case-folded unique index, ADR 0011, or letters beyond ASCII
+  that SQLite's lower() keeps): a 400 naming them, for the caller to send
+  the exact name or the id;
 - none: a 400 naming the known values, or with `create=True` a new row,
-  audited, safe against a concurrent push creating the same name.
+  audited, safe against a concurrent push creating the same name in any
+  case (the lookup's unique index makes the second insert fail; it then
+  reads the first one's row).
 
 The comparison is made in Python on the rows the database finds, so it is
 the same on every database whatever its collation says.
@@ -75,7 +78,7 @@ class NameLookup:
         self.idfield = declaration.idfield
         self.create = declaration.create
         model = getattr(declaration.column, "class_", None)
-        prop = getattr(declaration.column, "property", None)
+        prop: Any = getattr(declaration.column, "property", None)
         if model is None or not getattr(prop, "columns", None):
             raise ValueError(
                 f"{owner}: by_name[{name!r}] needs the lookup's name column as a model "

@@ -225,7 +225,7 @@ class Collector:
         try:
             field.deserialize(identity)
         except FieldErrors as error:
-            messages = error.messages
+            messages: Any = error.messages
             return {self.identityfield: messages if isinstance(messages, list) else [messages]}
         return {}
 

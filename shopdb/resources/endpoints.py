@@ -10,7 +10,7 @@ web UI's views take the same shape.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from flask import request
 from flask.typing import ResponseReturnValue
@@ -69,7 +69,7 @@ class ValidationParser(FlaskParser):
     fail loudly, not return the unfiltered list."""
 
     DEFAULT_VALIDATION_STATUS = 400
-    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": RAISE,
         "querystring": RAISE,

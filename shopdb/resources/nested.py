@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from marshmallow import ValidationError, fields
 from sqlalchemy import Column, ColumnElement, Exists, inspect, select
@@ -112,7 +112,7 @@ class RowList(fields.List):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         kwargs.pop("partial", None)
-        items = super()._deserialize(value, attr, data, **kwargs)
+        items = cast("list[Any]", super()._deserialize(value, attr, data, **kwargs))
         first: dict[tuple, int] = {}
         errors: dict[int, dict[str, list[str]]] = {}
         for index, item in enumerate(items):
@@ -201,11 +201,11 @@ class NestedPart:
                 f"{'HasMany' if prop.uselist else 'HasOne'} or change the relationship."
             )
         ((parent_column, child_column),) = pairs
-        self.parent_column: Column = parent_column
-        self.child_column: Column = child_column
+        self.parent_column = cast(Column, parent_column)
+        self.child_column = cast(Column, child_column)
         self.attribute = prop.key
-        self.parent_key = mapper.get_property_by_column(parent_column).key
-        self.foreign_key = child_column.key
+        self.parent_key = mapper.get_property_by_column(self.parent_column).key
+        self.foreign_key = self.child_column.key
         if not self.many and not (
             child_column.key == self.primary_key
             or (child_column.key,) in records.unique_groups(self.table)

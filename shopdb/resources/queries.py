@@ -329,7 +329,7 @@ class ListArguments(Schema):
         getlist = getattr(data, "getlist", None)
         if getlist is None:
             return data
-        multiple = getattr(data, "multiple_keys", set())
+        multiple: set[str] = getattr(data, "multiple_keys", set())
         repeated = {
             key: ["Give this parameter once."]
             for key in set(data)

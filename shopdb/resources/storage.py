@@ -191,7 +191,8 @@ class AssetExtensionStorage(AssetStorage):
     def output_fields(self) -> dict[str, fields.Field]:
         """The asset's fields, read through the relationship (`asset.name`)."""
         converter = ModelConverter(schema_cls=ModelSchema)
-        output = converter.fields_for_model(Asset, include_fk=True)
+        # Typed for declarative_base() classes; DeclarativeBase models work alike.
+        output = converter.fields_for_model(Asset, include_fk=True)  # type: ignore[arg-type]
         for name, field in output.items():
             if name != "assetid":
                 field.attribute = f"{self.relation.key}.{name}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,12 +30,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Index, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shopdb.database import describe_url, driver_message, sqlite_path, unavailable
 from shopdb.errors import SchemaMismatchError, ShopDBError, raised_at
 from shopdb.models import CORE_TABLES, Base
+from shopdb.models.lookups import anycase_indexes, applies
 
 MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
 CORE_VERSIONS_PATH = MIGRATIONS_PATH / "versions"
@@ -351,10 +353,15 @@ def model_differences(engine: Engine, tables: frozenset[str] | None = None) -> l
     """What autogenerate would change for the given tables (default: those the
     current plan owns): empty when models and migrations agree."""
     tables = owned_tables() if tables is None else tables
+    dialect = engine.dialect.name
 
     def include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
         if kind == "table":
             return name in tables
+        if kind == "index" and not reflected and isinstance(obj, Index):
+            # A case-folded index exists only where the database compares case;
+            # SQLite cannot reflect one (it is checked by name below).
+            return applies(obj, dialect) and not (dialect == "sqlite" and "anycase" in obj.info)
         return True
 
     with connected(engine) as connection:
@@ -366,4 +373,24 @@ def model_differences(engine: Engine, tables: frozenset[str] | None = None) -> l
                 "include_object": include,
             },
         )
-        return list(compare_metadata(context, Base.metadata))
+        with warnings.catch_warnings():
+            # SQLite cannot reflect expression indexes, and both libraries say so.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expr")
+            differences = list(compare_metadata(context, Base.metadata))
+        if dialect == "sqlite":
+            differences += _missing_sqlite_indexes(connection, tables)
+        return differences
+
+
+def _missing_sqlite_indexes(connection: Connection, tables: frozenset[str]) -> list[Any]:
+    """The case-folded indexes the models declare that SQLite lacks, found by
+    name (SQLAlchemy does not reflect indexes on expressions there)."""
+    declared = anycase_indexes(
+        table for name, table in Base.metadata.tables.items() if name in tables
+    )
+    present = {
+        row[0]
+        for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+    }
+    return [("add_index", index) for index in declared if index.name not in present]

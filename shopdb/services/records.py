@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from shopdb.database import duplicate_key, is_constraint_violation
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.models import Asset, Base
+from shopdb.models.lookups import anycase_indexes
 from shopdb.services.audit import audit_log, diff, snapshot
 
 # What a unit of work has already seen exist (rows it found or wrote, lookup
@@ -97,6 +98,8 @@ def unique_conflicts(
         # The asset number is what a person knows the holder by.
         number = select(assets.c.assetnumber).where(assets.c.assetid == owner)
         shown_columns.append(number.scalar_subquery().label("assetnumber"))
+    # Lookup names unique in any case are compared folded, as their index does.
+    folded = {index.info["anycase"] for index in anycase_indexes([table])}
     found = []
     for group in unique_groups(table):
         if not any(name in values for name in group):
@@ -109,7 +112,14 @@ def unique_conflicts(
             continue  # NULLs never collide in a unique constraint
         held = [table.c[name] for name in group]
         query = select(*shown_columns, *held).where(
-            and_(*(table.c[name] == merged[name] for name in group))
+            and_(
+                *(
+                    func.lower(table.c[name]) == func.lower(merged[name])
+                    if name in folded
+                    else table.c[name] == merged[name]
+                    for name in group
+                )
+            )
         )
         if instance is not None:
             query = query.where(primary != getattr(instance, primary.key))

@@ -16,9 +16,9 @@ from flask import Flask
 import shopdb.bundled
 from shopdb.app import create_app
 from shopdb.database import get_database
+from shopdb.testing.clients import Caller, make_callers
+from shopdb.testing.databases import app_config, empty_database
 from tests.collectors.conftest import SHARED_KEY, run
-from tests.conftest import app_config, empty_database
-from tests.harness.clients import Caller, make_callers
 from tests.plugins.conftest import plugins_forgotten
 
 

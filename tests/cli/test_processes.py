@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.servers import free_port, wait_for
+from shopdb.testing.servers import free_port, wait_for
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]
 

@@ -19,8 +19,8 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 import shopdb.bundled
+from shopdb.testing.clients import make_callers
 from tests.conftest import SERVER_URL, server_database
-from tests.harness.clients import make_callers
 from tests.plugins.conftest import plugins_forgotten
 from tests.services.archive_support import Content, content, ok, site_app
 

@@ -21,8 +21,8 @@ from shopdb.console import cli
 from shopdb.database import get_database, get_session
 from shopdb.models import AuditLog
 from shopdb.plugins.runtime import current_runtime
+from shopdb.testing.databases import app_config, empty_database
 from tests.collectors.plugin import write_device_plugin
-from tests.conftest import app_config, empty_database
 from tests.plugins.conftest import plugins_forgotten
 
 PLUGIN_KEY = "plugin-key-0123456789-abcdefghijklmnopqrstuvwxyz"

@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 from shopdb.database import get_session
 from shopdb.models import Asset, AssetType, AuditLog
 from shopdb.plugins.runtime import current_runtime
+from shopdb.testing.servers import gunicorn, server_environment, serving
 from tests.collectors.conftest import SHARED_KEY, run
 from tests.collectors.plugin import write_device_plugin
-from tests.harness.servers import gunicorn, server_environment, serving
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from shopdb.testing.fuzzing import fuzz, operations
 from tests.collectors.conftest import PLUGIN_KEY
-from tests.harness.fuzzing import fuzz, operations
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 

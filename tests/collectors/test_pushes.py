@@ -15,9 +15,9 @@ from shopdb.database import get_session
 from shopdb.models import ADMIN, EDITOR, VIEWER, Asset, AuditLog
 from shopdb.plugins.runtime import current_runtime
 from shopdb.services import records, tokens, users
+from shopdb.testing.clients import make_callers
 from tests import factories
 from tests.collectors.conftest import PLUGIN_KEY, SHARED_KEY, Site, hostname
-from tests.harness.clients import make_callers
 
 pytestmark = pytest.mark.database
 

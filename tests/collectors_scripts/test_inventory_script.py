@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.harness.servers import free_port, server_environment, serving
+from shopdb.testing.servers import free_port, server_environment, serving
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from shopdb.database import get_database, get_session
 from shopdb.models import User
 from shopdb.services import users
 from shopdb.services.seeds import seed_reference_data
-from tests.conftest import delete_all_rows
+from shopdb.testing.databases import delete_all_rows
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a different, longer passphrase"

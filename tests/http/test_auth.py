@@ -15,7 +15,7 @@ from sqlalchemy import select
 from shopdb.database import get_database, sqlite_path
 from shopdb.models import AuditLog, User
 from shopdb.services.passwords import verify_password
-from tests.conftest import delete_all_rows
+from shopdb.testing.databases import delete_all_rows
 from tests.http.auth_support import (
     NEW_PASSWORD,
     PASSWORD,

@@ -17,7 +17,7 @@ from shopdb.http.identity import require, resolve_identity
 from shopdb.models import ApiToken, Role, User
 from shopdb.services import tokens
 from shopdb.services.access import Access
-from tests.conftest import count_queries
+from shopdb.testing.databases import count_queries
 from tests.http.auth_support import (
     NEW_PASSWORD,
     PASSWORD,

@@ -9,8 +9,8 @@ import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from shopdb.models import ADMIN
-from tests.harness.clients import make_callers
-from tests.harness.fuzzing import fuzz, operations
+from shopdb.testing.clients import make_callers
+from shopdb.testing.fuzzing import fuzz, operations
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
@@ -45,7 +45,7 @@ def test_the_docs_page_uses_only_local_files(app):
 def test_generated_requests_never_fail_the_server(app, admin_headers):
     """Every operation, EXAMPLES_PER_OPERATION generated requests each, as admin.
 
-    See tests/harness/fuzzing.py for how the requests are made and checked.
+    See shopdb/testing/fuzzing.py for how the requests are made and checked.
     """
     found = operations(app)
     assert len(found) >= 60

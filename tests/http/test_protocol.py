@@ -11,7 +11,7 @@ import pytest
 
 import shopdb
 from shopdb.models import EDITOR
-from tests.harness.clients import make_callers
+from shopdb.testing.clients import make_callers
 
 pytestmark = pytest.mark.database
 

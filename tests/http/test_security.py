@@ -11,7 +11,7 @@ from shopdb.config import load_config
 from shopdb.database import get_database
 from shopdb.errors import ConfigError
 from shopdb.http.headers import CONTENT_SECURITY_POLICY
-from tests.conftest import delete_all_rows
+from shopdb.testing.databases import delete_all_rows
 from tests.http.auth_support import (
     NEW_PASSWORD,
     bearer,

@@ -16,7 +16,7 @@ from shopdb.database import get_database, get_session
 from shopdb.models import AuditLog, Plugin
 from shopdb.plugins import PluginContractError, PluginNotFoundError
 from shopdb.services import migrations
-from tests.harness.clients import make_callers
+from shopdb.testing.clients import make_callers
 from tests.plugins.builder import EMPTY_CODE, MINIMAL_CODE, unique_name, write_plugin
 
 pytestmark = pytest.mark.database

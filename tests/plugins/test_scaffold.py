@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from shopdb.console import cli
 from shopdb.plugins import load_plugins
 from shopdb.plugins.scaffold import NAME_LENGTH, core_head
+from shopdb.testing.databases import SERVER_URL
 from shopdb.version import __contract_version__
-from tests.conftest import SERVER_URL
 from tests.plugins.builder import unique_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,9 +157,7 @@ def test_it_writes_a_complete_plugin_and_says_what_next(plugins_dir):
     assert f'depends_on: str | Sequence[str] | None = "{core_head()}"' in migration
     for source in folder.rglob("*.py"):
         imported = re.findall(r"^(?:from|import) (shopdb[.\w]*)", source.read_text(), re.M)
-        allowed = {"shopdb.api"} | (
-            {"shopdb.app", "shopdb.console"} if "tests" in source.parts else set()
-        )
+        allowed = {"shopdb.api"} | ({"shopdb.testing"} if "tests" in source.parts else set())
         assert set(imported) <= allowed, source
 
     lines = result.output.splitlines()
@@ -168,9 +166,8 @@ def test_it_writes_a_complete_plugin_and_says_what_next(plugins_dir):
     assert f"shopdb plugin install {name}" in result.output
     assert "Restart ShopDB" in result.output
     assert f"python -m pytest {folder.resolve() / 'tests'}" in result.output
-    assert f"SHOPDB_PLUGIN_PATHS={plugins_dir.resolve()} python -m pytest tests/contract" in (
-        result.output
-    )
+    contract = "python -m pytest --pyargs shopdb.testing.contract"
+    assert f"SHOPDB_PLUGIN_PATHS={plugins_dir.resolve()} {contract}" in result.output
 
 
 @pytest.mark.parametrize(
@@ -200,6 +197,31 @@ def test_the_generated_plugin_loads_and_its_code_is_clean(plugins_dir, name):
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_generated_plugin_is_fully_annotated_and_type_checks(plugins_dir, tmp_path):
+    """mypy, with every function required to be annotated, finds nothing in
+    the generated plugin and its tests (ShopDB itself is checked by the suite)."""
+    name = unique_name("t")
+    assert new(name, "--description", "Typed", "--directory", str(plugins_dir)).exit_code == 0
+    config = tmp_path / "mypy.ini"
+    config.write_text(
+        "[mypy]\npython_version = 3.11\nfollow_imports = silent\n"
+        "disallow_untyped_defs = True\ndisallow_incomplete_defs = True\n"
+    )
+    result = subprocess.run(
+        [
+            *(str(BIN / "mypy"), "--config-file", str(config)),
+            *("--cache-dir", str(tmp_path / "cache"), str(plugins_dir / name)),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(ROOT)},  # this checkout's shopdb (py.typed)
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # End to end -------------------------------------------------------------------
@@ -246,11 +268,15 @@ def test_a_generated_plugin_installs_and_passes_its_tests_and_the_contract_suite
 
     pytest_command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
     own = run(
-        [*pytest_command, "-q", "--basetemp", str(tmp_path / "own"), str(plugins / name / "tests")],
+        [*pytest_command, "-v", "--basetemp", str(tmp_path / "own"), str(plugins / name / "tests")],
         environment(),
         tmp_path,
     )
-    assert re.search(r"\b5 passed\b", own), own
+    # Five tests of its own, and the generic suite (shopdb.testing) over its resource.
+    assert "TestResource::test_permission_matrix PASSED" in own, own
+    passed = re.search(r"(\d+) passed", own)
+    assert passed and int(passed.group(1)) >= 15, own
+    assert " failed" not in own and " error" not in own, own
 
     suite = environment(SHOPDB_PLUGIN_PATHS=str(plugins))
     if SERVER_URL:
@@ -263,7 +289,8 @@ def test_a_generated_plugin_installs_and_passes_its_tests_and_the_contract_suite
             str(tmp_path / "contract"),
             "-k",
             name,  # leave out the bundled plugins: they have runs of their own
-            "tests/contract",
+            "--pyargs",
+            "shopdb.testing.contract",
         ],
         suite,
         ROOT,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shopdb.models import ADMIN, EDITOR
-from tests.harness.clients import Caller, make_callers
+from shopdb.testing.clients import Caller, make_callers
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from shopdb.database import get_database, get_session
 from shopdb.models import AuditLog
 from shopdb.plugins.isolation import ModelSnapshot
 from shopdb.resources.registry import register_resources
-from tests.harness.models import created_tables
+from shopdb.testing.models import created_tables
 
 pytestmark = pytest.mark.database
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from shopdb.models import LocationType, RelationshipType, Role, Setting, Vendor
 from shopdb.services.audit import audit_log
+from shopdb.testing.resources import ResourceCase, ResourceTests, serial
 from tests import factories
-from tests.harness.resources import ResourceCase, ResourceTests, serial
 
 pytestmark = pytest.mark.database
 

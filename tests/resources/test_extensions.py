@@ -18,10 +18,10 @@ from shopdb.models import Asset, AssetType, AuditLog, Base, Vendor
 from shopdb.plugins.isolation import ModelSnapshot
 from shopdb.resources import Resource
 from shopdb.resources.registry import register_resources
+from shopdb.testing.databases import count_queries
+from shopdb.testing.models import created_tables, imported_models
+from shopdb.testing.resources import ResourceCase, ResourceTests, serial
 from tests import factories
-from tests.conftest import count_queries
-from tests.harness.models import created_tables, imported_models
-from tests.harness.resources import ResourceCase, ResourceTests, serial
 
 pytestmark = pytest.mark.database
 

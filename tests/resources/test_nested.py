@@ -19,11 +19,11 @@ from shopdb.database import get_database, get_session
 from shopdb.models import ADMIN, Asset, AuditLog
 from shopdb.resources import Resource
 from shopdb.resources.registry import register_resources
+from shopdb.testing.databases import count_queries
+from shopdb.testing.fuzzing import fuzz, operations
+from shopdb.testing.models import created_tables, imported_models
+from shopdb.testing.resources import ResourceCase, ResourceTests, serial
 from tests import factories
-from tests.conftest import count_queries
-from tests.harness.fuzzing import fuzz, operations
-from tests.harness.models import created_tables, imported_models
-from tests.harness.resources import ResourceCase, ResourceTests, serial
 
 pytestmark = pytest.mark.database
 

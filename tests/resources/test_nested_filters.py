@@ -14,10 +14,10 @@ import pytest
 from shopdb.api import HasMany, MacAddress, Resource
 from shopdb.database import get_database
 from shopdb.models import ADMIN
+from shopdb.testing.databases import count_queries
+from shopdb.testing.fuzzing import fuzz, operations
 from tests.bundled.computers.conftest import Site, hostname, mac
 from tests.bundled.support import installed_site
-from tests.conftest import count_queries
-from tests.harness.fuzzing import fuzz, operations
 
 pytestmark = pytest.mark.database
 

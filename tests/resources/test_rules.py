@@ -11,8 +11,8 @@ from sqlalchemy import select
 from shopdb.database import get_database, get_session
 from shopdb.models import ADMIN, EDITOR, AssetStatus, AuditLog, LocationType, RelationshipType, Role
 from shopdb.services import records
-from tests.conftest import count_queries
-from tests.harness.clients import make_callers
+from shopdb.testing.clients import make_callers
+from shopdb.testing.databases import count_queries
 
 pytestmark = pytest.mark.database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shopdb.models import EDITOR
-from tests.harness.clients import make_callers
+from shopdb.testing.clients import make_callers
 
 pytestmark = pytest.mark.database
 

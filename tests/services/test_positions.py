@@ -6,8 +6,8 @@ import pytest
 
 from shopdb.database import get_database
 from shopdb.services.positions import resolve_asset_position
+from shopdb.testing.databases import count_queries
 from tests import factories
-from tests.conftest import count_queries
 
 pytestmark = pytest.mark.database
 

@@ -4,7 +4,18 @@ collector (POST /api/collector/computers)."""
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, NavigationItem, register_asset_type, seed_rows
+from flask import Blueprint
+from sqlalchemy.orm import Session
+
+from shopdb.api import (
+    Base,
+    BasePlugin,
+    CollectorSchema,
+    NavigationItem,
+    Resource,
+    register_asset_type,
+    seed_rows,
+)
 
 from .demo import add_demo_computers
 from .models import Computer, ComputerInterface, ComputerType
@@ -25,22 +36,22 @@ class Plugin(BasePlugin):
     """Computers: the asset type, its resources, search fields, navigation,
     collector and demo rows."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return [ComputerType, Computer, ComputerInterface]
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resources are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return [COMPUTERS, COMPUTERTYPES]
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Computers", url="/computers", icon=ICON)]
 
-    def get_collector_schema(self):
+    def get_collector_schema(self) -> CollectorSchema:
         return COLLECTOR_SCHEMA
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # Runs on every install: existing rows are found, not added twice.
         register_asset_type(session, ASSET_TYPE, "Computer", self.name, icon=ICON)
         seed_rows(
@@ -53,6 +64,6 @@ class Plugin(BasePlugin):
             ],
         )
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         added = add_demo_computers(session)
         return f"Added {added} computers." if added else None

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdb.api import TIMESTAMP, Asset, Base, OperatingSystem, TimestampMixin
+from shopdb.api import TIMESTAMP, Asset, Base, OperatingSystem, TimestampMixin, unique_in_any_case
 
 
 class ComputerType(TimestampMixin, Base):
@@ -19,6 +19,9 @@ class ComputerType(TimestampMixin, Base):
     computertypeid: Mapped[int] = mapped_column(primary_key=True)
     computertype: Mapped[str] = mapped_column(String(50), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+unique_in_any_case(ComputerType.computertype)
 
 
 class Computer(TimestampMixin, Base):

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields, validate
+from sqlalchemy import ColumnElement, String
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
     Access,
     Asset,
     ByName,
+    CollectorSchema,
     HasMany,
     Hostname,
     InvalidInputError,
@@ -31,8 +33,16 @@ ASSET_TYPE = "computer"
 
 OWN_COLUMNS = frozenset(Computer.__table__.columns.keys())
 ASSET_COLUMNS = frozenset(Asset.__table__.columns.keys())
-ASSETNUMBER_LENGTH = Asset.__table__.c.assetnumber.type.length
-OPERATINGSYSTEM_LENGTH = OperatingSystem.__table__.c.operatingsystem.type.length
+
+
+def _length(column: ColumnElement[Any]) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length, column
+    return kind.length
+
+
+ASSETNUMBER_LENGTH = _length(Asset.__table__.c.assetnumber)
+OPERATINGSYSTEM_LENGTH = _length(OperatingSystem.__table__.c.operatingsystem)
 
 
 class ComputerName(Hostname):
@@ -220,7 +230,7 @@ INTERFACE = {
     },
 }
 
-COLLECTOR_SCHEMA = {
+COLLECTOR_SCHEMA: CollectorSchema = {
     "identityfield": "hostname",
     "resource": "computers",
     "fields": {

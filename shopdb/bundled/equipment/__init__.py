@@ -9,7 +9,17 @@ docs/plugins/equipment.md.
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, NavigationItem, register_asset_type
+from flask import Blueprint
+from sqlalchemy.orm import Session
+
+from shopdb.api import (
+    Base,
+    BasePlugin,
+    CollectorSchema,
+    NavigationItem,
+    Resource,
+    register_asset_type,
+)
 
 from .collector import COLLECTOR_SCHEMA
 from .models import MODELS
@@ -23,25 +33,25 @@ class Plugin(BasePlugin):
     """Production machines: their table, lookups, REST endpoints, collector,
     search fields, navigation and demo rows."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return list(MODELS)
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resources are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return list(RESOURCES)
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Equipment", url="/equipment", icon=ICON)]
 
-    def get_collector_schema(self):
+    def get_collector_schema(self) -> CollectorSchema:
         return COLLECTOR_SCHEMA
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # Runs on every install: existing rows are found, not added twice.
         register_asset_type(session, ASSET_TYPE, "Production equipment", self.name, icon=ICON)
         seed_lookups(session)
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_demo_equipment(session)

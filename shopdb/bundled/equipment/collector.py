@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shopdb.api import CollectorSchema
+
 TEXT = {"type": "string", "minLength": 1, "maxLength": 100}
 COUNT = {"type": ["integer", "null"], "minimum": 0}
 PORT = {"type": "integer", "minimum": 1, "maximum": 65535}
@@ -21,7 +23,7 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": ["object", "null"], "additionalProperties": False, "properties": properties}
 
 
-COLLECTOR_SCHEMA: dict[str, Any] = {
+COLLECTOR_SCHEMA: CollectorSchema = {
     "identityfield": "machinenumber",
     "resource": "equipment",
     "fields": {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdb.api import Asset, Base, TimestampMixin, case_sensitive_string
+from shopdb.api import Asset, Base, TimestampMixin, case_sensitive_string, unique_in_any_case
 
 # Lookups -------------------------------------------------------------------------
 
@@ -47,6 +47,11 @@ class ControllerOs(TimestampMixin, Base):
     controllerosid: Mapped[int] = mapped_column(primary_key=True)
     controlleros: Mapped[str] = mapped_column(String(100), unique=True)
     isactive: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+unique_in_any_case(EquipmentType.equipmenttype)
+unique_in_any_case(ControllerType.controllertype)
+unique_in_any_case(ControllerOs.controlleros)
 
 
 # The machine ---------------------------------------------------------------------

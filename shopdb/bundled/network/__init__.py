@@ -7,7 +7,19 @@ Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, MacAddress, NavigationItem, register_asset_type, seed_rows
+from flask import Blueprint
+from sqlalchemy.orm import Session
+
+from shopdb.api import (
+    Base,
+    BasePlugin,
+    CollectorSchema,
+    MacAddress,
+    NavigationItem,
+    Resource,
+    register_asset_type,
+    seed_rows,
+)
 
 from .demo import DEVICE_TYPES, seed_network_demo
 from .models import NetworkDevice, NetworkDeviceType
@@ -44,26 +56,26 @@ class Plugin(BasePlugin):
     """Network gear: its tables, REST endpoints, collector, search fields,
     navigation and demo data."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return [NetworkDeviceType, NetworkDevice]
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resources are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return [NETWORKDEVICES, NETWORKDEVICETYPES]
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Network", url="/network", icon=ICON)]
 
-    def get_collector_schema(self):
+    def get_collector_schema(self) -> CollectorSchema:
         return {
             "identityfield": "macaddress",
             "fields": COLLECTOR_FIELDS,
             "resource": NETWORKDEVICES.name,
         }
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # Runs on every install: existing rows are found, not added twice.
         register_asset_type(session, ASSET_TYPE, ASSET_LABEL, self.name, icon=ICON)
         seed_rows(
@@ -73,5 +85,5 @@ class Plugin(BasePlugin):
             [{"networkdevicetype": name, "description": text} for name, text in DEVICE_TYPES],
         )
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_network_demo(session)

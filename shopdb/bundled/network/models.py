@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdb.api import Asset, Base, TimestampMixin
+from shopdb.api import Asset, Base, TimestampMixin, unique_in_any_case
 
 # The longest forms the field types store: an IPv6 address written out with
 # an embedded IPv4 tail, a MAC as aa:bb:cc:dd:ee:ff, an RFC 1123 host name.
@@ -23,6 +23,9 @@ class NetworkDeviceType(TimestampMixin, Base):
     networkdevicetypeid: Mapped[int] = mapped_column(Integer, primary_key=True)
     networkdevicetype: Mapped[str] = mapped_column(String(50), unique=True)
     description: Mapped[str | None] = mapped_column(String(255))
+
+
+unique_in_any_case(NetworkDeviceType.networkdevicetype)
 
 
 class NetworkDevice(TimestampMixin, Base):

@@ -234,11 +234,11 @@ def next_steps(draft: PluginDraft, written: list[str], plugin_paths: list[str]) 
         f"  2. Install it on the database: shopdb plugin install {draft.name}",
         "  3. Restart ShopDB (the server processes); plugins load when it starts.",
         f"  4. Run its tests: python -m pytest {folder / 'tests'}",
-        "  5. Run the contract suite over it, from a ShopDB checkout:",
-        f"       SHOPDB_PLUGIN_PATHS={directory} python -m pytest tests/contract",
+        "  5. Run the contract suite over it:",
+        f"       SHOPDB_PLUGIN_PATHS={directory} python -m pytest --pyargs shopdb.testing.contract",
     ]
     return lines
 
 
 def _is_inside(filename: str | None, folder: Path) -> bool:
-    return bool(filename) and Path(filename).resolve().is_relative_to(folder.resolve())
+    return filename is not None and Path(filename).resolve().is_relative_to(folder.resolve())

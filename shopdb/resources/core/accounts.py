@@ -46,7 +46,7 @@ class UserResource(Resource):
         if instance is None and password is None:
             raise InvalidInputError("A new user needs a password.", {"password": ["Required."]})
         if password is not None:
-            name = values.get("username") or getattr(instance, "username", "")
+            name = values.get("username") or getattr(instance, "username", None) or ""
             try:
                 users.check_password(password, name)
             except ValidationError as error:

@@ -65,7 +65,7 @@ class LocationResource(Resource):
             """The whole location hierarchy, roots first, in one query."""
             rows = get_session().scalars(select(Location).order_by(Location.name)).all()
             dumped = {row.locationid: {**dumper.dump(row), "children": []} for row in rows}
-            roots = []
+            roots: list[dict[str, Any]] = []
             for row in rows:
                 parent = dumped.get(row.parentlocationid) if row.parentlocationid else None
                 (parent["children"] if parent else roots).append(dumped[row.locationid])

@@ -8,7 +8,7 @@
 - `restore`: schema at the archive's revisions, rows with their ids, files,
   then an upgrade to this code's revisions.
 
-ADR 0009 says why a restore loads rows directly instead of through the
+ADR 0010 says why a restore loads rows directly instead of through the
 resource write path.
 """
 

@@ -11,7 +11,7 @@ what was created, so the target is left empty, never half restored.
 
 Rows go in with plain INSERTs, not through the resource write path: this is
 a physical copy of data that was validated and audited when first written
-(ADR 0009). The restore itself is one audit entry, written by the caller.
+(ADR 0010). The restore itself is one audit entry, written by the caller.
 """
 
 from __future__ import annotations

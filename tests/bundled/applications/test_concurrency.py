@@ -17,9 +17,9 @@ from sqlalchemy import text
 
 import shopdb.bundled
 from shopdb.database import get_session
+from shopdb.testing.servers import gunicorn, server_environment, serving
 from tests.collectors.conftest import SHARED_KEY, run
 from tests.collectors.test_concurrency import CLIENTS, in_parallel, post
-from tests.harness.servers import gunicorn, server_environment, serving
 from tests.plugins.conftest import plugins_forgotten
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]

@@ -26,10 +26,10 @@ from shopdb.plugins.runtime import current_runtime
 from shopdb.services.access import SCOPE_WRITE
 from shopdb.services.tokens import create_token
 from shopdb.services.users import create_user
+from shopdb.testing.servers import gunicorn, server_environment, serving
 from tests.bundled.computers.conftest import FOLDER, PLUGIN
 from tests.collectors.conftest import SHARED_KEY, run
 from tests.collectors.test_concurrency import CLIENTS, in_parallel, post, spelling
-from tests.harness.servers import gunicorn, server_environment, serving
 from tests.plugins.conftest import plugins_forgotten
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]

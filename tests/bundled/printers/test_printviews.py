@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from shopdb.testing.codes import decode_all, svgs
 from tests.bundled.printers.conftest import hostname
-from tests.harness.codes import decode_all, svgs
 
 pytestmark = pytest.mark.database
 

@@ -21,11 +21,11 @@ from shopdb.plugins.runtime import current_runtime
 from shopdb.services.access import SCOPE_WRITE
 from shopdb.services.tokens import create_token
 from shopdb.services.users import create_user
+from shopdb.testing.servers import gunicorn, server_environment, serving
 from tests.bundled.usb.conftest import PLUGIN
 from tests.collectors.conftest import run
 from tests.collectors.test_concurrency import CLIENTS, in_parallel
 from tests.collectors.test_concurrency import post as post_json
-from tests.harness.servers import gunicorn, server_environment, serving
 from tests.plugins.conftest import plugins_forgotten
 
 pytestmark = [pytest.mark.database, pytest.mark.slow]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from shopdb.testing.codes import decode_all
 from tests.bundled.usb.conftest import new_device
-from tests.harness.codes import decode_all
 
 pytestmark = pytest.mark.database
 

@@ -1,7 +1,9 @@
 """The contract suite's fixtures: one installed database per plugin.
 
 With no plugin found (and no plugin directory that cannot be searched) there is
-nothing to check, and nothing is collected.
+nothing to check, and nothing is collected. The markers are registered here, so
+the suite runs the same from a site's own folder
+(`python -m pytest --pyargs shopdb.testing.contract`) as from a ShopDB checkout.
 """
 
 from __future__ import annotations
@@ -11,11 +13,18 @@ from collections.abc import Iterator
 import pytest
 
 from shopdb.plugins.isolation import ModelSnapshot
-from tests.conftest import empty_database
-from tests.contract.support import PluginSite, survey
+from shopdb.testing.contract.support import survey
+from shopdb.testing.databases import empty_database
+from shopdb.testing.sites import PluginSite
 
 if not survey().plugins and not survey().problem:
     collect_ignore = ["test_contract.py"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "database: touches the database; set SHOPDB_TEST_DATABASE_URL for a server"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,18 @@
 """The contract suite: every plugin found (bundled, in SHOPDB_PLUGIN_PATHS or
 installed as an entry point) against the plugin contract. A site runs it on
-its own plugins from a ShopDB checkout:
+its own plugins from any folder:
 
-    SHOPDB_PLUGIN_PATHS=/path/to/plugins python -m pytest tests/contract
+    SHOPDB_PLUGIN_PATHS=/path/to/plugins python -m pytest --pyargs shopdb.testing.contract
+
+(it ships in the `shopdb` package; it needs the `test` extra, `pip install
+shopdb[test]`, and a ShopDB checkout is not needed).
 
 Per plugin: the manifest is valid; it loads strictly (every hook returns the
 documented type, its models create exactly the tables it declares); no table
 has another owner; on a fresh database `shopdb db upgrade` and `shopdb plugin
 install` succeed and the migrations create exactly what the models declare;
 its migration branch goes down to base and up again; and each of its
-resources passes the generic resource suite (tests/harness/resources.py).
+resources passes the generic resource suite (shopdb.testing.resources).
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from shopdb.plugins import read_manifest
 from shopdb.plugins.ownership import core_tables
 from shopdb.plugins.runtime import current_runtime
 from shopdb.services import migrations
-from tests.contract.support import PluginSite, stop, survey, table_names
-from tests.harness.resources import ResourceCase, ResourceTests
+from shopdb.testing.contract.support import survey
+from shopdb.testing.resources import ResourceCase, ResourceTests
+from shopdb.testing.sites import PluginSite, stop, table_names
 
 SURVEY = survey()
 NAMES = SURVEY.names
@@ -147,7 +151,9 @@ def test_its_migration_branch_downgrades_to_base_and_upgrades_again(plugin_site:
         plan = app.extensions[migrations.PLAN_KEY]
         if not any(branch.label == name for branch in plan.plugins):
             pytest.skip(f"{name} has no migration branch")
-        tables = current_runtime(app).get(name).tables
+        loaded = current_runtime(app).get(name)
+        assert loaded is not None, f"{name} is installed but did not load"
+        tables = loaded.tables
         plugin_site.run(app, "plugin", "uninstall", name, "--drop-data", "--yes")
         left = tables & table_names(app)
         assert not left, f"the downgrade of {name} to base left {sorted(left)}"
@@ -191,12 +197,8 @@ def resource_tests(plugin: str, case: ResourceCase) -> type[ResourceTests]:
 
     @pytest.fixture
     def app(self: ResourceTests, plugin_site: PluginSite) -> Iterator[Flask]:
-        started = plugin_site.start()
-        try:
+        with plugin_site.serving() as started:
             yield started
-            plugin_site.reset(started)
-        finally:
-            stop(started)
 
     name = re.sub(r"\W", "_", f"TestResource_{plugin}_{case.name}")
     marks = [pytest.mark.database, pytest.mark.parametrize("plugin_site", [plugin], indirect=True)]

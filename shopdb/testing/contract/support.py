@@ -5,27 +5,15 @@ SHOPDB_PLUGIN_PATHS (read as the app reads it) and installed entry points.
 Each is loaded once when the suite is collected, before any test runs, so the
 loader sees every table its import creates; what that gave is kept as plain
 data (`survey()`) and the plugin is forgotten again. Tests that need a
-database share one `PluginSite` per plugin per test process.
-
-The scaffolder's tests use `invoke` and `PLUGIN_PATHS` too.
+database share one `PluginSite` (shopdb.testing.sites) per plugin per test
+process.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from click.testing import CliRunner, Result
-from flask import Flask
-from flask.cli import ScriptInfo
-from sqlalchemy import inspect
-
-from shopdb.app import create_app
-from shopdb.config import parse_paths
-from shopdb.console import cli
-from shopdb.database import get_database
 from shopdb.errors import ConfigError
 from shopdb.plugins import (
     Discovery,
@@ -37,20 +25,8 @@ from shopdb.plugins import (
     read_manifest,
 )
 from shopdb.plugins.isolation import ModelSnapshot
-from tests.conftest import app_config, delete_all_rows
-from tests.harness.resources import ResourceCase
-
-PLUGIN_PATHS = parse_paths(os.environ.get("SHOPDB_PLUGIN_PATHS", ""))
-
-
-def invoke(app: Flask, *args: str, input: str | None = None) -> Result:
-    """`shopdb ARGS...` on `app`, in this process."""
-    return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
-
-
-def table_names(app: Flask) -> set[str]:
-    return set(inspect(get_database(app).engine).get_table_names())
-
+from shopdb.testing.resources import ResourceCase
+from shopdb.testing.sites import PLUGIN_PATHS
 
 # What the plugins are ------------------------------------------------------------
 
@@ -90,8 +66,8 @@ def survey() -> Survey:
     except ConfigError as error:
         return Survey(problem=str(error))
     result = Survey()
-    for name, error in discovery.errors.items():
-        result.plugins[name] = PluginReport(name, None, error=str(error))
+    for name, problem in discovery.errors.items():
+        result.plugins[name] = PluginReport(name, None, error=str(problem))
     for source in discovery.sources:
         result.plugins[source.name] = _load_alone(source.name, discovery)
     _load_together(discovery, result)
@@ -122,6 +98,7 @@ def _load_alone(name: str, discovery: Discovery) -> PluginReport:
     snapshot = ModelSnapshot.take()
     try:
         loaded = load_plugins(sources, strict=True).get(name)
+        assert loaded is not None, name  # strict: a plugin that fails raises
         report.tables = loaded.tables
         report.cases = [ResourceCase.declared(resource) for resource in loaded.parts.resources]
     except PluginError as error:
@@ -143,52 +120,3 @@ def _load_together(discovery: Discovery, survey: Survey) -> None:
         survey.together_errors = {error.plugin: str(error)}
     finally:
         snapshot.restore([source.package for source in discovery.sources])
-
-
-# Where they run ---------------------------------------------------------------
-
-
-class PluginSite:
-    """A database with the core schema, its reference data and one plugin
-    installed (with what it needs) through the real commands; `start()` is a
-    (re)start of ShopDB on it."""
-
-    def __init__(self, name: str, url: str, instance: Path) -> None:
-        self.name = name
-        self.url = url
-        self.instance = instance
-        self.added: set[str] = set()  # the tables `plugin install` created
-
-    def start(self) -> Flask:
-        return create_app(app_config(self.url, self.instance, SHOPDB_PLUGIN_PATHS=PLUGIN_PATHS))
-
-    def run(self, app: Flask, *args: str) -> str:
-        result = invoke(app, *args)
-        if result.exit_code != 0:
-            raise AssertionError(
-                f"'shopdb {' '.join(args)}' failed on {self.url.split('://')[0]} for the "
-                f"plugin {self.name!r}:\n{result.output}"
-            )
-        return result.output
-
-    def install(self) -> None:
-        app = self.start()
-        try:
-            self.run(app, "db", "upgrade")
-            self.run(app, "seed")
-            before = table_names(app)
-            self.run(app, "plugin", "install", self.name)
-            self.added = table_names(app) - before
-        finally:
-            stop(app)
-
-    def reset(self, app: Flask) -> None:
-        """Empty every table, then seed and install again: the harness's tests
-        expect what a fresh install leaves, nothing more."""
-        delete_all_rows(get_database(app).engine)
-        self.run(app, "seed")
-        self.run(app, "plugin", "install", self.name)
-
-
-def stop(app: Flask) -> None:
-    get_database(app).dispose()

@@ -26,8 +26,8 @@ from shopdb.resources.definition import Resource
 from shopdb.resources.queries import MAXIMUM_PERPAGE
 from shopdb.services.access import Access
 from shopdb.services.records import unique_groups
-from tests.conftest import count_queries
-from tests.harness.clients import Caller, make_callers
+from shopdb.testing.clients import Caller, make_callers
+from shopdb.testing.databases import count_queries
 
 ROLE_ORDER = (None, VIEWER, EDITOR, ADMIN)
 _serial = itertools.count(1)
@@ -156,6 +156,7 @@ class ResourceTests:
         return callers[ADMIN]
 
     def body(self, app: Flask) -> dict[str, Any]:
+        assert self.case.build, f"{self.case.name}: give `build` to create rows"
         with app.app_context():
             session = get_session()
             built = self.case.build(session)

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from shopdb.database import build_engine
-from tests.harness.servers import free_port
+from shopdb.testing.servers import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TIMEOUT = 60
