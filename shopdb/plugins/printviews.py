@@ -119,7 +119,9 @@ def init_app(app: Flask) -> None:
         for view in loaded.parts.printviews:
             views[(loaded.name, view.name)] = view
     if folders:
-        app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader(folders)])
+        # The app's own loader first; Flask has none when there is no template folder.
+        own = [app.jinja_loader] if app.jinja_loader is not None else []
+        app.jinja_loader = ChoiceLoader([*own, PrefixLoader(folders)])
     app.extensions[PRINT_VIEWS_KEY] = views
     app.jinja_env.globals["qr_svg"] = qr_svg
     app.register_blueprint(blueprint)

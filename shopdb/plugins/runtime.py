@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -42,6 +43,10 @@ from shopdb.resources.collector import register_collectors
 from shopdb.resources.definition import Resource
 from shopdb.services.demo import PLUGIN_SEEDERS_KEY
 from shopdb.services.migrations import PLAN_KEY, Branch, MigrationPlan
+
+if TYPE_CHECKING:
+    from shopdb.plugins.contributions import CollectorPart
+    from shopdb.resources.collector import Collector
 
 RUNTIME_KEY = "shopdb.plugins"
 MIGRATIONS_FOLDER = "migrations"
@@ -286,6 +291,7 @@ def attach_collector_parts(runtime: PluginRuntime) -> None:
         if not parts or loaded not in runtime.loaded:
             continue
         problem = ""
+        taken: list[tuple[CollectorPart, Collector]] = []
         for part in parts:
             target = runtime.get(part.collector)
             collector = target.parts.collector if target else None
@@ -299,13 +305,14 @@ def attach_collector_parts(runtime: PluginRuntime) -> None:
                     f"its collector part {part.name!r} clashes with the property of that name "
                     f"in the {part.collector} collector; give the part another name."
                 )
+            else:
+                taken.append((part, collector))
             if problem:
                 break
         if problem:
             runtime.fail(PluginContractError(loaded.name, problem))
             continue
-        for part in parts:
-            collector = runtime.get(part.collector).parts.collector
+        for part, collector in taken:
             collector.add_part(loaded.name, part.name, part.schema, part.write)
 
 

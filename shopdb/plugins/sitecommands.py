@@ -4,6 +4,7 @@ the work a container's entrypoint does at every start."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from shopdb.database import describe_url, get_database
 from shopdb.errors import DatabaseUnavailableError, ShopDBError
 from shopdb.models import ADMIN, AuditLog, Role, User
 from shopdb.plugins.commands import _manage
+from shopdb.plugins.lifecycle import PluginManager
 from shopdb.plugins.runtime import current_runtime
 from shopdb.services import migrations, users
 from shopdb.services.audit import audit_log
@@ -40,7 +42,7 @@ def seed_everything() -> None:
     click.echo(report.summary())
     installed = [name for name, state in current_runtime().states.items() if state.isinstalled]
     for name in sorted(installed):
-        _manage(lambda manager, name=name: manager.install(name), check_schema=False)
+        _manage(functools.partial(PluginManager.install, name=name), check_schema=False)
 
 
 # shopdb upgrade ------------------------------------------------------------------
@@ -186,7 +188,7 @@ def bootstrap_command(wait_seconds: float) -> None:
         click.echo(f"Upgraded the schema to {', '.join(sorted(after))}.")
     wanted = os.environ.get("SHOPDB_BOOTSTRAP_PLUGINS", "").replace(",", " ").split()
     for name in wanted:
-        _manage(lambda manager, name=name: manager.install(name), check_schema=False)
+        _manage(functools.partial(PluginManager.install, name=name), check_schema=False)
     seed_everything()
     create_first_admin()
     click.echo("ShopDB is ready to serve.")

@@ -33,7 +33,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flask import current_app, request
@@ -68,7 +68,7 @@ CASEFOLD = "casefold"
 ERROR = "error"
 logger = logging.getLogger("shopdb.collectors")
 # Writes a part of a record another plugin takes: (session, record, value) -> changes.
-PartWriter = Callable[[Session, Any, Any], dict[str, Any]]
+PartWriter = Callable[[Session, Any, Any], Mapping[str, Any]]
 
 
 class Collector:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_smorest import Blueprint
 from marshmallow import Schema
@@ -75,7 +75,8 @@ def computed_columns(resource: Resource) -> dict[str, ColumnElement[Any]]:
                 f"column_property of {resource.model.__name__} over a SQL expression, "
                 "not a column."
             )
-        found[name] = expression
+        # column_property coerces what it is given to a column expression.
+        found[name] = cast("ColumnElement[Any]", expression)
     return found
 
 

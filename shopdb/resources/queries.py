@@ -441,6 +441,7 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             metadata={"description": f"Free text matched in: {searched}"},
         )
     for parameter, item in resource.list_filters.items():
+        value: fields.Field
         if item.target is None:
             value = fields.String(validate=validate.OneOf(list(item.choices)))
         elif item.names:
@@ -452,9 +453,10 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             validate=validate.Length(max=MAXIMUM_VALUES),
             metadata={"description": _describe(item)},
         )
-        if item.ranged:
+        target = item.target
+        if target is not None and target.ranged:  # item.ranged, spelt out for the type checker
             for bound, word in (("min", "at least"), ("max", "at most")):
-                field = _query_field(item.target)
+                field = _query_field(target)
                 field.metadata = {"description": f"Records whose {parameter} is {word} this."}
                 attributes[f"{parameter}{bound}"] = field
     taken = ", ".join(attributes)

@@ -315,7 +315,9 @@ def downgrade_target(engine: Engine, target: str, plan: MigrationPlan | None = N
     current = current_revisions(engine)
     try:
         # The steps Alembic's own downgrade would run (its planner, not a guess).
-        steps = script._downgrade_revs(target, tuple(current) or None)
+        # Alembic passes the heads tuple here itself (iterate_revisions takes
+        # str | tuple[str, ...] | None); only its annotation says str | None.
+        steps = script._downgrade_revs(target, tuple(current) or None)  # type: ignore[arg-type]
     except CommandError as error:
         raise ShopDBError(f"Cannot downgrade to {target!r}: {error}") from None
     removed = {step.revision.revision for step in steps}

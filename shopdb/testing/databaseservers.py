@@ -16,7 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def _as_user(user: str, command: list[str]) -> list[str]:
     return command
 
 
-def _wait_for(check, what: str, log: Path) -> None:
+def _wait_for(check: Callable[[], bool], what: str, log: Path) -> None:
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         if check():
@@ -72,6 +72,16 @@ class ThrowawayServer:
 
     @property
     def admin_url(self) -> str:
+        raise NotImplementedError
+
+    def init(self) -> None:
+        """Create the data folder's cluster (once, before the first start)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
         raise NotImplementedError
 
     def create_database(self, name: str) -> None:

@@ -9,12 +9,18 @@ depends on, stays unaware of software. See docs/plugins/applications.md.
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, CollectorPart, NavigationItem
+from typing import TYPE_CHECKING
+
+from shopdb.api import Base, BasePlugin, CollectorPart, NavigationItem, Resource
 
 from .collector import FILTER_SETTING, PART, SOFTWARE_SCHEMA, write_software
 from .demo import seed_demo_applications
 from .models import MODELS, Application, Installation
 from .resources import RESOURCES
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy.orm import Session
 
 ICON = "window-stack"
 
@@ -23,32 +29,32 @@ class Plugin(BasePlugin):
     """Applications and installations: tables, REST endpoints, search fields,
     navigation, the collector part and demo rows."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return list(MODELS)
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resources are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return list(RESOURCES)
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Applications", url="/applications", icon=ICON)]
 
-    def get_searchable_fields(self):
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
         # The name outranks the version and who to call.
         return {
             Application: [("name", 10), ("version", 3), ("supportcontact", 2), ("notes", 1)],
             Installation: [("version", 1)],
         }
 
-    def get_collector_parts(self):
+    def get_collector_parts(self) -> list[CollectorPart]:
         return [CollectorPart("computers", PART, SOFTWARE_SCHEMA, write_software)]
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # An empty filter keeps all software; stored so an admin can PATCH it.
         if self.get_setting(FILTER_SETTING.rpartition(".")[2]) is None:
             self.set_setting(FILTER_SETTING.rpartition(".")[2], [])
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_demo_applications(session)

@@ -116,8 +116,8 @@ def write_software(session: Session, computer: Any, items: list[dict[str, Any]])
     vendors = vendor_ids(session, [wanted[key].get("vendor") for key in new])
     for key, item in wanted.items():
         values = {"iscollected": True, **_installed(item)}
-        row = held.get(key)
-        if row is None:
+        installation = held.get(key)
+        if installation is None:
             application = applications.get(key) or create_application(
                 session, item["name"], vendors.get(folded(item.get("vendor")))
             )
@@ -126,13 +126,13 @@ def write_software(session: Session, computer: Any, items: list[dict[str, Any]])
             label = f"{PART}.{application.name}"
             changes[label] = {"before": None, "after": shown(values.get("version"))}
             continue
-        before = shown(row.version)
-        if not row.iscollected:
+        before = shown(installation.version)
+        if not installation.iscollected:
             before += " (typed by hand)"  # taken over: pushes keep it from now on
-        if INSTALLATIONS.update(session, row, values):
-            changes[f"{PART}.{row.application.name}"] = {
+        if INSTALLATIONS.update(session, installation, values):
+            changes[f"{PART}.{installation.application.name}"] = {
                 "before": before,
-                "after": shown(row.version),
+                "after": shown(installation.version),
             }
     return changes
 

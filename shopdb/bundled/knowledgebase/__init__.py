@@ -7,11 +7,17 @@ docs/plugins/knowledgebase.md.
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, NavigationItem
+from typing import TYPE_CHECKING
+
+from shopdb.api import Base, BasePlugin, NavigationItem, Resource
 
 from .demo import seed_demo_articles
 from .models import MODELS, Article, ArticleTag
 from .resources import RESOURCES
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy.orm import Session
 
 ICON = "journal-text"
 
@@ -20,21 +26,21 @@ class Plugin(BasePlugin):
     """Articles: tables, REST endpoints (revisions and diffs too), search
     fields, navigation and demo articles."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return list(MODELS)
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resource and its revision routes are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return list(RESOURCES)
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Knowledge base", url="/knowledgebase", icon=ICON)]
 
-    def get_searchable_fields(self):
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
         # A title match outranks a tag, a tag outranks a word in the body.
         return {Article: [("title", 10), ("body", 2)], ArticleTag: [("tag", 5)]}
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_demo_articles(session)

@@ -9,12 +9,16 @@ folder works from a plugin directory, as a package or bundled.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint
 
 from shopdb.api import (
+    Base,
     BasePlugin,
     DashboardWidget,
     NavigationItem,
+    Resource,
     define_setting,
     register_asset_type,
     seed_rows,
@@ -25,6 +29,9 @@ from .demo import add_demo_instruments
 from .models import Calibration, InstrumentType, MeasuringTool
 from .resources import ASSET_TYPE, CALIBRATIONS, INSTRUMENTTYPES, MEASURINGTOOLS, PLUGIN
 from .schedule import DEFAULT_DUESOON_DAYS, DUESOON_SETTING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ICON = "rulers"
 
@@ -67,18 +74,18 @@ class Plugin(BasePlugin):
     """Measuring tools: the asset type, its resources, search fields,
     navigation, dashboard widget, settings and demo instruments."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return [InstrumentType, MeasuringTool, Calibration]
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         # No routes of its own (the resources are the REST API, their extra
         # routes the report and the certificates): it carries the templates.
         return Blueprint("measuringtoolspages", __name__, template_folder="templates")
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return [MEASURINGTOOLS, CALIBRATIONS, INSTRUMENTTYPES]
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [
             NavigationItem(label="Measuring tools", url="/measuringtools", icon=ICON),
             NavigationItem(
@@ -86,7 +93,7 @@ class Plugin(BasePlugin):
             ),
         ]
 
-    def get_searchable_fields(self):
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
         # Identities outrank the certificate trail and the free text.
         return {
             MeasuringTool: [("measurementsoftware", 2), ("measuringrange", 1)],
@@ -94,7 +101,7 @@ class Plugin(BasePlugin):
             InstrumentType: [("instrumenttype", 5)],
         }
 
-    def get_dashboard_widgets(self):
+    def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [
             DashboardWidget(
                 name="calibrationsdue",
@@ -105,7 +112,7 @@ class Plugin(BasePlugin):
             )
         ]
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # Runs on every install: existing rows and settings are kept as they are.
         register_asset_type(session, ASSET_TYPE, "Measuring tool", self.name, icon=ICON)
         seed_rows(
@@ -116,10 +123,10 @@ class Plugin(BasePlugin):
         )
         self._seed_settings()
 
-    def on_enable(self, session):
+    def on_enable(self, session: Session) -> None:
         self._seed_settings()
 
-    def _seed_settings(self):
+    def _seed_settings(self) -> None:
         """Store each setting's default when it is unset or not a whole number
         of at least 0 (an edit made while the plugin was not loaded)."""
         unset = object()  # not the declared default: the row itself is wanted
@@ -129,6 +136,6 @@ class Plugin(BasePlugin):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 self.set_setting(name, default)
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         added = add_demo_instruments(session)
         return f"Added {added} measuring tools with calibration histories." if added else None

@@ -12,6 +12,7 @@ The rules themselves are in `schedule.py`.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -77,6 +78,13 @@ class MeasuringTool(TimestampMixin, Base):
     # One way only: the core never knows plugin tables.
     asset: Mapped[Asset] = relationship()
     instrumenttype: Mapped[InstrumentType | None] = relationship()
+
+    if TYPE_CHECKING:
+        # Mapped below, once the class exists (column_property over the
+        # calibration records); declared here for the type checker only.
+        lastcalibrationdate: Mapped[date | None]
+        nextduedate: Mapped[date | None]
+        calibrationstate: Mapped[str]
 
 
 # Computed in SQL from the calibration records (see schedule.py).

@@ -12,13 +12,27 @@ Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 
 from __future__ import annotations
 
-from shopdb.api import Banner, BasePlugin, DashboardWidget, NavigationItem, utcnow
+from typing import TYPE_CHECKING
+
+from shopdb.api import (
+    Banner,
+    Base,
+    BasePlugin,
+    DashboardWidget,
+    NavigationItem,
+    Resource,
+    utcnow,
+)
 
 from .active import active_notifications, active_query, message_html
 from .demo import seed_demo_notifications
 from .kiosk import DEFAULT_SECONDS, SECONDS_SETTING, kiosk_blueprint
 from .models import INFO, MODELS, OUTAGE, WARNING, Notification
 from .resources import NOTIFICATIONS
+
+if TYPE_CHECKING:
+    from flask import Blueprint, Flask
+    from sqlalchemy.orm import Session
 
 __all__ = ["Plugin", "active_notifications"]
 
@@ -31,24 +45,24 @@ class Plugin(BasePlugin):
     """Announcements: their tables, resource, kiosk page, banners, dashboard
     card and demo rows."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return list(MODELS)
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         # /active and /<id>/dismiss are routes of the resource; the kiosk
         # page lives outside /api/ and is mounted in init_app.
         return None
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return [NOTIFICATIONS]
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Notifications", url="/notifications", icon=ICON)]
 
-    def get_searchable_fields(self):
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
         return {Notification: [("title", 10), ("message", 3)]}
 
-    def get_dashboard_widgets(self):
+    def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [
             DashboardWidget(
                 name="active",
@@ -59,7 +73,9 @@ class Plugin(BasePlugin):
             )
         ]
 
-    def page_banners(self, session, userid, locationid):
+    def page_banners(
+        self, session: Session, userid: int | None, locationid: int | None
+    ) -> list[Banner]:
         # The page's location is not checked: one deleted meanwhile has no
         # ancestors, so only what targets nothing shows there.
         rows = session.scalars(active_query(utcnow(), locationid, userid)).all()
@@ -74,14 +90,14 @@ class Plugin(BasePlugin):
             for row in rows
         ]
 
-    def init_app(self, app):
+    def init_app(self, app: Flask) -> None:
         # Pages are served outside /api/; the web UI's page hook comes with
         # the UI itself, so the kiosk mounts its own blueprint here.
         app.register_blueprint(kiosk_blueprint())
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         if self.get_setting(SECONDS_SETTING) is None:
             self.set_setting(SECONDS_SETTING, DEFAULT_SECONDS)
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_demo_notifications(session)

@@ -137,7 +137,9 @@ def _problem_page(status: int, title: str, problems: dict[str, str]) -> Response
 
 
 def sign_in_first(_error: Exception) -> ResponseReturnValue:
-    kept = {name: request.args[name] for name in KIOSK_PARAMETERS if name in request.args}
+    kept: dict[str, Any] = {
+        name: request.args[name] for name in KIOSK_PARAMETERS if name in request.args
+    }
     retry = url_for(".kiosk", **kept)
     return render_template("notifications/signin.html", refresh=IDLE_SECONDS, retryurl=retry), 401
 

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from shopdb.api import (
     Access,
+    AuthenticationRequiredError,
     NotFoundError,
     current_identity,
     data_response,
@@ -22,6 +23,15 @@ from .active import MAXIMUM_ID, active_notifications, dismiss, dump_active, iso,
 
 if TYPE_CHECKING:
     from shopdb.api import Resource
+
+
+def signed_in_userid() -> int:
+    """The caller's user id. The routes asking are guarded(Access.AUTHENTICATED),
+    which refuses anyone without one; this only tells the type checker so."""
+    userid = current_identity().userid
+    if userid is None:
+        raise AuthenticationRequiredError("Sign in first: this needs an authenticated user.")
+    return userid
 
 
 class ActiveArguments(Schema):
@@ -119,9 +129,8 @@ def add_routes(resource: Resource, blueprint: Any, output_schema: type[Schema]) 
         Dismissing again writes nothing unless it changed since.
         """
         session = get_session()
-        identity = current_identity()
         notification = found(session, itemid)
-        row = dismiss(session, notification, identity.userid)
+        row = dismiss(session, notification, signed_in_userid())
         reply = {
             "notificationid": notification.notificationid,
             "userid": row.userid,
@@ -139,6 +148,6 @@ def add_routes(resource: Resource, blueprint: Any, output_schema: type[Schema]) 
         also when it was not dismissed)."""
         session = get_session()
         found(session, itemid)
-        undismiss(session, itemid, current_identity().userid)
+        undismiss(session, itemid, signed_in_userid())
         session.commit()
         return "", 204

@@ -7,10 +7,16 @@ Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from shopdb.api import (
+    Base,
     BasePlugin,
+    CollectorSchema,
     DashboardWidget,
     NavigationItem,
+    PrintView,
+    Resource,
     register_asset_type,
     seed_rows,
 )
@@ -33,8 +39,13 @@ from .resources import (
     low_supply_threshold,
 )
 
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+    from sqlalchemy.orm import Session
 
-def low_supply_context(session):
+
+def low_supply_context(session: Session) -> dict[str, Any]:
     return {
         "threshold": low_supply_threshold(session),
         "rows": [dump_low(printer, supply) for printer, supply in low_supplies(session)],
@@ -45,19 +56,19 @@ class Plugin(BasePlugin):
     """Printers: the asset type, its resources, search fields, navigation,
     collector, Zabbix sync command, dashboard widget and demo rows."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return list(MODELS)
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resources are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return [PRINTERS, PRINTERTYPES]
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Printers", url="/printers", icon=ICON)]
 
-    def get_searchable_fields(self):
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
         # Identities outrank the queue and the supplies.
         return {
             Printer: [("hostname", 10), ("ipaddress", 10), ("macaddress", 10), ("queuename", 5)],
@@ -65,7 +76,7 @@ class Plugin(BasePlugin):
             PrinterSupply: [("name", 1)],
         }
 
-    def get_dashboard_widgets(self):
+    def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [
             DashboardWidget(
                 name="lowsupplies",
@@ -75,16 +86,16 @@ class Plugin(BasePlugin):
             )
         ]
 
-    def get_print_views(self):
+    def get_print_views(self) -> list[PrintView]:
         return list(PRINT_VIEWS)
 
-    def get_collector_schema(self):
+    def get_collector_schema(self) -> CollectorSchema:
         return COLLECTOR_SCHEMA
 
-    def get_cli_commands(self):
+    def get_cli_commands(self) -> list[click.Command]:
         return list(COMMANDS)
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # Runs on every install: existing rows are found, not added twice.
         register_asset_type(session, ASSET_TYPE, ASSET_LABEL, self.name, icon=ICON)
         seed_rows(
@@ -96,5 +107,5 @@ class Plugin(BasePlugin):
         if self.get_setting(THRESHOLD_KEY) is None:
             self.set_setting(THRESHOLD_KEY, LOW_SUPPLY_THRESHOLD)  # an admin may change it
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_printers_demo(session)

@@ -9,13 +9,14 @@ from datetime import UTC
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, select
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
     Access,
     Asset,
     ByName,
+    CollectorSchema,
     HasMany,
     Hostname,
     InvalidInputError,
@@ -37,7 +38,14 @@ ASSET_LABEL = "Printer"
 ICON = "printer"
 PLUGIN = "printers"
 
-ASSETNUMBER_LENGTH = Asset.__table__.c.assetnumber.type.length
+
+def _length(column: ColumnElement[Any]) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length, column
+    return kind.length
+
+
+ASSETNUMBER_LENGTH = _length(Asset.__table__.c.assetnumber)
 # What monitoring may say about a printer (see zabbix.host_status).
 STATUSES = ("available", "unavailable", "unknown", "unmonitored")
 # Supplies at or below this level (per cent) are low, unless the setting
@@ -249,7 +257,7 @@ PRINTERTYPES = Resource(
 
 # What a print server's script pushes to POST /api/collector/printers, one
 # record per queue (or a batch: {"records": [...]}).
-COLLECTOR_SCHEMA = {
+COLLECTOR_SCHEMA: CollectorSchema = {
     "identityfield": "hostname",
     "resource": PRINTERS.name,
     "fields": {

@@ -216,7 +216,8 @@ class ZabbixConnection:
     admin can act on."""
 
     def __init__(self, url: str, token: str, timeout: int = DEFAULT_TIMEOUT) -> None:
-        from zabbix_utils import ZabbixAPI  # the client loads only when a sync runs
+        # The client loads only when a sync runs; zabbix-utils ships no type information.
+        from zabbix_utils import ZabbixAPI  # type: ignore[import-untyped]
 
         self.url = url
         try:

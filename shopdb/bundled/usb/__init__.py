@@ -7,42 +7,55 @@ Import ShopDB only from shopdb.api; the plugin's own modules relatively.
 
 from __future__ import annotations
 
-from shopdb.api import BasePlugin, NavigationItem, register_asset_type
+from typing import TYPE_CHECKING
+
+from shopdb.api import (
+    Base,
+    BasePlugin,
+    NavigationItem,
+    PrintView,
+    Resource,
+    register_asset_type,
+)
 
 from .demo import seed_usb_demo
 from .models import MODELS, UsbDevice, UsbIssue
 from .printviews import PRINT_VIEWS
 from .resources import ASSET_LABEL, ASSET_TYPE, ICON, USBDEVICES, USBISSUES
 
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy.orm import Session
+
 
 class Plugin(BasePlugin):
     """USB devices: the asset type, its resources and actions, search
     fields, navigation, print view and demo rows."""
 
-    def get_models(self):
+    def get_models(self) -> list[type[Base]]:
         return list(MODELS)
 
-    def get_blueprint(self):
+    def get_blueprint(self) -> Blueprint | None:
         return None  # the resources are the REST API
 
-    def get_resources(self):
+    def get_resources(self) -> list[Resource]:
         return [USBDEVICES, USBISSUES]
 
-    def get_navigation_items(self):
+    def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="USB devices", url="/usbdevices", icon=ICON)]
 
-    def get_searchable_fields(self):
+    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
         return {
             UsbDevice: [("serial", 10), ("labelnumber", 10), ("assignedto", 3)],
             UsbIssue: [("issuedto", 3), ("reason", 1)],
         }
 
-    def get_print_views(self):
+    def get_print_views(self) -> list[PrintView]:
         return list(PRINT_VIEWS)
 
-    def on_install(self, session):
+    def on_install(self, session: Session) -> None:
         # Runs on every install: the type is found, not added twice.
         register_asset_type(session, ASSET_TYPE, ASSET_LABEL, self.name, icon=ICON)
 
-    def seed_demo(self, session):
+    def seed_demo(self, session: Session) -> str | None:
         return seed_usb_demo(session)

@@ -31,7 +31,8 @@ HOME = "Server Room"
 DEMO_USER = "demo"
 # Stick number -> (status, holder): a computer (by position among the
 # demo's shop-floor PCs) or a person.
-STORY = {
+# Asset number -> (status, holder: an index into the shop-floor PCs or a person).
+STORY: dict[int, tuple[str, int | str | None]] = {
     2: (ISSUED, 0),
     3: (ISSUED, 1),
     5: (ISSUED, "J. Meyer (maintenance)"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, select
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
@@ -37,7 +37,15 @@ ICON = "usb-drive"
 ASSETNUMBER_PREFIX = "USB-"
 # Who may hold a device: a person (free text) or an asset of this type.
 HOLDER_TYPE = "computer"
-ASSETNUMBER_LENGTH = Asset.__table__.c.assetnumber.type.length
+
+
+def _length(column: ColumnElement[Any]) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length, column
+    return kind.length
+
+
+ASSETNUMBER_LENGTH = _length(Asset.__table__.c.assetnumber)
 SERIAL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._:/-]*$")
 
 

@@ -24,7 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from packaging.version import InvalidVersion, Version
 from sqlalchemy import (
@@ -56,6 +56,9 @@ from shopdb.services.archive.reader import ArchiveReader
 from shopdb.services.archive.values import RowCodec
 from shopdb.services.migrations import Branch, MigrationPlan
 from shopdb.version import __version__
+
+if TYPE_CHECKING:
+    import psycopg
 
 Progress = Callable[[int], None]
 
@@ -374,7 +377,8 @@ def _load_table(
     # others (PyMySQL, psycopg) take the column names.
     getter = None
     if compiled.positional:
-        order = [position[name] for name in compiled.positiontup]
+        # A positional compilation always lists its parameters' order.
+        order = [position[name] for name in cast("list[str]", compiled.positiontup)]
         getter = (lambda row: (row[order[0]],)) if len(order) == 1 else itemgetter(*order)
     copy_into = _postgresql_copy(connection, table, names)
     held: list[dict[str, Any]] = []
@@ -413,7 +417,8 @@ def _postgresql_copy(
         return None
     columns = ", ".join(f'"{name}"' for name in names)
     statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
-    driver = connection.connection.driver_connection
+    # On PostgreSQL (checked above) the pooled connection wraps a live psycopg one.
+    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
 
     def copy_into(rows: list[list[Any]]) -> None:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:

@@ -161,15 +161,15 @@ class RowCodec:
         unknown = sorted(set(self.kinds) - set(KINDS))
         if unknown:
             raise ShopDBError(f"Unknown column kind(s) {', '.join(unknown)} in the archive.")
-        self.converted = [
-            (index, ENCODERS[kind])
+        self.converted: list[tuple[int, Callable[[Any], Any]]] = [
+            (index, encoder)
             for index, kind in enumerate(self.kinds)
-            if ENCODERS[kind] is not None
+            if (encoder := ENCODERS[kind]) is not None
         ]
-        self.bound = [
-            (index, BINDERS[kind])
+        self.bound: list[tuple[int, Callable[[Any], Any]]] = [
+            (index, binder)
             for index, kind in enumerate(self.kinds)
-            if BINDERS[kind] is not None
+            if (binder := BINDERS[kind]) is not None
         ]
 
     def encode(self, row: Iterable[Any]) -> bytes:

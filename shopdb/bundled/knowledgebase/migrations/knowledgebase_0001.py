@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("articleid", name=op.f("pk_articles")),
     )
     for table, key, column, target in LINKS:
+        linked: list[sa.schema.SchemaItem]
         if column is None:
             linked = [sa.Column("tag", sa.String(length=50), nullable=False)]
             unique = "tag"
