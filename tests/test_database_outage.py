@@ -19,8 +19,8 @@ from shopdb.database import build_engine, get_database
 from shopdb.models import EDITOR
 from shopdb.services import migrations
 from shopdb.testing.clients import make_callers
+from shopdb.testing.databases import app_config
 from shopdb.testing.databaseservers import ThrowawayServer, have, throwaway_server
-from tests.conftest import app_config
 
 pytestmark = pytest.mark.slow
 PAUSE_HEADER = "X-Test-Pause"

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 import shopdb.bundled
 from shopdb.testing.clients import make_callers
-from tests.conftest import SERVER_URL, server_database
+from shopdb.testing.databases import SERVER_URL, server_database
 from tests.plugins.conftest import plugins_forgotten
 from tests.services.archive_support import Content, content, ok, site_app
 

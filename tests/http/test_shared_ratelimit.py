@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from shopdb.database import get_database
-from tests.conftest import delete_all_rows
+from shopdb.testing.databases import delete_all_rows
 from tests.http.auth_support import login
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]

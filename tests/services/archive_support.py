@@ -19,8 +19,8 @@ from shopdb.database import get_database, sqlite_path
 from shopdb.services.archive.backup import encoded_chunks, reflect_tables, snapshot
 from shopdb.services.archive.files import instance_files
 from shopdb.services.archive.values import RowCodec, column_kind
+from shopdb.testing.databases import app_config
 from tests.collectors.conftest import run
-from tests.conftest import app_config
 
 # A command that must succeed (exit code 0, else its output fails the test).
 ok = run

@@ -25,7 +25,7 @@ from shopdb.database import get_database, get_session
 from shopdb.models import Location, LocationType, Vendor
 from shopdb.services import migrations
 from shopdb.services.archive import write_backup
-from tests.conftest import empty_database
+from shopdb.testing.databases import empty_database
 from tests.services.archive_support import content, invoke, ok, site_app
 
 pytestmark = pytest.mark.database

@@ -13,6 +13,7 @@ from flask import render_template
 
 from shopdb.database import get_database, get_session
 from shopdb.plugins.runtime import current_runtime
+from shopdb.testing.databases import count_queries
 from tests.bundled.measuringtools.conftest import (
     CALIBRATIONS,
     NAME,
@@ -21,7 +22,6 @@ from tests.bundled.measuringtools.conftest import (
     days_ago,
     number,
 )
-from tests.conftest import count_queries
 
 pytestmark = pytest.mark.database
 

@@ -10,8 +10,8 @@ import pytest
 
 from shopdb.database import get_database, get_session
 from shopdb.plugins.runtime import current_runtime
+from shopdb.testing.databases import count_queries
 from tests.bundled.notifications.conftest import ACTIVE, URL, Site, iso, now
-from tests.conftest import count_queries
 
 pytestmark = pytest.mark.database
 

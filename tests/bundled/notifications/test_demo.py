@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from shopdb.database import get_database
+from shopdb.testing.databases import count_queries
 from tests.bundled.notifications.conftest import ACTIVE, KIOSK, NAME, URL, Site
 from tests.bundled.support import installed_site
 from tests.collectors.conftest import run
-from tests.conftest import count_queries
 
 pytestmark = pytest.mark.database
 
