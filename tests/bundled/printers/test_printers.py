@@ -14,8 +14,8 @@ from sqlalchemy import select
 from shopdb.database import get_session
 from shopdb.models import AssetType, Setting
 from shopdb.plugins.runtime import current_runtime
+from shopdb.testing.sites import invoke
 from tests.bundled.printers.conftest import hostname
-from tests.contract.support import invoke
 
 pytestmark = pytest.mark.database
 

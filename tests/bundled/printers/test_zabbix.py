@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from shopdb.bundled.printers import zabbix as sync
 from shopdb.database import get_session
 from shopdb.models import AuditLog
+from shopdb.testing.sites import invoke
 from tests.bundled.printers.conftest import PLUGIN
 from tests.bundled.printers.zabbixserver import (
     URL,
@@ -27,7 +28,6 @@ from tests.bundled.printers.zabbixserver import (
     zabbix_session,
 )
 from tests.bundled.support import installed_site
-from tests.contract.support import invoke
 
 pytestmark = [pytest.mark.database, pytest.mark.slow, needs_zabbix]
 
