@@ -2,6 +2,7 @@
 #   make run   - set up, migrate, seed a demo site, create an admin, serve on :5000
 #   make test  - set up with test tools and run the whole suite (SQLite)
 #   make test-db SHOPDB_TEST_DATABASE_URL=...  - run the database tests on a server
+#   make schemathesis - generated requests against a served site, stateful, every check
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ PORT ?= 5000
 # The bundled plugins `make run` installs for the demo site.
 PLUGINS ?= computers equipment network notifications applications knowledgebase measuringtools printers usb
 
-.PHONY: run setup test test-db lint format constraints clean
+.PHONY: run setup test test-db lint format constraints clean schemathesis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ test-db: $(VENV)/.installed-test
 		{ echo "Set SHOPDB_TEST_DATABASE_URL to a MariaDB/MySQL or PostgreSQL URL."; exit 2; }
 	SHOPDB_TEST_DATABASE_URL="$(SHOPDB_TEST_DATABASE_URL)" \
 		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m database
+
+schemathesis: $(VENV)/.installed-test
+	bash .ci/schemathesis.sh
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check shopdb tests bench collectors

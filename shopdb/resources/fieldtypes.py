@@ -41,7 +41,12 @@ MAC_PATTERN = (
     rf"|{_HEX}{{4}}([.-]){_HEX}{{4}}\2{_HEX}{{4}}|{_HEX}{{12}})\s*$"
 )
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HOSTNAME_PATTERN = rf"^\s*(?=[^\s]{{1,254}}\s*$)(?:{_LABEL}\.)*(?![0-9]+\.?\s*$){_LABEL}\.?\s*$"
+# The last label holds a letter or a hyphen (never all digits, RFC 1123).
+_LAST_LABEL = (
+    "(?:[A-Za-z]|[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z]"
+    "|[0-9][0-9]*[A-Za-z-][A-Za-z0-9-]*[A-Za-z0-9])"
+)
+HOSTNAME_PATTERN = rf"^\s*(?:{_LABEL}\.)*{_LAST_LABEL}\.?\s*$"
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 IP_PATTERN = rf"^\s*(?:(?:{_OCTET}\.){{3}}{_OCTET}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\s*$"
 

@@ -21,7 +21,7 @@ from shopdb.resources.definition import Resource
 from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
 from shopdb.services.access import SCOPES, Access
-from shopdb.services.passwords import MAXIMUM_LENGTH, hash_password
+from shopdb.services.passwords import MAXIMUM_LENGTH, MINIMUM_LENGTH, hash_password
 
 
 def _active_admins(session: Session) -> int:
@@ -156,9 +156,14 @@ ACCOUNT_RESOURCES = (
         read_only=("lastloginat", "passwordchangedat"),
         extra_input={
             "password": fields.String(
+                required=True,  # when creating; a change (partial) may leave it out
                 load_only=True,
-                validate=[validate.Length(min=1, max=MAXIMUM_LENGTH), safe_text],
-                metadata={"description": "Required when creating; stored only as a hash"},
+                validate=[validate.Length(min=MINIMUM_LENGTH, max=MAXIMUM_LENGTH), safe_text],
+                metadata={
+                    "description": "Required when creating; stored only as a hash. At least "
+                    f"{MINIMUM_LENGTH} characters, 5 different, not a well-known password, "
+                    "not containing the user name"
+                },
             )
         },
         list_columns=("username", "displayname", "roleid", "isactive", "lastloginat"),
