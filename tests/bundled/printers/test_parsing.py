@@ -3,25 +3,29 @@ functions, no server."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from shopdb.bundled.printers.zabbix import (
-    INVALID,
-    NO_SUPPLIES,
-    HostError,
-    Reading,
-    host_status,
-    names_of,
-    parse_clock,
-    parse_host,
-    parse_key,
-    parse_level,
-    readings,
-)
+import shopdb.bundled
+from tests.plugins.conftest import plugins_forgotten
 
 CLOCK = "1796638306"
+FOLDER = Path(shopdb.bundled.__file__).parent / "printers"
+
+
+@pytest.fixture(scope="module")
+def zabbix() -> Iterator[Any]:
+    """The sync's module, imported for these tests and forgotten after them
+    (with the plugin's tables, which must not reach other tests)."""
+    with plugins_forgotten(FOLDER):
+        yield importlib.import_module("shopdb.bundled.printers.zabbix")
+
+
 AT = datetime(2026, 12, 7, 10, 11, 46)
 
 
@@ -40,35 +44,35 @@ AT = datetime(2026, 12, 7, 10, 11, 46)
         ("supply.level[" + "x" * 101 + "]", None),
     ],
 )
-def test_item_keys(key, parsed):
-    assert parse_key(key) == parsed
+def test_item_keys(key, parsed, zabbix):
+    assert zabbix.parse_key(key) == parsed
 
 
 @pytest.mark.parametrize(("value", "level"), [("0", 0.0), ("100", 100.0), ("41.256", 41.26)])
-def test_levels_in_range(value, level):
-    assert parse_level(value, "k") == level
+def test_levels_in_range(value, level, zabbix):
+    assert zabbix.parse_level(value, "k") == level
 
 
 @pytest.mark.parametrize("value", ["-1", "100.01", "150", "abc", "", None, "nan", "inf"])
-def test_levels_out_of_range_or_not_numbers(value):
-    with pytest.raises(HostError) as caught:
-        parse_level(value, "supply.level[black]")
-    assert caught.value.outcome == INVALID
+def test_levels_out_of_range_or_not_numbers(value, zabbix):
+    with pytest.raises(zabbix.HostError) as caught:
+        zabbix.parse_level(value, "supply.level[black]")
+    assert caught.value.outcome == zabbix.INVALID
     assert "supply.level[black]" in str(caught.value)
 
 
-def test_clocks():
-    assert parse_clock(CLOCK) == AT
-    assert parse_clock("0") is None
-    assert parse_clock(None) is None
+def test_clocks(zabbix):
+    assert zabbix.parse_clock(CLOCK) == AT
+    assert zabbix.parse_clock("0") is None
+    assert zabbix.parse_clock(None) is None
 
 
 def item(key: str, value: str, clock: str = CLOCK) -> dict:
     return {"key_": key, "lastvalue": value, "lastclock": clock}
 
 
-def test_readings_join_levels_and_capacities():
-    found = readings(
+def test_readings_join_levels_and_capacities(zabbix):
+    found = zabbix.readings(
         [
             item("supply.level[cyan toner,cyan]", "7"),
             item("supply.level[black toner,black]", "42.5"),
@@ -79,22 +83,22 @@ def test_readings_join_levels_and_capacities():
         ]
     )
     assert found == [
-        Reading("black toner", "black", 42.5, 11000, AT),
-        Reading("cyan toner", "cyan", 7.0, None, AT),
+        zabbix.Reading("black toner", "black", 42.5, 11000, AT),
+        zabbix.Reading("cyan toner", "cyan", 7.0, None, AT),
     ]
 
 
-def test_a_host_without_supply_items_or_values():
-    with pytest.raises(HostError, match="no supply items") as caught:
-        readings([item("printer.pages", "1")])
-    assert caught.value.outcome == NO_SUPPLIES
-    with pytest.raises(HostError, match="no values yet"):
-        readings([item("supply.level[black]", "0", clock="0")])
+def test_a_host_without_supply_items_or_values(zabbix):
+    with pytest.raises(zabbix.HostError, match="no supply items") as caught:
+        zabbix.readings([item("printer.pages", "1")])
+    assert caught.value.outcome == zabbix.NO_SUPPLIES
+    with pytest.raises(zabbix.HostError, match="no values yet"):
+        zabbix.readings([item("supply.level[black]", "0", clock="0")])
 
 
-def test_one_bad_value_refuses_the_whole_host():
-    with pytest.raises(HostError, match=r"is 150, outside 0\.\.100"):
-        readings([item("supply.level[black]", "40"), item("supply.level[cyan]", "150")])
+def test_one_bad_value_refuses_the_whole_host(zabbix):
+    with pytest.raises(zabbix.HostError, match=r"is 150, outside 0\.\.100"):
+        zabbix.readings([item("supply.level[black]", "40"), item("supply.level[cyan]", "150")])
 
 
 @pytest.mark.parametrize(
@@ -126,12 +130,12 @@ def test_one_bad_value_refuses_the_whole_host():
         ({"status": "0", "interfaces": []}, "unknown"),
     ],
 )
-def test_host_status(host, status):
-    assert host_status(host) == status
+def test_host_status(host, status, zabbix):
+    assert zabbix.host_status(host) == status
 
 
-def test_hosts_and_names():
-    host = parse_host(
+def test_hosts_and_names(zabbix):
+    host = zabbix.parse_host(
         {
             "hostid": "10601",
             "host": "PRN-A1-01",
@@ -141,4 +145,4 @@ def test_hosts_and_names():
         }
     )
     assert (host.hostid, host.ips, host.status) == (10601, ("10.30.1.5",), "available")
-    assert names_of("prn-a1-01.plant1.local") == {"prn-a1-01.plant1.local", "prn-a1-01"}
+    assert zabbix.names_of("prn-a1-01.plant1.local") == {"prn-a1-01.plant1.local", "prn-a1-01"}

@@ -6,13 +6,13 @@ the middle of a sync, and the command with --create-from-group."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from shopdb.bundled.printers import zabbix as sync
 from shopdb.database import get_session
 from shopdb.models import AuditLog
 from shopdb.testing.sites import invoke
@@ -45,6 +45,13 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
+def sync(site) -> Any:
+    """The sync's module as the site loaded it: importing it at the top would
+    leave the plugin's tables in the metadata of every later test."""
+    return importlib.import_module("shopdb.bundled.printers.zabbix")
+
+
+@pytest.fixture(scope="module")
 def zabbix() -> Iterator[Zabbix]:
     with zabbix_session() as session:
         yield session
@@ -68,7 +75,7 @@ def supplies(record: dict[str, Any]) -> list[tuple]:
     )
 
 
-def run_sync(site, token: str, url: str = URL, progress=None) -> dict[str, sync.Outcome]:
+def run_sync(site, sync, token: str, url: str = URL, progress=None) -> dict[str, Any]:
     with site.app.app_context():
         connection = sync.ZabbixConnection(url, token)
         outcomes = sync.sync_printers(get_session(), connection, progress)
@@ -80,14 +87,14 @@ def audit_entries(site) -> int:
         return get_session().scalar(select(func.count()).select_from(AuditLog))
 
 
-def test_levels_are_synced_and_an_unchanged_second_sync_writes_nothing(site, zabbix):
+def test_levels_are_synced_and_an_unchanged_second_sync_writes_nothing(site, zabbix, sync):
     name, ip = unique("PRN-ZA"), loopback_ip()
     hostid = zabbix.host(name, ip, (BLACK, CYAN, BLACK_MAX))
     zabbix.send(name, {BLACK: 42.5, CYAN: 7, BLACK_MAX: 11000})
     record = printer(site, name, ip)
     key = name.lower()
 
-    outcome = run_sync(site, zabbix.token)[key]
+    outcome = run_sync(site, sync, zabbix.token)[key]
     assert outcome.result == sync.UPDATED, outcome.line()
     assert "black toner 42.5 %" in outcome.message and "cyan toner 7 %" in outcome.message
     first = shown(site, record)
@@ -101,13 +108,13 @@ def test_levels_are_synced_and_an_unchanged_second_sync_writes_nothing(site, zab
     assert all(row["lastvalueat"] for row in first["supplies"])
 
     before = audit_entries(site)
-    again = run_sync(site, zabbix.token)[key]
+    again = run_sync(site, sync, zabbix.token)[key]
     assert again.result == sync.UNCHANGED, again.line()
     assert audit_entries(site) == before
     assert shown(site, record) == first
 
     zabbix.send(name, {CYAN: 5})
-    changed = run_sync(site, zabbix.token)[key]
+    changed = run_sync(site, sync, zabbix.token)[key]
     assert changed.result == sync.UPDATED, changed.line()
     after = shown(site, record)
     assert supplies(after) == [
@@ -118,27 +125,27 @@ def test_levels_are_synced_and_an_unchanged_second_sync_writes_nothing(site, zab
     assert black == [row for row in first["supplies"] if row["name"] == "black toner"]
 
 
-def test_a_printer_zabbix_does_not_know_is_reported(site, zabbix):
+def test_a_printer_zabbix_does_not_know_is_reported(site, zabbix, sync):
     record = printer(site, unique("PRN-NOWHERE"), loopback_ip())
-    outcome = run_sync(site, zabbix.token)[record["hostname"]]
+    outcome = run_sync(site, sync, zabbix.token)[record["hostname"]]
     assert outcome.result == sync.NOT_FOUND
     assert outcome.message == "no Zabbix host has its IP or host name"
     assert shown(site, record)["zabbixhostid"] is None
 
 
-def test_bad_hosts_are_reported_and_the_others_still_synced(site, zabbix):
+def test_bad_hosts_are_reported_and_the_others_still_synced(site, zabbix, sync):
     bare, wrong, good = unique("PRN-BARE"), unique("PRN-WRONG"), unique("PRN-GOOD")
     zabbix.host(bare, loopback_ip(), ("printer.pages",))
     zabbix.host(wrong, loopback_ip(), (BLACK,))
     zabbix.host(good, loopback_ip(), (BLACK,))
     zabbix.send(wrong, {BLACK: 50})
     records = {name: printer(site, name) for name in (bare, wrong, good)}  # by host name
-    first = run_sync(site, zabbix.token)
+    first = run_sync(site, sync, zabbix.token)
     assert first[wrong.lower()].result == sync.UPDATED
 
     zabbix.send(wrong, {BLACK: 150})
     zabbix.send(good, {BLACK: 61})
-    outcomes = run_sync(site, zabbix.token)
+    outcomes = run_sync(site, sync, zabbix.token)
     assert outcomes[bare.lower()].result == sync.NO_SUPPLIES
     assert "no supply items" in outcomes[bare.lower()].message
     assert outcomes[wrong.lower()].result == sync.INVALID
@@ -150,17 +157,17 @@ def test_bad_hosts_are_reported_and_the_others_still_synced(site, zabbix):
     assert shown(site, records[bare])["zabbixhostid"] is None
 
 
-def test_two_hosts_with_the_printers_address_are_ambiguous(site, zabbix):
+def test_two_hosts_with_the_printers_address_are_ambiguous(site, zabbix, sync):
     ip = loopback_ip()
     zabbix.host(unique("PRN-TWIN"), ip, (BLACK,))
     zabbix.host(unique("PRN-TWIN"), ip, (BLACK,))
     record = printer(site, unique("PRN-SHARED"), ip)
-    outcome = run_sync(site, zabbix.token)[record["hostname"]]
+    outcome = run_sync(site, sync, zabbix.token)[record["hostname"]]
     assert outcome.result == sync.AMBIGUOUS
     assert "IP address matches several Zabbix hosts" in outcome.message
 
 
-def test_a_wrong_token_and_an_unreachable_server_are_clear(site, zabbix):
+def test_a_wrong_token_and_an_unreachable_server_are_clear(site, zabbix, sync):
     with pytest.raises(sync.ZabbixError, match="refused the API token"):
         sync.ZabbixConnection(URL, "0" * 64)
     with second_frontend() as (url, process):
@@ -169,7 +176,7 @@ def test_a_wrong_token_and_an_unreachable_server_are_clear(site, zabbix):
             sync.ZabbixConnection(url, zabbix.token)
 
 
-def test_the_server_stopped_mid_sync_keeps_what_was_synced(site, zabbix):
+def test_the_server_stopped_mid_sync_keeps_what_was_synced(site, zabbix, sync):
     names = [f"ZZ-STOP-{index}-{unique('P')}" for index in range(3)]
     records = {}
     for index, name in enumerate(names):
@@ -178,11 +185,11 @@ def test_the_server_stopped_mid_sync_keeps_what_was_synced(site, zabbix):
         records[name] = printer(site, name)
     with second_frontend() as (url, process):
 
-        def progress(outcome: sync.Outcome) -> None:
+        def progress(outcome: Any) -> None:
             if outcome.name == names[0].lower():
                 stop(process)  # the API server goes away after the first of the three
 
-        outcomes = run_sync(site, zabbix.token, url, progress)
+        outcomes = run_sync(site, sync, zabbix.token, url, progress)
     first, second, third = (outcomes[name.lower()] for name in names)
     assert first.result == sync.UPDATED, first.line()
     assert second.result == sync.FAILED
@@ -194,7 +201,7 @@ def test_the_server_stopped_mid_sync_keeps_what_was_synced(site, zabbix):
     assert supplies(shown(site, records[names[0]])) == [("black toner", "black", 10.0, None)]
     assert shown(site, records[names[1]])["supplies"] == []
     # The server back: the rest are synced and the first stays as it is.
-    outcomes = run_sync(site, zabbix.token)
+    outcomes = run_sync(site, sync, zabbix.token)
     assert [outcomes[name.lower()].result for name in names] == [
         sync.UNCHANGED,
         sync.UPDATED,
@@ -202,7 +209,7 @@ def test_the_server_stopped_mid_sync_keeps_what_was_synced(site, zabbix):
     ]
 
 
-def test_the_command_creates_printers_from_a_host_group(site, zabbix, monkeypatch):
+def test_the_command_creates_printers_from_a_host_group(site, zabbix, monkeypatch, sync):
     groupid = zabbix.api.hostgroup.create(name=unique("ShopDB new printers"))["groupids"][0]
     group = zabbix.api.hostgroup.get(groupids=[groupid], output=["name"])[0]["name"]
     new, odd = unique("PRN-NEW"), f"Printer_{unique('X')}"

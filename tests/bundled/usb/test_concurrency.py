@@ -10,12 +10,13 @@ back at once, and issue them again. Runs on SQLite, MariaDB and PostgreSQL.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from shopdb.bundled import usb
+import shopdb.bundled
 from shopdb.database import get_session
 from shopdb.plugins.runtime import current_runtime
 from shopdb.services.access import SCOPE_WRITE
@@ -31,7 +32,7 @@ from tests.plugins.conftest import plugins_forgotten
 pytestmark = [pytest.mark.database, pytest.mark.slow]
 
 STICKS = 10
-FOLDER = usb.__path__[0]
+FOLDER = Path(shopdb.bundled.__file__).parent / PLUGIN
 
 
 def post(url: str, token: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -42,9 +43,7 @@ def post(url: str, token: str, body: Any) -> tuple[int, dict[str, Any]]:
 def server(make_app, database_url, tmp_path):
     """A site with usb installed and STICKS sticks, served by gunicorn;
     yields (base url, an editor's API token, the stick ids, an app)."""
-    from pathlib import Path
-
-    with plugins_forgotten(Path(FOLDER)):
+    with plugins_forgotten(FOLDER):
         app = make_app(database_url)
         for args in (("db", "upgrade"), ("seed",), ("plugin", "install", PLUGIN)):
             run(app, *args)
