@@ -245,32 +245,27 @@ def zip_bomb(archive: Path, out: Path) -> Path:
     return rewrite(archive, out, change)
 
 
-def escaping_path(archive: Path, out: Path) -> Path:
-    def change(name: str, data: bytes):
-        if name == "manifest.json":
-            manifest = json.loads(data)
-            manifest["files"][0]["path"] = "../escaped.svg"
-            return json.dumps(manifest).encode()
-        if name == "files/floorplans/hall.svg":
-            return [("files/../escaped.svg", data)]
-        return data
+def moved_file(new_path: str):
+    """A spoiler that lists and stores the floor plan under `new_path`."""
 
-    return rewrite(archive, out, change)
+    def spoil(archive: Path, out: Path) -> Path:
+        def change(name: str, data: bytes):
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["files"][0]["path"] = new_path
+                return json.dumps(manifest).encode()
+            if name == "files/floorplans/hall.svg":
+                return [(f"files/{new_path}", data)]
+            return data
+
+        return rewrite(archive, out, change)
+
+    return spoil
 
 
-def database_file(archive: Path, out: Path) -> Path:
-    """A file entry named like the embedded database (SQLite targets only)."""
-
-    def change(name: str, data: bytes):
-        if name == "manifest.json":
-            manifest = json.loads(data)
-            manifest["files"][0]["path"] = "shopdb.db-wal"
-            return json.dumps(manifest).encode()
-        if name == "files/floorplans/hall.svg":
-            return [("files/shopdb.db-wal", data)]
-        return data
-
-    return rewrite(archive, out, change)
+escaping_path = moved_file("../escaped.svg")
+# A file entry named like the embedded database (SQLite targets only).
+database_file = moved_file("shopdb.db-wal")
 
 
 def newer_shopdb(archive: Path, out: Path) -> Path:
