@@ -26,7 +26,7 @@ from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -113,6 +113,11 @@ def write_software(session: Session, computer: Any, items: list[dict[str, Any]])
             INSTALLATIONS.delete(session, row)
     new = [key for key in wanted if key not in held]
     applications = find_applications(session, new)
+    if any(key not in applications for key in new):
+        # Pushes that create applications take turns (InnoDB may deadlock two
+        # inserts of one new name); the winner's rows are then seen.
+        take_turns(session)
+        applications = find_applications(session, new, lock=True)
     vendors = vendor_ids(session, [wanted[key].get("vendor") for key in new])
     for key, item in wanted.items():
         values = {"iscollected": True, **_installed(item)}
@@ -148,11 +153,26 @@ def _installed(item: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def find_applications(session: Session, keys: list[str]) -> dict[str, Application]:
+def find_applications(
+    session: Session, keys: list[str], *, lock: bool = False
+) -> dict[str, Application]:
+    """The applications of these name keys; `lock` reads the latest committed
+    rows (a locking read, also under MySQL's repeatable read)."""
     if not keys:
         return {}
-    found = session.scalars(select(Application).where(Application.namekey.in_(keys)))
-    return {application.namekey: application for application in found}
+    query = select(Application).where(Application.namekey.in_(keys))
+    if lock:
+        query = query.with_for_update()
+    return {application.namekey: application for application in session.scalars(query)}
+
+
+def take_turns(session: Session) -> None:
+    """Hold the plugin's setting row until the push commits: one push at a
+    time creates applications."""
+    settings = table("settings", column("settingid"), column("setting"))
+    session.execute(
+        select(settings.c.settingid).where(settings.c.setting == FILTER_SETTING).with_for_update()
+    )
 
 
 def vendor_ids(session: Session, names: list[str | None]) -> dict[str, int]:
