@@ -239,7 +239,7 @@ def environment(**values: str) -> dict[str, str]:
 
 def run(command: list[str], env: dict[str, str], cwd: Path) -> str:
     result = subprocess.run(
-        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}{result.stderr}"
     return result.stdout
