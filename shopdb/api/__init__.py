@@ -5,6 +5,7 @@ contract version below says what may be relied on (see docs/adr on versioning);
 an import-linter contract keeps bundled plugins honest.
 """
 
+from shopdb.cli.support import cli_actor
 from shopdb.database import get_session
 from shopdb.errors import (
     AuthenticationRequiredError,
@@ -14,7 +15,7 @@ from shopdb.errors import (
     PermissionDeniedError,
 )
 from shopdb.http.envelope import data_response
-from shopdb.http.identity import current_identity, guarded
+from shopdb.http.identity import current_identity, guarded, request_actor
 from shopdb.http.uploads import takes_file
 from shopdb.models import (
     CONNECTEDTO,
@@ -146,6 +147,7 @@ __all__ = [
     "assets_without_row",
     "audit_log",
     "case_sensitive_string",
+    "cli_actor",
     "coordinate",
     "create_unique_in_any_case",
     "current_identity",
@@ -163,6 +165,7 @@ __all__ = [
     "plugin_key",
     "register_asset_type",
     "render_markdown",
+    "request_actor",
     "resolve_asset_position",
     "rows_by_id",
     "seed_rows",

@@ -28,7 +28,9 @@ from shopdb.api import (
     get_setting,
     guarded,
     plugin_key,
+    request_actor,
     takes_file,
+    unit_of_work,
 )
 
 from . import certificates, reports
@@ -249,32 +251,32 @@ class Calibrations(Resource):
                     "Send the certificate as multipart/form-data with the PDF in the field "
                     f"'file', not {request.mimetype or 'no type'}."
                 )
-            instance = find(session, itemid, lock=True)
-            upload = request.files.get("file")
-            if upload is None:
-                message = "Send the PDF in the form field 'file'."
-                raise InvalidInputError(message, {"file": [message]})
-            data = upload.read(limit + 1)
-            if len(data) > limit:
-                raise RequestEntityTooLarge()
-            filename = (upload.filename or "").strip()
-            problem = certificates.extension_problem(filename) or certificates.pdf_problem(data)
-            if problem:
-                raise InvalidInputError(problem, {"file": [problem]})
-            previous = instance.certificatefile
-            stored = certificates.store(session, data)
-            self.update(
-                session,
-                instance,
-                {
-                    "certificatefile": stored,
-                    "certificatename": certificates.display_name(filename, itemid),
-                    "certificatesize": len(data),
-                },
-            )
-            certificates.discard(session, previous)
-            response = data_response(dumper.dump(instance))
-            session.commit()
+            with unit_of_work(session, request_actor()):
+                instance = find(session, itemid, lock=True)
+                upload = request.files.get("file")
+                if upload is None:
+                    message = "Send the PDF in the form field 'file'."
+                    raise InvalidInputError(message, {"file": [message]})
+                data = upload.read(limit + 1)
+                if len(data) > limit:
+                    raise RequestEntityTooLarge()
+                filename = (upload.filename or "").strip()
+                problem = certificates.extension_problem(filename) or certificates.pdf_problem(data)
+                if problem:
+                    raise InvalidInputError(problem, {"file": [problem]})
+                previous = instance.certificatefile
+                stored = certificates.store(session, data)
+                self.update(
+                    session,
+                    instance,
+                    {
+                        "certificatefile": stored,
+                        "certificatename": certificates.display_name(filename, itemid),
+                        "certificatesize": len(data),
+                    },
+                )
+                certificates.discard(session, previous)
+                response = data_response(dumper.dump(instance))
             return response
 
         @blueprint.route(rule, methods=["GET"], endpoint="getcertificate")
@@ -311,17 +313,17 @@ class Calibrations(Resource):
         @blueprint.doc(summary="Remove the certificate PDF of a calibration; audited.")
         def delete_certificate(itemid: int) -> Any:
             session = get_session()
-            instance = find(session, itemid, lock=True)
-            previous = instance.certificatefile
-            if previous is None:
-                raise NotFoundError(f"Calibration {itemid} has no certificate.")
-            self.update(
-                session,
-                instance,
-                {"certificatefile": None, "certificatename": None, "certificatesize": None},
-            )
-            certificates.discard(session, previous)
-            session.commit()
+            with unit_of_work(session, request_actor()):
+                instance = find(session, itemid, lock=True)
+                previous = instance.certificatefile
+                if previous is None:
+                    raise NotFoundError(f"Calibration {itemid} has no certificate.")
+                self.update(
+                    session,
+                    instance,
+                    {"certificatefile": None, "certificatename": None, "certificatesize": None},
+                )
+                certificates.discard(session, previous)
             return "", 204
 
 

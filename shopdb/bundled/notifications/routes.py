@@ -17,6 +17,8 @@ from shopdb.api import (
     data_response,
     get_session,
     guarded,
+    request_actor,
+    unit_of_work,
 )
 
 from .active import MAXIMUM_ID, active_notifications, dismiss, dump_active, iso, undismiss
@@ -129,15 +131,15 @@ def add_routes(resource: Resource, blueprint: Any, output_schema: type[Schema]) 
         Dismissing again writes nothing unless it changed since.
         """
         session = get_session()
-        notification = found(session, itemid)
-        row = dismiss(session, notification, signed_in_userid())
-        reply = {
-            "notificationid": notification.notificationid,
-            "userid": row.userid,
-            "notificationmodifiedat": iso(row.notificationmodifiedat),
-            "dismissedat": iso(row.modifiedat),
-        }
-        session.commit()
+        with unit_of_work(session, request_actor()):
+            notification = found(session, itemid)
+            row = dismiss(session, notification, signed_in_userid())
+            reply = {
+                "notificationid": notification.notificationid,
+                "userid": row.userid,
+                "notificationmodifiedat": iso(row.notificationmodifiedat),
+                "dismissedat": iso(row.modifiedat),
+            }
         return data_response(reply)
 
     @blueprint.route("/<int:itemid>/dismiss", methods=["DELETE"])
@@ -147,7 +149,7 @@ def add_routes(resource: Resource, blueprint: Any, output_schema: type[Schema]) 
         """Show a dismissed announcement to the signed-in user again (204;
         also when it was not dismissed)."""
         session = get_session()
-        found(session, itemid)
-        undismiss(session, itemid, signed_in_userid())
-        session.commit()
+        with unit_of_work(session, request_actor()):
+            found(session, itemid)
+            undismiss(session, itemid, signed_in_userid())
         return "", 204

@@ -12,7 +12,7 @@ from collections import Counter
 
 import click
 
-from shopdb.api import get_session, get_setting, plugin_key
+from shopdb.api import cli_actor, get_session, get_setting, plugin_key
 
 from . import zabbix
 from .resources import PLUGIN
@@ -80,6 +80,7 @@ def sync_zabbix(group: str | None, dry_run: bool) -> None:
         raise click.UsageError("--dry-run goes with --create-from-group GROUP.")
     connection = connect()
     session = get_session()
+    actor = cli_actor()
 
     def report(outcome: zabbix.Outcome) -> None:
         click.echo(f"  {outcome.line()}")
@@ -88,16 +89,15 @@ def sync_zabbix(group: str | None, dry_run: bool) -> None:
         click.echo(f"Hosts of the Zabbix group {group!r}{' (dry run)' if dry_run else ''}:")
         try:
             created = zabbix.create_from_group(
-                session, connection, group, dry_run=dry_run, progress=report
+                session, connection, group, dry_run=dry_run, actor=actor, progress=report
             )
         except (zabbix.ZabbixError, zabbix.HostError) as error:
-            session.rollback()
             raise click.ClickException(str(error)) from None
         click.echo(f"Group {group!r}: {summary(created)}.")
         if dry_run:
             return
     click.echo(f"Syncing printers with {connection.url}:")
-    outcomes = zabbix.sync_printers(session, connection, progress=report)
+    outcomes = zabbix.sync_printers(session, connection, progress=report, actor=actor)
     click.echo(f"Printers: {summary(outcomes)}.")
     if any(outcome.result == zabbix.FAILED for outcome in outcomes):
         raise SystemExit(1)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdb.api import Asset, ConflictError, InvalidInputError, utcnow
+from shopdb.api import Actor, Asset, ConflictError, InvalidInputError, unit_of_work, utcnow
 
 from .models import Printer
 from .resources import PRINTERS
@@ -426,10 +426,13 @@ def sync_printers(
     session: Session,
     connection: ZabbixConnection,
     progress: Callable[[Outcome], None] | None = None,
+    *,
+    actor: Actor,
 ) -> list[Outcome]:
-    """Sync every active printer, each in its own transaction: a printer
-    whose data is bad is left as it was and the others go on; when the server
-    fails, what was committed stays and the rest are reported as skipped."""
+    """Sync every active printer as `actor`, each in its own unit of work: a
+    printer whose data is bad is left as it was (its unit of work rolls back)
+    and the others go on; when the server fails, what was committed stays and
+    the rest are reported as skipped."""
     outcomes: list[Outcome] = []
     stopped = ""
     for assetid, hostname in printers_to_sync(session):
@@ -437,21 +440,20 @@ def sync_printers(
             outcome = Outcome(hostname, SKIPPED, stopped, assetid=assetid)
         else:
             try:
-                printer = PRINTERS.find(session, assetid, lock=True)
-                if printer is None:  # deleted while the sync ran
-                    session.rollback()
-                    continue
-                outcome = sync_printer(session, connection, printer)
-                session.commit()
+                # Zabbix is read inside the unit of work (the printer's row is
+                # held on the server databases, as its supplies are replaced);
+                # not begun as a write, so SQLite's writers do not wait for Zabbix.
+                with unit_of_work(session, actor, write=False):
+                    printer = PRINTERS.find(session, assetid, lock=True)
+                    if printer is None:  # deleted while the sync ran
+                        continue
+                    outcome = sync_printer(session, connection, printer)
             except HostError as error:
-                session.rollback()
                 outcome = Outcome(hostname, error.outcome, str(error), assetid=assetid)
             except ZabbixError as error:
-                session.rollback()
                 stopped = "not synced: the Zabbix server stopped answering"
                 outcome = Outcome(hostname, FAILED, str(error), assetid=assetid)
             except InvalidInputError as error:
-                session.rollback()
                 outcome = Outcome(hostname, INVALID, f"{error} {error.details}", assetid=assetid)
         outcomes.append(outcome)
         if progress is not None:
@@ -465,49 +467,52 @@ def create_from_group(
     group: str,
     *,
     dry_run: bool,
+    actor: Actor,
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """A printer for each host of the Zabbix host group that ShopDB does not
     know (by host id, IP address or host name), created through the printers
-    resource's create schema, `prepare` and write path; a dry run creates
-    each and rolls it back, so it reports what a real run would refuse."""
+    resource's create schema, `prepare` and write path, each in its own unit
+    of work as `actor`; a dry run creates each and rolls it back, so it
+    reports what a real run would refuse."""
     schema = PRINTERS.schemas.create()
     outcomes = []
     for host in sorted(connection.group_hosts(group), key=lambda row: row.host):
-        outcome = create_printer(session, schema, host, dry_run=dry_run)
+        outcome = create_printer(session, schema, host, dry_run=dry_run, actor=actor)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
     return outcomes
 
 
-def create_printer(session: Session, schema: Any, host: ZabbixHost, *, dry_run: bool) -> Outcome:
-    known = known_printer(session, host)
-    if known is not None:
-        return Outcome(host.host, KNOWN, f"printer {known}")
-    body: dict[str, Any] = {"hostname": host.host, "name": host.name, "zabbixhostid": host.hostid}
-    if host.ips:
-        body["ipaddress"] = host.ips[0]
-    errors = schema.validate(body)
-    if errors:
-        return Outcome(host.host, INVALID, f"cannot be a printer: {errors}")
+def create_printer(
+    session: Session, schema: Any, host: ZabbixHost, *, dry_run: bool, actor: Actor
+) -> Outcome:
     try:
-        printer = PRINTERS.create(session, schema.load(body))
-        session.flush()
-        outcome = Outcome(
-            host.host,
-            WOULD_CREATE if dry_run else CREATED,
-            f"hostname {printer.hostname}",
-            assetid=None if dry_run else printer.assetid,
-        )
+        with unit_of_work(session, actor, dryrun=dry_run):
+            known = known_printer(session, host)
+            if known is not None:
+                return Outcome(host.host, KNOWN, f"printer {known}")
+            body: dict[str, Any] = {
+                "hostname": host.host,
+                "name": host.name,
+                "zabbixhostid": host.hostid,
+            }
+            if host.ips:
+                body["ipaddress"] = host.ips[0]
+            errors = schema.validate(body)
+            if errors:
+                return Outcome(host.host, INVALID, f"cannot be a printer: {errors}")
+            printer = PRINTERS.create(session, schema.load(body))
+            session.flush()
+            return Outcome(
+                host.host,
+                WOULD_CREATE if dry_run else CREATED,
+                f"hostname {printer.hostname}",
+                assetid=None if dry_run else printer.assetid,
+            )
     except (InvalidInputError, ConflictError) as error:
-        session.rollback()
         return Outcome(host.host, INVALID, f"{error} {error.details}")
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
-    return outcome
 
 
 def known_printer(session: Session, host: ZabbixHost) -> str | None:

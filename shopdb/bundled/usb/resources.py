@@ -25,6 +25,8 @@ from shopdb.api import (
     data_response,
     get_session,
     guarded,
+    request_actor,
+    unit_of_work,
     utcnow,
 )
 
@@ -128,10 +130,10 @@ class UsbDevices(Resource):
         """One action in the request's transaction: lock the device, act,
         reply with the device as it is now, commit."""
         session = get_session()
-        device = locked_device(session, itemid)
-        action(session, device, values)
-        reply = self.detail(session, device, self.schemas.detail().dump(device))
-        session.commit()
+        with unit_of_work(session, request_actor()):
+            device = locked_device(session, itemid)
+            action(session, device, values)
+            reply = self.detail(session, device, self.schemas.detail().dump(device))
         return data_response(reply)
 
 

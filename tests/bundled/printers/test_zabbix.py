@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from shopdb.cli.support import cli_actor
 from shopdb.database import get_session
 from shopdb.models import AuditLog
 from shopdb.testing.sites import invoke
@@ -78,7 +79,7 @@ def supplies(record: dict[str, Any]) -> list[tuple]:
 def run_sync(site, sync, token: str, url: str = URL, progress=None) -> dict[str, Any]:
     with site.app.app_context():
         connection = sync.ZabbixConnection(url, token)
-        outcomes = sync.sync_printers(get_session(), connection, progress)
+        outcomes = sync.sync_printers(get_session(), connection, progress, actor=cli_actor())
     return {outcome.name: outcome for outcome in outcomes}
 
 
