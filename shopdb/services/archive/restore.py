@@ -44,7 +44,12 @@ from sqlalchemy.schema import sort_tables_and_constraints
 from shopdb.database import driver_message, sqlite_path, unavailable
 from shopdb.errors import ShopDBError
 from shopdb.services import migrations
-from shopdb.services.archive.backup import VERSION_TABLE, encoded_chunks, reflect_tables
+from shopdb.services.archive.backup import (
+    VERSION_TABLE,
+    encoded_chunks,
+    reflect_tables,
+    reflected,
+)
 from shopdb.services.archive.files import (
     PARTIAL_SUFFIX,
     excluded_paths,
@@ -160,8 +165,7 @@ def describe_target(engine: Engine, instance: Path) -> TargetContents:
         path = sqlite_path(engine.url)
         if path is None or path.exists():
             with engine.connect() as connection:
-                metadata = MetaData()
-                metadata.reflect(connection)
+                metadata = reflected(connection)
                 for name, table in sorted(metadata.tables.items()):
                     if name == VERSION_TABLE:
                         continue
@@ -282,9 +286,7 @@ def drop_everything(engine: Engine) -> None:
     """Drop every table (Alembic's too): the target is empty again."""
     try:
         with engine.begin() as connection:
-            metadata = MetaData()
-            metadata.reflect(connection)
-            metadata.drop_all(connection)
+            reflected(connection).drop_all(connection)
     except DBAPIError as error:
         raise unavailable(engine.url, error) from None
 
