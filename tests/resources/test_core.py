@@ -123,7 +123,7 @@ class TestModels(ResourceTests):
     case = ResourceCase(
         "models",
         build=lambda session: {"modelnumber": f"DMU {serial()}", "vendorid": _vendor(session)},
-        change=lambda session, row: {"imageurl": "/static/models/dmu.png"},
+        change=lambda session, row: {"imageurl": "https://images.example.com/models/dmu.png"},
         unique=("vendorid", "modelnumber"),
     )
 
