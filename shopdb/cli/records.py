@@ -14,7 +14,7 @@ import click
 from flask import current_app
 
 from shopdb.cli.support import FriendlyGroup, cli_actor, transaction
-from shopdb.errors import InvalidInputError, NotFoundError, ShopDBError
+from shopdb.errors import InvalidInputError, ShopDBError
 from shopdb.resources.definition import Resource
 from shopdb.resources.registry import RESOURCES_KEY
 
@@ -56,9 +56,7 @@ def save_command(resource: str, body: str, itemid: int | None) -> None:
         with transaction() as session:
             instance = None
             if itemid is not None:
-                instance = declared.find(session, itemid, lock=True)
-                if instance is None:
-                    raise NotFoundError(f"There is no {resource} row with id {itemid}.")
+                instance = declared.get_row(session, itemid, lock=True)
             saved = declared.save(session, raw, instance, actor=cli_actor())
             key = getattr(saved.record, declared.primary_key)
     except (InvalidInputError, ShopDBError) as error:
@@ -77,8 +75,6 @@ def delete_command(resource: str, itemid: int, permanent: bool) -> None:
     if permanent and not declared.permanent_delete:
         raise ShopDBError(f"{resource} records cannot be deleted permanently.")
     with transaction() as session:
-        instance = declared.find(session, itemid, lock=True)
-        if instance is None:
-            raise NotFoundError(f"There is no {resource} row with id {itemid}.")
+        instance = declared.get_row(session, itemid, lock=True)
         action = declared.delete(session, instance, permanent, actor=cli_actor())
     click.echo(json.dumps({"action": action, declared.primary_key: itemid}))

@@ -292,6 +292,15 @@ class Resource:
             return None
         return self.find_by(session, self.primary_key, itemid, lock=lock)
 
+    def get_row(self, session: Session, itemid: int, *, lock: bool = False) -> Any:
+        """The record with this primary key, or NotFoundError naming the
+        resource and the id: what every view, action and command that is
+        handed an id needs."""
+        instance = self.find(session, itemid, lock=lock)
+        if instance is None:
+            raise NotFoundError(f"There is no {self.name} row with id {itemid}.")
+        return instance
+
     def find_many_by(
         self, session: Session, field: str, values: Sequence[Any], *, lock: bool = False
     ) -> dict[Any, Any]:

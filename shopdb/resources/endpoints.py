@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
 from shopdb.database import get_session
-from shopdb.errors import NotFoundError
 from shopdb.http.envelope import data_response
 from shopdb.http.identity import authorize, guarded, request_actor
 from shopdb.resources import operationdocs as docs
@@ -129,10 +128,7 @@ class ResourceViews:
         return data_response(self.output.dump(page.rows, many=True), meta=page.meta())
 
     def get_object(self, session: Session, itemid: int, *, lock: bool = False) -> Any:
-        instance = self.resource.find(session, itemid, lock=lock)
-        if instance is None:
-            raise NotFoundError(f"There is no {self.resource.name} row with id {itemid}.")
-        return instance
+        return self.resource.get_row(session, itemid, lock=lock)
 
     def reply(self, session: Session, instance: Any, status: int = 200, **extra: Any) -> Any:
         data = self.resource.detail(session, instance, self.detail.dump(instance))

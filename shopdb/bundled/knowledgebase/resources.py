@@ -234,9 +234,7 @@ def add_revision_routes(resource: Articles, blueprint: Blueprint) -> None:
     detailed = RevisionDetailSchema()
 
     def article(session: Session, articleid: int) -> Article:
-        found = resource.find(session, articleid)
-        if found is None:
-            raise NotFoundError(f"There is no articles row with id {articleid}.")
+        found: Article = resource.get_row(session, articleid)
         return found
 
     def revision(session: Session, articleid: int, number: int) -> ArticleRevision:

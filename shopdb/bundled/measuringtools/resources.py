@@ -216,9 +216,7 @@ class Calibrations(Resource):
         rule = "/<int:itemid>/certificate"
 
         def find(session: Session, itemid: int, *, lock: bool = False) -> Calibration:
-            found = self.find(session, itemid, lock=lock)
-            if found is None:
-                raise NotFoundError(f"There is no calibrations row with id {itemid}.")
+            found: Calibration = self.get_row(session, itemid, lock=lock)
             return found
 
         @blueprint.route(rule, methods=["PUT"], endpoint="putcertificate")

@@ -12,7 +12,6 @@ from marshmallow import Schema, fields, validate
 from shopdb.api import (
     Access,
     AuthenticationRequiredError,
-    NotFoundError,
     current_identity,
     data_response,
     get_session,
@@ -97,10 +96,7 @@ def add_routes(resource: Resource, blueprint: Any, output_schema: type[Schema]) 
     dumper = output_schema()
 
     def found(session: Any, itemid: int) -> Any:
-        notification = resource.find(session, itemid)
-        if notification is None:
-            raise NotFoundError(f"There is no notifications row with id {itemid}.")
-        return notification
+        return resource.get_row(session, itemid)
 
     @blueprint.route("/active")
     @guarded(resource.read, write=False)

@@ -19,7 +19,6 @@ from shopdb.api import (
     CanonicalText,
     ConflictError,
     InvalidInputError,
-    NotFoundError,
     Resource,
     current_identity,
     data_response,
@@ -177,9 +176,7 @@ def refuse_status_change(instance: Any | None, status: str | None) -> None:
 def locked_device(session: Session, itemid: int) -> UsbDevice:
     """The device, its row locked until the request's transaction ends, so
     two actions on one device take turns."""
-    device = USBDEVICES.find(session, itemid, lock=True)
-    if device is None:
-        raise NotFoundError(f"There is no usbdevices row with id {itemid}.")
+    device: UsbDevice = USBDEVICES.get_row(session, itemid, lock=True)
     return device
 
 
