@@ -55,7 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # X-Forwarded-* headers the given number of proxies set, so audit
         # entries and per-address rate limits see the real client.
         hops = settings["SHOPDB_TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     if settings["CORS_ORIGINS"]:
         # Browsers on the listed origins may call the API with credentials;
         # no origin is allowed unless listed (production refuses '*').

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import click
 from flask.cli import FlaskGroup, routes_command, shell_command
@@ -38,5 +38,5 @@ def _build() -> FlaskGroup:
 cli = _build()
 
 
-def main(*args: Any) -> None:
-    cli.main(*args, prog_name="shopdb")
+def main(args: Sequence[str] | None = None) -> None:
+    cli.main(args=args, prog_name="shopdb")

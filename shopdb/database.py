@@ -284,7 +284,7 @@ def is_unavailable(error: DBAPIError) -> bool:
     sqlite_code = _sqlite_code(error)
     if sqlite_code is not None:
         return sqlite_code in SQLITE_UNAVAILABLE_CODES
-    if hasattr(error.orig, "sqlstate"):
+    if error.orig is not None and hasattr(error.orig, "sqlstate"):
         sqlstate = error.orig.sqlstate
         # No state: the connection failed before the server said anything.
         if sqlstate is None:

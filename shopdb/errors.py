@@ -64,8 +64,10 @@ def raised_at(error: BaseException, *folders: Path) -> str:
         return f" at {error.filename} line {error.lineno}"
     frames = traceback.extract_tb(error.__traceback__)
     inside = [frame for frame in frames if _is_inside(frame.filename, folders)]
-    frame = (inside or frames or [None])[-1]
-    return f" at {frame.filename} line {frame.lineno}" if frame else ""
+    chosen = inside or list(frames)
+    if not chosen:
+        return ""
+    return f" at {chosen[-1].filename} line {chosen[-1].lineno}"
 
 
 def _is_inside(filename: str, folders: tuple[Path, ...]) -> bool:

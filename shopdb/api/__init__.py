@@ -73,6 +73,7 @@ from shopdb.resources import (
 )
 from shopdb.resources.byname import ByName
 from shopdb.resources.definition import Saved
+from shopdb.resources.lookups import lookup_resource
 from shopdb.resources.queries import Conditions
 from shopdb.services.access import SCOPE_COLLECTOR, Access
 from shopdb.services.actor import Actor, actor_of
@@ -161,6 +162,7 @@ __all__ = [
     "intpk",
     "label200",
     "locations_above",
+    "lookup_resource",
     "name100",
     "plugin_key",
     "register_asset_type",

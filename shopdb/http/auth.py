@@ -240,6 +240,8 @@ def _record_sign_in(session: Any, username: str, password: str) -> Any:
         )
         return outcome
     user = outcome.user
+    if user is None:  # an accepted sign-in always names its user
+        raise RuntimeError("A sign-in was accepted without a user.")
     authentication.record_sign_in(user)
     audit_log(
         session,

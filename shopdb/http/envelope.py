@@ -150,6 +150,7 @@ def _http_exception(error: HTTPException) -> Response:
     if isinstance(data, dict) and "messages" in data:
         details = dotted(_flatten_locations(data["messages"]))
     message = error.description or error.name
+    methods = getattr(error, "valid_methods", None)
     if status == 413:
         # The request's own limit: an upload view may allow more than the app.
         limit = request.max_content_length
@@ -158,8 +159,8 @@ def _http_exception(error: HTTPException) -> Response:
         message = "There is no API endpoint at this address; /api/openapi.json lists them."
     elif status == 404 and not request.path.startswith("/api/"):
         message = "There is no page at this address."
-    elif status == 405 and getattr(error, "valid_methods", None):
-        allowed = ", ".join(sorted(error.valid_methods))
+    elif status == 405 and methods:
+        allowed = ", ".join(sorted(methods))
         message = f"{request.path} does not take {request.method}; it takes {allowed}."
     code = HTTP_CODES.get(status, "error")
     if details or status == 422:

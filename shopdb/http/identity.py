@@ -193,7 +193,7 @@ def _resolve() -> FlaskResponse | None:
 
 def _is_static(endpoint: str | None) -> bool:
     """Static files need no caller; skipping them saves a query per asset."""
-    return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
 
 
 def bearer_value() -> str | None:
@@ -208,7 +208,7 @@ def _identify() -> Identity | None:
     api_key = request.headers.get(API_KEY_HEADER, "").strip()
     bearer = bearer_value()
     for candidate in (api_key, bearer):
-        if looks_like_token(candidate):
+        if candidate is not None and looks_like_token(candidate):
             return _identify_api_token(candidate)
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "verifies_own_credentials", False):

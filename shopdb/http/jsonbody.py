@@ -10,6 +10,7 @@ MAXIMUM_DEPTH is a ValueError, which Flask turns into a failed parse, and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider, JSONProvider
@@ -64,6 +65,7 @@ def nesting_depth(value: Any) -> int:
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -30,7 +30,10 @@ def run_online() -> None:
     if connection is not None:
         run_with(connection)
         return
-    engine = build_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("The Alembic configuration names no sqlalchemy.url.")
+    engine = build_engine(url)
     try:
         with engine.connect() as fresh:
             run_with(fresh)

@@ -122,7 +122,9 @@ def register_asset_type(
     return row
 
 
-def _seed_simple(session: Session, model: type, column: str, rows: tuple, report: SeedReport):
+def _seed_simple(
+    session: Session, model: type[Base], column: str, rows: tuple, report: SeedReport
+) -> None:
     added = seed_rows(
         session, model, column, ({column: name, "description": text} for name, text in rows)
     )
@@ -190,7 +192,10 @@ def assets_without_row(assettype: str, model: type[Base]) -> Select:
     return (
         select(Asset)
         .join(AssetType, Asset.assettypeid == AssetType.assettypeid)
-        .where(AssetType.assettype == assettype, Asset.assetid.not_in(select(model.assetid)))
+        .where(
+            AssetType.assettype == assettype,
+            Asset.assetid.not_in(select(model.__table__.c.assetid)),
+        )
         .options(selectinload(Asset.model))
         .order_by(Asset.assetnumber)
     )

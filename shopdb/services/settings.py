@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from shopdb.errors import InvalidInputError, NotFoundError
 from shopdb.models import Setting
 
-VALUE_TYPES = {
+VALUE_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
     "number": (int, float),

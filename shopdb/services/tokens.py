@@ -58,7 +58,7 @@ def new_plaintext() -> str:
 
 def looks_like_token(value: str | None) -> bool:
     """True for values that claim to be ShopDB API tokens (they carry the prefix)."""
-    return bool(value) and value.startswith(TOKEN_PREFIX)
+    return value is not None and value.startswith(TOKEN_PREFIX)
 
 
 def scopes_for(scope: str) -> frozenset[str]:

@@ -3,8 +3,9 @@
 Subclass `ResourceTests`, set `case` to a `ResourceCase` that knows how to
 build a valid body, and the subclass runs: list with every declared filter and
 sort, pagination edges, search, get, create, update, delete, validation errors,
-404s, the permission matrix (anonymous, viewer, editor, admin), an audit entry
-for each write, and a list whose query count does not grow with the page size.
+404s, names unique in any case, the permission matrix (anonymous, viewer,
+editor, admin), an audit entry for each write, and a list whose query count
+does not grow with the page size.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from shopdb.database import get_database, get_session
 from shopdb.models import ADMIN, EDITOR, VIEWER, AuditLog
+from shopdb.models.lookups import anycase_indexes
 from shopdb.resources.definition import Resource
 from shopdb.resources.queries import MAXIMUM_PERPAGE
 from shopdb.services.access import Access
@@ -381,6 +383,30 @@ class ResourceTests:
         assert response.status_code == 409, response.get_json()
         details = response.get_json()["data"]["error"]["details"]
         assert set(self.case.unique) <= set(details)
+
+    def test_names_unique_in_any_case(self, app, admin, resource, url):
+        """A name declared unique in any case (`unique_in_any_case`, ADR 0011)
+        cannot be stored twice in different cases, "Laser" and "LASER", on
+        any database: the second is a 409 naming the field and the held name."""
+        columns = [
+            index.info["anycase"]
+            for index in anycase_indexes([resource.model.__table__])
+            if index.info["anycase"] in resource.writable
+        ]
+        if not columns:
+            pytest.skip("no name declared unique in any case")
+        if not (resource.allow_create and self.case.build):
+            pytest.skip("the resource cannot be created through the API")
+        for name in columns:
+            length = resource.column(name).type.length or 50
+            held = f"Laser {serial()}"[:length]
+            first = admin.post(url, json={**self.body(app), name: held})
+            assert first.status_code == 201, (name, first.get_json())
+            twin = admin.post(url, json={**self.body(app), name: held.upper()})
+            assert twin.status_code == 409, (name, twin.get_json())
+            details = twin.get_json()["data"]["error"]["details"]
+            assert name in details, (name, details)
+            assert held in str(details[name]), (name, details)
 
     def test_permission_matrix(self, app, callers, admin, resource, url):
         row = self.make_row(app, admin, resource)

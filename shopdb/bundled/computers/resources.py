@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, String
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
-    Access,
     Asset,
     ByName,
     CollectorSchema,
@@ -23,6 +22,7 @@ from shopdb.api import (
     OperatingSystem,
     Resource,
     actor_of,
+    lookup_resource,
     utcnow,
 )
 
@@ -207,15 +207,7 @@ COMPUTERS = Computers(
     },
 )
 
-COMPUTERTYPES = Resource(
-    ComputerType,
-    write=Access.ADMIN,
-    filters=("computertype",),
-    sort=("computertype", "modifiedat"),
-    default_sort="computertype",
-    search=(("computertype", 10), ("description", 1)),
-    list_columns=("computertype", "description"),
-)
+COMPUTERTYPES = lookup_resource(ComputerType, "computertype")
 
 # The inventory a PC script pushes to POST /api/collector/computers. The
 # collector scripts under collectors/ send exactly these keys.

@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import fields, validate
 from sqlalchemy.orm import Session
 
-from shopdb.api import Access, ByName, HasOne, Hostname, Resource
+from shopdb.api import ByName, HasOne, Hostname, Resource, lookup_resource
 
 from .models import (
     ControllerOs,
@@ -145,37 +145,12 @@ EQUIPMENT = EquipmentResource(
     },
 )
 
-EQUIPMENT_TYPES = Resource(
-    EquipmentType,
-    label="Equipment types",
-    filters=("equipmenttype", "isactive"),
-    sort=("equipmenttype", "modifiedat"),
-    default_sort="equipmenttype",
-    search=(("equipmenttype", 10),),
-    write=Access.ADMIN,
-    list_columns=("equipmenttype", "isactive"),
+EQUIPMENT_TYPES = lookup_resource(EquipmentType, "equipmenttype", label="Equipment types")
+
+CONTROLLER_TYPES = lookup_resource(
+    ControllerType, "controllertype", label="Controller types", also=(("vendor", 5),)
 )
 
-CONTROLLER_TYPES = Resource(
-    ControllerType,
-    label="Controller types",
-    filters=("controllertype", "vendor", "isactive"),
-    sort=("controllertype", "vendor", "modifiedat"),
-    default_sort="controllertype",
-    search=(("controllertype", 10), ("vendor", 5)),
-    write=Access.ADMIN,
-    list_columns=("controllertype", "vendor", "isactive"),
-)
-
-CONTROLLER_OSES = Resource(
-    ControllerOs,
-    label="Controller OSes",
-    filters=("controlleros", "isactive"),
-    sort=("controlleros", "modifiedat"),
-    default_sort="controlleros",
-    search=(("controlleros", 10),),
-    write=Access.ADMIN,
-    list_columns=("controlleros", "isactive"),
-)
+CONTROLLER_OSES = lookup_resource(ControllerOs, "controlleros", label="Controller OSes")
 
 RESOURCES = [EQUIPMENT, EQUIPMENT_TYPES, CONTROLLER_TYPES, CONTROLLER_OSES]

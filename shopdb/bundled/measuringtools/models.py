@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from shopdb.api import Asset, Base, TimestampMixin
+from shopdb.api import Asset, Base, TimestampMixin, unique_in_any_case
 
 from .schedule import calibration_state, last_good_date, next_due_date
 
@@ -31,6 +31,9 @@ class InstrumentType(TimestampMixin, Base):
     instrumenttypeid: Mapped[int] = mapped_column(primary_key=True)
     instrumenttype: Mapped[str] = mapped_column(String(50), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+unique_in_any_case(InstrumentType.instrumenttype)
 
 
 class Calibration(TimestampMixin, Base):

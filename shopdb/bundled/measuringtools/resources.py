@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from shopdb.api import (
-    Access,
     ByName,
     InvalidInputError,
     NotFoundError,
@@ -27,6 +26,7 @@ from shopdb.api import (
     get_session,
     get_setting,
     guarded,
+    lookup_resource,
     plugin_key,
     request_actor,
     takes_file,
@@ -365,13 +365,4 @@ CALIBRATIONS = Calibrations(
 )
 
 
-INSTRUMENTTYPES = Resource(
-    InstrumentType,
-    label="Instrument types",
-    write=Access.ADMIN,
-    filters=("instrumenttype",),
-    sort=("instrumenttype", "modifiedat"),
-    default_sort="instrumenttype",
-    search=(("instrumenttype", 10), ("description", 1)),
-    list_columns=("instrumenttype", "description"),
-)
+INSTRUMENTTYPES = lookup_resource(InstrumentType, "instrumenttype", label="Instrument types")

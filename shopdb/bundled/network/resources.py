@@ -10,13 +10,13 @@ from marshmallow import fields, validate
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
-    Access,
     ByName,
     Hostname,
     InvalidInputError,
     IpAddress,
     MacAddress,
     Resource,
+    lookup_resource,
 )
 
 from .models import NetworkDevice, NetworkDeviceType
@@ -138,13 +138,6 @@ NETWORKDEVICES = NetworkDevices(
     },
 )
 
-NETWORKDEVICETYPES = Resource(
-    NetworkDeviceType,
-    label="Network device types",
-    write=Access.ADMIN,
-    filters=("networkdevicetype",),
-    sort=("networkdevicetype", "createdat", "modifiedat"),
-    default_sort="networkdevicetype",
-    search=(("networkdevicetype", 10), ("description", 1)),
-    list_columns=("networkdevicetype", "description"),
+NETWORKDEVICETYPES = lookup_resource(
+    NetworkDeviceType, "networkdevicetype", label="Network device types"
 )

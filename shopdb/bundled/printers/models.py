@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Double, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdb.api import TIMESTAMP, Asset, Base, TimestampMixin
+from shopdb.api import TIMESTAMP, Asset, Base, TimestampMixin, unique_in_any_case
 
 # The longest forms the field types store (see the network plugin).
 IP_LENGTH = 45
@@ -24,6 +24,9 @@ class PrinterType(TimestampMixin, Base):
     printertypeid: Mapped[int] = mapped_column(primary_key=True)
     printertype: Mapped[str] = mapped_column(String(50), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+unique_in_any_case(PrinterType.printertype)
 
 
 class Printer(TimestampMixin, Base):

@@ -13,7 +13,6 @@ from sqlalchemy import ColumnElement, String, select
 from sqlalchemy.orm import Session
 
 from shopdb.api import (
-    Access,
     Asset,
     ByName,
     CollectorSchema,
@@ -27,6 +26,7 @@ from shopdb.api import (
     get_session,
     get_setting,
     guarded,
+    lookup_resource,
     plugin_key,
 )
 
@@ -244,16 +244,7 @@ PRINTERS = Printers(
     },
 )
 
-PRINTERTYPES = Resource(
-    PrinterType,
-    label="Printer types",
-    write=Access.ADMIN,
-    filters=("printertype",),
-    sort=("printertype", "modifiedat"),
-    default_sort="printertype",
-    search=(("printertype", 10), ("description", 1)),
-    list_columns=("printertype", "description"),
-)
+PRINTERTYPES = lookup_resource(PrinterType, "printertype", label="Printer types")
 
 # What a print server's script pushes to POST /api/collector/printers, one
 # record per queue (or a batch: {"records": [...]}).

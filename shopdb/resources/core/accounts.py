@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from marshmallow import fields, validate
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -12,15 +11,18 @@ from sqlalchemy.orm import Session
 from shopdb.errors import (
     ConflictError,
     InvalidInputError,
+    NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
-from shopdb.http.identity import current_identity
+from shopdb.http.identity import request_actor
 from shopdb.models import ADMIN, ApiToken, Role, User
 from shopdb.resources.definition import Resource
+from shopdb.resources.endpoints import ResourceViews
 from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
 from shopdb.services.access import SCOPES, Access
+from shopdb.services.actor import SYSTEM, Actor, actor_of
 from shopdb.services.passwords import MAXIMUM_LENGTH, MINIMUM_LENGTH, hash_password
 
 
@@ -88,20 +90,42 @@ class UserResource(Resource):
             ) from None
 
 
+# Where a new token's plaintext waits, by its hash, between `prepare` and the
+# create reply: on the session of the write, never on a request global.
+NEW_TOKENS_KEY = "shopdb.newapitokens"
+
+
+def visible_to(actor: Actor, query: Select) -> Select:
+    """People see their own tokens; admins see all."""
+    if actor.identity.is_admin:
+        return query
+    return query.where(ApiToken.userid == actor.userid)
+
+
+class ApiTokenViews(ResourceViews):
+    """The REST views of tokens: the list and every single-token step see
+    only what the request's actor may see, so someone else's token is a 404."""
+
+    def list_query(self, args: dict[str, Any]) -> Select:
+        return visible_to(request_actor(), super().list_query(args))
+
+    def get_object(self, session: Session, itemid: int, *, lock: bool = False) -> Any:
+        instance = super().get_object(session, itemid, lock=lock)
+        actor = request_actor()
+        if not actor.identity.is_admin and instance.userid != actor.userid:
+            raise NotFoundError(f"There is no {self.resource.name} row with id {itemid}.")
+        return instance
+
+
 class ApiTokenResource(Resource):
     """Tokens belong to a user: people see and manage their own, admins all.
     The plaintext is in the create reply only; deleting revokes. Writes need
     a password sign-in (Access.PERSON), checked before the body is read: an
-    API token may not mint or revoke tokens, or one leak becomes many."""
-
-    def scope(self, query: Select) -> Select:
-        identity = current_identity()
-        if identity.is_admin:
-            return query
-        return query.where(ApiToken.userid == identity.userid)
+    API token may not mint or revoke tokens, or one leak becomes many. Who
+    asks is the actor the REST views make (`request_actor`) and hand down."""
 
     def prepare(self, session: Session, values: dict[str, Any], instance: Any) -> dict:
-        identity = current_identity()
+        identity = (actor_of(session) or SYSTEM).identity
         if instance is not None:
             if "name" in values:
                 name, _, _ = tokens.validate_token_fields(values["name"], instance.scope, None)
@@ -123,18 +147,19 @@ class ApiTokenResource(Resource):
                 f"The user {owner.username!r} is disabled.", {"userid": ["This user is disabled."]}
             )
         plaintext = tokens.new_plaintext()
-        g.newapitoken = plaintext
+        tokenhash = tokens.hash_token(plaintext)
+        session.info.setdefault(NEW_TOKENS_KEY, {})[tokenhash] = plaintext
         return {
             "userid": userid,
             "name": name,
             "scope": scope,
             "expiresat": expiresat,
-            "tokenhash": tokens.hash_token(plaintext),
+            "tokenhash": tokenhash,
             "tokenprefix": plaintext[: tokens.DISPLAY_PREFIX_LENGTH],
         }
 
     def after_create(self, session: Session, instance: Any) -> dict[str, Any]:
-        return {"token": g.pop("newapitoken")}
+        return {"token": session.info[NEW_TOKENS_KEY].pop(instance.tokenhash)}
 
     def remove(self, session: Session, instance: Any, permanent: bool) -> str:
         if permanent:  # admins only: checked with the other permissions
@@ -184,6 +209,7 @@ ACCOUNT_RESOURCES = (
     ),
     ApiTokenResource(
         ApiToken,
+        views=ApiTokenViews,
         filters=("userid", "scope", "name"),
         sort=("name", "createdat", "expiresat", "lastusedat"),
         default_sort="-apitokenid",

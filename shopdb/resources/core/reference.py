@@ -24,6 +24,7 @@ from shopdb.models import (
 )
 from shopdb.resources.definition import Resource
 from shopdb.resources.fieldtypes import ImageUrl, UploadPath
+from shopdb.resources.lookups import lookup_resource
 from shopdb.services.access import Access
 
 
@@ -90,31 +91,9 @@ REFERENCE_RESOURCES = (
         list_columns=("modelnumber", "vendorid", "assettypeid", "isactive"),
         field_rules={"imageurl": ImageUrl()},
     ),
-    Resource(
-        OperatingSystem,
-        filters=("operatingsystem", "isactive"),
-        sort=("operatingsystem", "modifiedat"),
-        default_sort="operatingsystem",
-        search=(("operatingsystem", 10),),
-        list_columns=("operatingsystem", "isactive"),
-    ),
-    Resource(
-        BusinessUnit,
-        filters=("businessunit", "code", "isactive"),
-        sort=("businessunit", "code", "modifiedat"),
-        default_sort="businessunit",
-        search=(("businessunit", 10), ("code", 8)),
-        list_columns=("businessunit", "code", "isactive"),
-    ),
-    Resource(
-        LocationType,
-        filters=("locationtype",),
-        sort=("locationtype", "modifiedat"),
-        default_sort="locationtype",
-        search=(("locationtype", 10), ("description", 2)),
-        write=Access.ADMIN,
-        list_columns=("locationtype", "description"),
-    ),
+    lookup_resource(OperatingSystem, "operatingsystem", write=Access.EDITOR),
+    lookup_resource(BusinessUnit, "businessunit", also=(("code", 8),), write=Access.EDITOR),
+    lookup_resource(LocationType, "locationtype"),
     LocationResource(
         Location,
         filters=("name", "locationtypeid", "parentlocationid", "isactive"),

@@ -46,7 +46,7 @@ VENDORS = (
 )
 
 # assettype -> vendor -> model numbers
-MODELS = {
+MODELS: dict[str, dict[str, tuple[str, ...]]] = {
     "equipment": {
         "DMG Mori": ("DMU 65 monoBLOCK", "DMU 50", "DMC 1035 V", "NLX 2500", "CTX beta 800"),
         "Mazak": ("VARIAXIS i-700", "VCN-530C", "QUICK TURN 250MSY", "INTEGREX i-200"),

@@ -160,9 +160,9 @@ def site_svg() -> str:
     ]
     parking = Rect(860, 640, 440, 240)
     body.append(_rect(parking, fill="#dcdfe3", stroke="#9aa0a6", stroke_width=2))
-    for x in range(parking.x + 40, parking.x + parking.w, 40):
+    for stripe in range(parking.x + 40, parking.x + parking.w, 40):
         body.append(
-            f'  <path d="M{x} {parking.y} v70 M{x} {parking.y + parking.h} v-70" '
+            f'  <path d="M{stripe} {parking.y} v70 M{stripe} {parking.y + parking.h} v-70" '
             'stroke="#ffffff" stroke-width="3"/>'
         )
     body.append(

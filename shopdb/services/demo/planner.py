@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from shopdb.models import CONNECTEDTO, CONTROLS, PARTOF
 from shopdb.services.demo.catalog import (
@@ -83,7 +83,12 @@ def _round(point: tuple[float, float]) -> tuple[float, float]:
     return (round(point[0], 1), round(point[1], 1))
 
 
-def _at(x: float, y: float) -> dict[str, float]:
+class MapPosition(TypedDict):
+    mapx: float
+    mapy: float
+
+
+def _at(x: float, y: float) -> MapPosition:
     """Keyword arguments placing a planned asset on its building's plan."""
     return {"mapx": round(x, 1), "mapy": round(y, 1)}
 
@@ -196,8 +201,8 @@ class Planner:
                             )
                         )
                     )
-        for bay, _, size in CELLS:
-            self.cell_members.update(m.assetnumber for m in self.machines[bay][:size])
+        for cellbay, _, size in CELLS:
+            self.cell_members.update(m.assetnumber for m in self.machines[cellbay][:size])
         loose = [m for bay in self.machines.values() for m in bay]
         loose = [m for m in loose if m.assetnumber not in self.cell_members]
         for machine in self.rng.sample(loose, 8):

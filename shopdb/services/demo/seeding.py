@@ -25,6 +25,7 @@ from shopdb.models import (
     AssetRelationship,
     AssetStatus,
     AssetType,
+    Base,
     BusinessUnit,
     Location,
     LocationType,
@@ -94,7 +95,7 @@ class Ticker:
             self.done = mark
 
 
-def _by_name(session: Session, model: type, column: str) -> dict[str, Any]:
+def _by_name(session: Session, model: type[Base], column: str) -> dict[str, Any]:
     return {getattr(row, column): row for row in session.scalars(select(model))}
 
 
@@ -113,11 +114,11 @@ def _fold(name: str) -> str:
 
 
 def _ensure_named(
-    session: Session, model: type, column: str, rows: Iterable[dict], report: SeedReport
+    session: Session, model: type[Base], column: str, rows: Iterable[dict], report: SeedReport
 ) -> dict[str, Any]:
     """The planned rows by their planned name, created where missing."""
     existing = {_fold(name): row for name, row in _by_name(session, model, column).items()}
-    found = {}
+    found: dict[str, Any] = {}
     for values in rows:
         row = existing.get(_fold(values[column]))
         if row is None:
@@ -292,7 +293,11 @@ def seed_assets(
     pending: list[tuple[str, Asset]] = []
     for index, planned in enumerate(plan.assets, start=1):
         if planned.assetnumber not in ids:
-            model = catalog.models[(planned.vendor, planned.model)] if planned.model else None
+            model = (
+                catalog.models[(planned.vendor, planned.model)]
+                if planned.vendor and planned.model
+                else None
+            )
             vendor = catalog.vendors[planned.vendor] if planned.vendor else None
             asset = Asset(
                 assetnumber=planned.assetnumber,
