@@ -25,7 +25,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 
 from shopdb.cli.support import PluginCommandGroup
 from shopdb.database import get_database
-from shopdb.errors import DatabaseUnavailableError
+from shopdb.errors import DatabaseUnavailableError, raised_at
 from shopdb.plugins.discovery import Discovery, PluginSource, discover_plugins
 from shopdb.plugins.errors import (
     PluginContractError,
@@ -33,7 +33,6 @@ from shopdb.plugins.errors import (
     PluginError,
     PluginNotFoundError,
 )
-from shopdb.plugins.importing import raised_at
 from shopdb.plugins.loader import LoadedPlugin, load_plugins
 from shopdb.plugins.manifest import PluginManifest, read_manifest
 from shopdb.plugins.ordering import resolve_order

@@ -75,6 +75,7 @@ class SeedReport:
     """How many rows each table received; empty when nothing changed."""
 
     created: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)  # sentences the summary ends with
 
     def add(self, table: str, count: int = 1) -> None:
         self.created[table] += count
@@ -85,9 +86,11 @@ class SeedReport:
 
     def summary(self) -> str:
         if not self.changed:
-            return "Nothing to change: all reference data is already present."
-        parts = ", ".join(f"{count} {table}" for table, count in sorted(self.created.items()))
-        return f"Created {parts}."
+            said = "Nothing to change: all reference data is already present."
+        else:
+            parts = ", ".join(f"{count} {table}" for table, count in sorted(self.created.items()))
+            said = f"Created {parts}."
+        return " ".join((said, *self.notes))
 
 
 def seed_rows(

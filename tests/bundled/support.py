@@ -52,10 +52,15 @@ class PluginSite:
 
 @contextmanager
 def installed_site(
-    plugin: str, tmp_path_factory: pytest.TempPathFactory, kind: type[PluginSite] = PluginSite
+    plugin: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    kind: type[PluginSite] = PluginSite,
+    also: tuple[str, ...] = (),
 ) -> Iterator[PluginSite]:
     """An empty database (SQLite, or the server SHOPDB_TEST_DATABASE_URL names)
-    with `plugin` installed, and an app started on it; forgotten afterwards."""
+    with `plugin` installed (and the plugins named in `also`: the demo adds
+    assets only of the types installed plugins own), and an app started on
+    it; forgotten afterwards."""
     folder = tmp_path_factory.mktemp(plugin)
     apps: list[Flask] = []
     with (
@@ -65,7 +70,7 @@ def installed_site(
         try:
             first = create_app(app_config(url, folder))
             apps.append(first)
-            for args in (("db", "upgrade"), ("seed",), ("plugin", "install", plugin)):
+            for args in (("db", "upgrade"), ("seed",), ("plugin", "install", plugin, *also)):
                 run(first, *args)
             app = create_app(app_config(url, folder, COLLECTOR_API_KEY=SHARED_KEY))
             apps.append(app)

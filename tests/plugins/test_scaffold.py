@@ -201,14 +201,18 @@ def test_the_generated_plugin_loads_and_its_code_is_clean(plugins_dir, name):
 
 @pytest.mark.slow
 def test_the_generated_plugin_is_fully_annotated_and_type_checks(plugins_dir, tmp_path):
-    """mypy, with every function required to be annotated, finds nothing in
-    the generated plugin and its tests (ShopDB itself is checked by the suite)."""
+    """mypy, with the settings ShopDB's own plugins are checked with (every
+    function annotated, no untyped calls, strict equality, no unused ignores),
+    finds nothing in the generated plugin and its tests (ShopDB itself is
+    checked by the suite)."""
     name = unique_name("t")
     assert new(name, "--description", "Typed", "--directory", str(plugins_dir)).exit_code == 0
     config = tmp_path / "mypy.ini"
     config.write_text(
         "[mypy]\npython_version = 3.11\nfollow_imports = silent\n"
         "disallow_untyped_defs = True\ndisallow_incomplete_defs = True\n"
+        "disallow_untyped_calls = True\nextra_checks = True\nno_implicit_reexport = True\n"
+        "strict_equality = True\nwarn_unused_ignores = True\ncheck_untyped_defs = True\n"
     )
     result = subprocess.run(
         [

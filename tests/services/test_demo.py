@@ -1,5 +1,7 @@
 """The demo site: its shape, its floor plans, idempotence, determinism and the
-positions the map will show. SQLite only; the site is seeded once per module."""
+positions the map will show. SQLite only; the site is seeded once per module,
+with the bundled plugins that own the demo's asset types installed first (as
+`make run` does): the demo reads the types from them."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import shopdb.bundled
 from shopdb.app import create_app
 from shopdb.database import get_database, get_session
 from shopdb.errors import ShopDBError
@@ -37,6 +40,8 @@ from shopdb.services import migrations
 from shopdb.services.demo import DEMO_STEPS, seed_demo_data
 from shopdb.services.positions import resolve_asset_position
 from shopdb.services.seeds import SeedReport, seed_reference_data
+from tests.collectors.conftest import run
+from tests.plugins.conftest import plugins_forgotten
 
 SVG = "{http://www.w3.org/2000/svg}"
 TABLES = (
@@ -51,7 +56,11 @@ TABLES = (
 )
 
 
-def make_app(folder: Path) -> Flask:
+# The bundled plugins that register the asset types the demo plans.
+TYPE_PLUGINS = ("computers", "equipment", "network", "measuringtools", "printers", "usb")
+
+
+def make_app(folder: Path, plugins: tuple[str, ...] = TYPE_PLUGINS) -> Flask:
     app = create_app(
         {
             "SHOPDB_ENV": "testing",
@@ -60,6 +69,8 @@ def make_app(folder: Path) -> Flask:
         }
     )
     migrations.upgrade(get_database(app).engine)
+    if plugins:
+        run(app, "plugin", "install", *plugins)
     return app
 
 
@@ -69,20 +80,23 @@ class Seeded:
     folder: Path
     report: SeedReport
     steps: list[int]
+    before: dict[str, int]
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     folder = tmp_path_factory.mktemp("demo")
-    app = make_app(folder)
-    steps: list[int] = []
-    with app.app_context():
-        session = get_session()
-        seed_reference_data(session)
-        report = seed_demo_data(session, progress=steps.append)
-        session.commit()
-    yield Seeded(app, folder, report, steps)
-    get_database(app).dispose()
+    with plugins_forgotten(Path(shopdb.bundled.__file__).parent):
+        app = make_app(folder)
+        steps: list[int] = []
+        with app.app_context():
+            session = get_session()
+            seed_reference_data(session)
+            before = counts(session)
+            report = seed_demo_data(session, progress=steps.append)
+            session.commit()
+        yield Seeded(app, folder, report, steps, before)
+        get_database(app).dispose()
 
 
 @pytest.fixture
@@ -125,7 +139,9 @@ def asset_rows(session: Session) -> list[tuple]:
 def test_report_matches_the_rows_created(seeded: Seeded, session: Session) -> None:
     assert seeded.report.changed
     created = {table: count for table, count in seeded.report.created.items() if count}
-    assert created == counts(session)
+    grown = {table: n - seeded.before[table] for table, n in counts(session).items()}
+    assert created == {table: n for table, n in grown.items() if n}
+    assert seeded.report.notes == []
 
 
 def test_a_few_hundred_plausible_assets(session: Session) -> None:
@@ -348,3 +364,35 @@ def test_fills_in_what_was_deleted(session: Session) -> None:
     session.commit()
     assert report.created == {"assets": 1, "assetrelationships": len(edges)}
     assert asset_rows(session) == rows
+
+
+def test_plans_only_the_asset_types_installed_plugins_register(tmp_path: Path) -> None:
+    """Asset types are the plugins' own: with only the printers plugin the demo
+    adds printers (and their models), names what it left out, and adds the
+    rest once their plugins are installed."""
+    with plugins_forgotten(Path(shopdb.bundled.__file__).parent):
+        app = make_app(tmp_path, plugins=("printers",))
+        try:
+            with app.app_context():
+                session = get_session()
+                seed_reference_data(session)
+                first = seed_demo_data(session)
+                session.commit()
+                assert set(assets_by_type(session)) == {"printer"}
+                kinds = set(session.scalars(select(AssetType.assettype).join(ProductModel)))
+                assert kinds == {"printer"}
+                (note,) = first.notes
+                assert note.startswith("Left out ")
+                assert "computer (" in note and "equipment (" in note
+                assert "printer (" not in note
+                assert note in first.summary()
+            run(app, "plugin", "install", "computers")
+            with app.app_context():
+                session = get_session()
+                second = seed_demo_data(session)
+                session.commit()
+                assert set(assets_by_type(session)) == {"printer", "computer"}
+                assert second.created["assets"] > 100
+                assert "computer (" not in second.notes[0]
+        finally:
+            get_database(app).dispose()

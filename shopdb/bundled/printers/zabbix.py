@@ -327,7 +327,7 @@ def find_host(connection: ZabbixConnection, printer: Printer) -> ZabbixHost:
         host = connection.host_by_id(printer.zabbixhostid)
         if host is not None:
             return host
-    lookups = (
+    lookups: tuple[tuple[str, Callable[[], list[ZabbixHost]]], ...] = (
         ("IP address", lambda: connection.hosts_by_ip(printer.ipaddress or "")),
         ("host name", lambda: connection.hosts_by_name(printer.hostname)),
     )

@@ -11,8 +11,10 @@ folder and never overwritten.
 
 Modules, each with one purpose:
 
-- `catalog`: pure data: asset types, vendors, models, operating systems,
-  business units, serial number patterns, notes;
+- `catalog`: pure data: vendors, models, operating systems, business units,
+  serial number patterns, notes (asset types are the plugins' own: the demo
+  plans assets of the types the installed plugins registered, and says which
+  planned assets it left out);
 - `site`: the plant's geometry: buildings, bays and rooms, what stands in each
   bay, and their places (location names from the site down);
 - `planner`: the plan built in memory from the fixed seed;

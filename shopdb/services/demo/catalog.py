@@ -1,5 +1,5 @@
 """What the demo site is made of, as pure data: the reference rows it seeds
-(asset types, vendors, product models, operating systems, business units) and
+(vendors, product models, operating systems, business units) and
 the vocabulary the planner draws from (PC models, servers, notes, serial number
 patterns). Nothing here knows where anything stands; see `site`.
 """
@@ -7,16 +7,6 @@ patterns). Nothing here knows where anything stands; see `site`.
 from __future__ import annotations
 
 # Reference data ----------------------------------------------------------------
-
-# (assettype, label, owning plugin, bootstrap icon)
-ASSET_TYPES = (
-    ("computer", "Computer", "computers", "pc-display"),
-    ("equipment", "Production equipment", "equipment", "gear-wide-connected"),
-    ("network", "Network device", "network", "router"),
-    ("measuringtool", "Measuring tool", "measuringtools", "rulers"),
-    ("printer", "Printer", "printers", "printer"),
-    ("usb", "USB device", "usb", "usb-drive"),
-)
 
 VENDORS = (
     ("DMG Mori", "https://www.dmgmori.com"),
@@ -45,7 +35,9 @@ VENDORS = (
     ("Xerox", "https://www.xerox.com"),
 )
 
-# assettype -> vendor -> model numbers
+# assettype -> vendor -> model numbers. The types are the plugins' own (each
+# registers its type when installed); models of a type no installed plugin
+# registers are left out, like the assets of it.
 MODELS: dict[str, dict[str, tuple[str, ...]]] = {
     "equipment": {
         "DMG Mori": ("DMU 65 monoBLOCK", "DMU 50", "DMC 1035 V", "NLX 2500", "CTX beta 800"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Collection
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, TypedDict
 
@@ -77,6 +78,18 @@ class PlannedEdge:
 class Plan:
     assets: list[PlannedAsset] = field(default_factory=list)
     edges: dict[tuple[str, str, str], PlannedEdge] = field(default_factory=dict)
+
+    def of_types(self, assettypes: Collection[str]) -> Plan:
+        """The part of the plan a site can hold: the assets of these types
+        and the edges between them."""
+        assets = [asset for asset in self.assets if asset.assettype in assettypes]
+        kept = {asset.assetnumber for asset in assets}
+        edges = {
+            key: edge
+            for key, edge in self.edges.items()
+            if edge.source in kept and edge.target in kept
+        }
+        return Plan(assets, edges)
 
 
 def _round(point: tuple[float, float]) -> tuple[float, float]:

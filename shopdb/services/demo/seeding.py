@@ -7,6 +7,7 @@ in DEMO_STEPS units.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,6 @@ from shopdb.models import (
     Vendor,
 )
 from shopdb.services.demo.catalog import (
-    ASSET_TYPES,
     BUSINESS_UNITS,
     MODELS,
     OPERATING_SYSTEMS,
@@ -155,20 +155,28 @@ def load_catalog(session: Session) -> Catalog:
     )
     _require(catalog.relationshiptypes, (PARTOF, CONTROLS, CONNECTEDTO), "relationship types")
     _require(catalog.locationtypes, ("site", "building", "bay", "room", "area"), "location types")
+    # Asset types are the plugins' own: each installed plugin registered its
+    # type (label, icon, owner) when it was installed; the demo only uses them.
+    catalog.assettypes = _by_name(session, AssetType, "assettype")
     return catalog
 
 
-def seed_reference(session: Session, catalog: Catalog, report: SeedReport) -> None:
-    catalog.assettypes = _ensure_named(
-        session,
-        AssetType,
-        "assettype",
-        (
-            dict(assettype=t, label=label, pluginname=plugin, icon=icon)
-            for t, label, plugin, icon in ASSET_TYPES
-        ),
-        report,
+def left_out(plan: Plan, held: Plan) -> str:
+    """The sentence naming the planned assets whose types no installed plugin
+    registers ('' when none)."""
+    kept = {asset.assetnumber for asset in held.assets}
+    missing = Counter(asset.assettype for asset in plan.assets if asset.assetnumber not in kept)
+    if not missing:
+        return ""
+    kinds = ", ".join(f"{kind} ({count})" for kind, count in sorted(missing.items()))
+    return (
+        f"Left out {sum(missing.values())} planned assets of types no installed plugin "
+        f"registers: {kinds}. Install the plugins that own them (shopdb plugin list) and run "
+        "it again to add them."
     )
+
+
+def seed_reference(session: Session, catalog: Catalog, report: SeedReport) -> None:
     catalog.vendors = _ensure_named(
         session, Vendor, "vendor", (dict(vendor=v, website=w) for v, w in VENDORS), report
     )
@@ -191,6 +199,8 @@ def seed_reference(session: Session, catalog: Catalog, report: SeedReport) -> No
         (row.vendorid, _fold(row.modelnumber)): row for row in session.scalars(select(ProductModel))
     }
     for assettype, vendors in MODELS.items():
+        if assettype not in catalog.assettypes:
+            continue  # no installed plugin owns the type: no models of it either
         for vendor, modelnumbers in vendors.items():
             vendorid = catalog.vendors[vendor].vendorid
             for modelnumber in modelnumbers:
@@ -381,7 +391,11 @@ def seed_demo_data(session: Session, progress: Callable[[int], None] | None = No
     report = SeedReport()
     ticker = Ticker(progress)
     catalog = load_catalog(session)
-    plan = build_plan()
+    whole = build_plan()
+    plan = whole.of_types(catalog.assettypes)
+    note = left_out(whole, plan)
+    if note:
+        report.notes.append(note)
     seed_reference(session, catalog, report)
     ticker.reach("reference")
     seed_locations(session, catalog, report)

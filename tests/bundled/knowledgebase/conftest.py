@@ -13,5 +13,6 @@ from tests.bundled.support import PluginSite, installed_site
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PluginSite]:
-    with installed_site("knowledgebase", tmp_path_factory) as installed:
+    # equipment too: the demo articles are linked to machines as well as PCs.
+    with installed_site("knowledgebase", tmp_path_factory, also=("equipment",)) as installed:
         yield installed

@@ -90,5 +90,6 @@ class Site(PluginSite):
 
 @pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with installed_site(NAME, tmp_path_factory, Site) as installed:
+    # equipment too: the demo's gauges are part of its machines.
+    with installed_site(NAME, tmp_path_factory, Site, also=("equipment",)) as installed:
         yield installed

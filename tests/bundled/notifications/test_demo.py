@@ -22,7 +22,8 @@ DEMO_NOTIFICATIONS = 7
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]:
     """A site of its own: the demo's untargeted announcements show everywhere."""
-    with installed_site(NAME, tmp_path_factory, Site) as site:
+    # With the computers plugin, so the demo has assets to link announcements to.
+    with installed_site(NAME, tmp_path_factory, Site, also=("computers",)) as site:
         yield site, run(site.app, "seed", "--demo").output
 
 

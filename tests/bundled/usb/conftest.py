@@ -21,7 +21,7 @@ def serial() -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PluginSite]:
-    with installed_site(PLUGIN, tmp_path_factory) as installed:
+    with installed_site(PLUGIN, tmp_path_factory, also=("computers",)) as installed:
         yield installed
 
 

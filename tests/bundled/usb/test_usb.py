@@ -128,7 +128,7 @@ def test_the_demo_adds_sticks_once(site):
     statuses = sorted(row["devicestatus"] for row in demo)
     assert statuses.count("lost") == 1 and statuses.count("destroyed") == 1
     issued = [row for row in demo if row["devicestatus"] == "issued"]
-    # The demo's PC assets are there without the computers plugin: two hold a stick.
+    # The demo's PCs (the site has the computers plugin): two hold a stick.
     assert sorted(str(row["assignedto"]) for row in issued) == [
         "J. Meyer (maintenance)",
         "None",
