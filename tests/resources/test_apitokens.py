@@ -118,3 +118,37 @@ def test_a_token_hears_403_before_any_complaint_about_the_body(app, callers, bod
     )
     assert response.status_code == 403
     assert "token cannot" in response.get_json()["data"]["error"]["message"]
+
+
+def test_the_write_path_makes_a_token_for_the_actor_it_is_handed(app, callers):
+    """No request, no request globals: the actor handed to `save` says who
+    asks, and the plaintext reaches `after_create` through the session."""
+    from sqlalchemy import select
+
+    from shopdb.database import get_session
+    from shopdb.errors import PermissionDeniedError
+    from shopdb.models import User
+    from shopdb.services.access import Identity
+    from shopdb.services.actor import Actor
+    from shopdb.services.tokens import hash_token
+    from shopdb.services.unitofwork import unit_of_work
+
+    assert callers[EDITOR]  # made the test users
+    resources = app.extensions["shopdb.resources"]
+    with app.app_context():
+        session = get_session()
+        editor = session.scalars(select(User).where(User.username == "testeditor")).one()
+        viewer = session.scalars(select(User).where(User.username == "testviewer")).one()
+        actor = Actor(Identity(userid=editor.userid, username=editor.username, role=EDITOR))
+        body = {"name": "nightly", "scope": "read"}
+        with unit_of_work(session, actor):
+            record = resources["apitokens"].save(session, body, actor=actor).record
+            shown = resources["apitokens"].after_create(session, record)
+        assert record.userid == editor.userid
+        assert hash_token(shown["token"]) == record.tokenhash
+        refused = {**body, "userid": viewer.userid}
+        with (
+            pytest.raises(PermissionDeniedError, match="Only an admin"),
+            unit_of_work(session, actor),
+        ):
+            resources["apitokens"].save(session, refused, actor=actor)
