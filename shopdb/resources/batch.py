@@ -325,9 +325,8 @@ class Claims:
     def conflicts(self, each: Plan, row: Row) -> list[tuple[tuple[str, ...], str]]:
         table = row.table
         own_key = None if row.instance is None else records.row_key(row.instance)
-        given_up = self.given_up | {
-            (gone.__table__.name, records.row_key(gone), None) for gone in each.deletes
-        }
+        # The record's own deletes come first, as they did row by row.
+        deleted = {(gone.__table__.name, records.row_key(gone), None) for gone in each.deletes}
         found = []
         for group in records.unique_groups(table):
             values = row.group_values(group)
@@ -341,7 +340,10 @@ class Claims:
                 same = held == wanted or (held not in asked and _loose(held) == _loose(wanted))
                 if not same or holder == own_key:
                     continue
-                if {(table.name, holder, group), (table.name, holder, None)} & given_up:
+                gone = (table.name, holder, None)
+                if (table.name, holder, group) in self.given_up or gone in self.given_up:
+                    continue
+                if gone in deleted:
                     continue
                 found.append((group, sentence))
                 break

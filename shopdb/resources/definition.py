@@ -9,10 +9,11 @@ endpoints call for every resource; where the records live (one table, an
 asset, or an asset and its extension row) is the business of
 `shopdb.resources.storage`.
 
-`save` and `delete` are the one write path: the REST views, collector pushes,
-lookups created by name, commands and (later) UI forms and imports all write
-through them, inside a unit of work (`shopdb.services.unitofwork`) that the
-interface opens and commits.
+`save`, `save_many` and `delete` are the one write path: the REST views,
+collector pushes, lookups created by name, commands and (later) UI forms and
+imports all write through them, inside a unit of work
+(`shopdb.services.unitofwork`) that the interface opens and commits. `save`
+is a batch of one; every batch is written set-based (`shopdb.resources.batch`).
 """
 
 from __future__ import annotations

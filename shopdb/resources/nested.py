@@ -15,9 +15,10 @@ SQLAlchemy relationship, which the framework finds by the child's class:
 
 From a declaration come the nested output (one `selectinload` query per
 declaration for a whole list page), input schemas built from the child's
-columns exactly as the resource's own are, and writes through
-`shopdb.services.records`, so that every child row is checked (references,
-unique values) and audited under its own table in the parent's transaction.
+columns exactly as the resource's own are, and writes planned here (`plan`)
+and made with the parent's batch (`shopdb.resources.batch`), so that every
+child row is checked (references, unique values) and audited under its own
+table in the parent's transaction.
 """
 
 from __future__ import annotations

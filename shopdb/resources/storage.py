@@ -8,7 +8,9 @@ carry the resolved position and the relationships, from this one place. An
 asset extension (`AssetExtensionStorage`) is a plugin's table keyed by
 assetid beside the core `assets` row; its records are served flat, the
 asset's fields and the extension's side by side, and every write goes to the
-row that owns the field, through `shopdb.services.records`.
+row that owns the field: a storage plans the rows of a write (`plan_create`,
+`plan_update`), which `shopdb.resources.batch` checks and writes for a whole
+batch at once.
 """
 
 from __future__ import annotations
