@@ -16,6 +16,7 @@ from shopdb.errors import ConflictError, InvalidInputError, ShopDBError
 from shopdb.models import AuditLog
 from shopdb.resources.definition import CREATED, NOOP, UPDATED, Saved
 from shopdb.resources.registry import RESOURCES_KEY
+from shopdb.services import records
 from shopdb.services.actor import Actor
 from shopdb.services.unitofwork import unit_of_work
 from shopdb.testing.databases import count_queries
@@ -40,11 +41,11 @@ def computer(name: str, version: int, **extra: Any) -> dict[str, Any]:
 
 
 def saved_many(
-    site: Site, bodies: list[dict[str, Any]], existing: list[str] | None = None
+    site: Site, bodies: list[dict[str, Any]], existing: list[str | None] | None = None
 ) -> tuple[list[Any], int, list[str]]:
     """save_many of `bodies` in a unit of work, creating them, or changing
-    the computers named `existing` (found first, as a caller does): (results,
-    statements save_many sent, those statements)."""
+    the computers named in `existing` (found first, as a caller does; None
+    creates): (results, statements save_many sent, those statements)."""
     with site.app.app_context():
         session = get_session()
         resource = site.app.extensions[RESOURCES_KEY]["computers"]
@@ -53,7 +54,7 @@ def saved_many(
             rows: list[Any] = [None] * len(bodies)
             if existing is not None:
                 by_name = resource.find_many_by(session, "hostname", existing, lock=True)
-                rows = [by_name[name] for name in existing]
+                rows = [by_name.get(name) for name in existing]
             with count_queries(engine) as counter:
                 results = resource.save_many(session, list(zip(bodies, rows, strict=True)))
         return results, counter.count, counter.statements
@@ -157,3 +158,34 @@ def _fields(error: ShopDBError) -> Any:
     if "interfaces" in details:
         return {"interfaces": {index: set(found) for index, found in details["interfaces"].items()}}
     return set(details)
+
+
+def test_a_value_an_earlier_record_gives_up_is_free_for_a_later_one(site: Site):
+    """Row by row, a MAC address one computer gives up may be taken by the
+    next record of the batch; set-based it is the same."""
+    old, new, moved = hostname().lower(), hostname().lower(), mac()
+    saved_many(site, [computer(old, 1, mac=moved)])
+    results, _count, statements = saved_many(
+        site, [computer(old, 2), computer(new, 1, mac=moved)], [old, None]
+    )
+    assert [result.action for result in results] == [UPDATED, CREATED], statements
+    assert macs(site, [new]) == [moved]
+
+
+def test_a_bulk_write_the_database_refuses_is_written_record_by_record(site: Site, monkeypatch):
+    """A duplicate the checks could not see (a concurrent writer's, here made
+    by a check that finds nothing) makes the database refuse the batch's
+    INSERT: the batch is written again one record at a time, and only the
+    record at fault fails, naming the field."""
+    taken = hostname().lower()
+    saved_many(site, [computer(taken, 1)])
+    monkeypatch.setattr(records, "check_unique", lambda *args, **kwargs: None)
+    names = [hostname().lower(), taken, hostname().lower()]
+    results, _count, statements = saved_many(site, [computer(name, 1) for name in names])
+    assert isinstance(results[0], Saved), statements
+    assert isinstance(results[2], Saved)
+    assert isinstance(results[1], ConflictError)
+    assert "written at the same time" in str(results[1])
+    assert set(results[1].details) & {"hostname", "assetnumber"}
+    assert any(statement.startswith("ROLLBACK TO SAVEPOINT") for statement in statements)
+    assert len(macs(site, [names[0], names[2]])) == 2
