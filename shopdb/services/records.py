@@ -527,9 +527,17 @@ def update_rows(session: Session, writes: Sequence[tuple[Any, dict[str, Any]]]) 
         ]
         with refused_as_conflict():
             session.execute(statement, parameters)
+        # Fields computed in SQL from the row are read again when next used.
+        computed = [
+            prop.key
+            for prop in inspect(model).column_attrs
+            if not isinstance(prop.expression, Column)
+        ]
         for instance, values in members:
             for name, value in values.items():
                 set_committed_value(instance, name, value)
+            if computed:
+                session.expire(instance, computed)
 
 
 def delete_rows(session: Session, rows: Sequence[Any]) -> None:
