@@ -328,10 +328,19 @@ class Resource:
 
     # The write path ------------------------------------------------------------
 
-    def load(self, raw: Any, *, creating: bool) -> dict[str, Any]:
+    def load(
+        self, raw: Any, *, creating: bool, schemas: dict[bool, Schema] | None = None
+    ) -> dict[str, Any]:
         """Raw input checked by the schema the REST API documents (create, or
-        the partial update); a 400 naming each field at fault."""
-        schema = self.schemas.create() if creating else self.schemas.update(partial=True)
+        the partial update); a 400 naming each field at fault. `schemas`
+        keeps the schema objects for the next records of a batch (making
+        one costs more than loading a record with it)."""
+        schemas = {} if schemas is None else schemas
+        if creating not in schemas:
+            schemas[creating] = (
+                self.schemas.create() if creating else self.schemas.update(partial=True)
+            )
+        schema = schemas[creating]
         try:
             return dict(schema.load(raw))
         except FieldErrors as error:
@@ -395,9 +404,11 @@ class Resource:
     ) -> list[Saved | ShopDBError]:
         results: list[Saved | ShopDBError | None] = [None] * len(items)
         loaded: list[tuple[int, dict[str, Any], Any]] = []
+        schemas: dict[bool, Schema] = {}
         for index, (raw, instance) in enumerate(items):
             try:
-                values = raw if validated else self.load(raw, creating=instance is None)
+                creating = instance is None
+                values = raw if validated else self.load(raw, creating=creating, schemas=schemas)
             except InvalidInputError as error:
                 results[index] = error
                 continue

@@ -7,6 +7,7 @@ name the field and the value at fault.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -556,7 +557,12 @@ def delete_rows(session: Session, rows: Sequence[Any]) -> None:
 
 
 def row_key(row: Any) -> Any:
-    return getattr(row, inspect(type(row)).primary_key[0].key)
+    return getattr(row, _primary_name(type(row)))
+
+
+@functools.cache
+def _primary_name(model: type[Base]) -> str:
+    return inspect(model).primary_key[0].key
 
 
 def write_audit(session: Session, entries: list[dict[str, Any]]) -> None:
