@@ -67,22 +67,7 @@ def remembered(session: Session, key: Any, find: Callable[[], Any]) -> Any:
 
 def check_references(session: Session, model: type[Base], values: dict[str, Any]) -> None:
     """Every foreign key in `values` must point at an existing row."""
-    problems: dict[str, list[str]] = {}
-    memory = known(session)
-    for column in _table(model).columns:
-        value = values.get(column.key)
-        if value is None or not column.foreign_keys:
-            continue
-        (key,) = column.foreign_keys
-        target = key.column
-        remember = (target.table.name, target.key, value)
-        if memory is not None and remember in memory:
-            continue
-        found = session.execute(select(target).where(target == value).limit(1)).first()
-        if found is None:
-            problems[column.key] = [f"There is no {target.table.name} row with id {value}."]
-        elif memory is not None:
-            memory[remember] = True
+    (problems,) = missing_references(session, [(model, values)])
     if problems:
         raise InvalidInputError("A referenced row does not exist; see details.", problems)
 
@@ -183,22 +168,7 @@ def refuse_conflicts(conflicts: list[tuple[tuple[str, ...], str]]) -> None:
 def references_to(session: Session, instance: Any, ignore: Collection[str] = ()) -> dict[str, int]:
     """Rows elsewhere that point at `instance`, counted per table, leaving out
     the tables named in `ignore`."""
-    model = type(instance)
-    table = _table(model)
-    counts: dict[str, int] = {}
-    for other in Base.metadata.sorted_tables:
-        if other.name in ignore:
-            continue
-        for key in other.foreign_keys:
-            if key.column.table is not table:
-                continue
-            value = getattr(instance, key.column.key)
-            query = select(func.count()).select_from(other).where(key.parent == value)
-            if other is table:
-                query = query.where(other.c[inspect(model).primary_key[0].key] != value)
-            count = session.scalar(query) or 0
-            if count:
-                counts[other.name] = counts.get(other.name, 0) + count
+    (counts,) = references_to_many(session, [instance], ignore)
     return counts
 
 
@@ -412,8 +382,9 @@ def check_unique(
 def references_to_many(
     session: Session, rows: Sequence[Any], ignore: Collection[str] = ()
 ) -> list[dict[str, int]]:
-    """`references_to` for many rows of one model: one query per foreign key
-    that points at the model's table."""
+    """Rows elsewhere that point at each of `rows` (of one model), counted
+    per table, leaving out the tables named in `ignore`: one query per
+    foreign key that points at the model's table, for all the rows."""
     if not rows:
         return []
     model = type(rows[0])
