@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from shopdb.models import AuditLog
 from shopdb.services.access import ANONYMOUS, Identity
@@ -56,15 +56,15 @@ def snapshot(instance: Any) -> dict[str, Any]:
             if key in SECRET_COLUMNS
             else json_safe(getattr(instance, key))
         )
-        for key in _row_columns(type(instance))
+        for key in _row_columns(instance.__class__)
     }
 
 
 @functools.cache
-def _row_columns(model: type) -> tuple[str, ...]:
+def _row_columns(model: Any) -> tuple[str, ...]:
     """The model's attributes that are columns of its row (a batch
     snapshots hundreds of rows of one model)."""
-    mapper = inspect(model)
+    mapper: Mapper[Any] = inspect(model)
     return tuple(
         column.key for column in mapper.column_attrs if isinstance(column.expression, Column)
     )

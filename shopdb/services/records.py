@@ -405,7 +405,7 @@ def references_to_many(
             )
             if other is table:
                 query = query.where(other.c[primary] != key.parent)
-            held = dict(session.execute(query).tuples().all())
+            held = {row[0]: row[1] for row in session.execute(query)}
             for index, row in enumerate(rows):
                 count = held.get(getattr(row, key.column.key), 0)
                 if count:
