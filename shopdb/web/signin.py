@@ -38,6 +38,7 @@ from shopdb.http import ratelimit
 from shopdb.http.auth import INVALID_CREDENTIALS, end_sign_in, issue_tokens, record_sign_in
 from shopdb.http.identity import current_identity, current_user, request_actor
 from shopdb.services.unitofwork import unit_of_work
+from shopdb.version import __version__
 
 SIGNIN_COOKIE = "shopdb_signin"
 SIGNIN_FIELD = "signin_token"
@@ -98,7 +99,7 @@ def renew_if_needed() -> ResponseReturnValue | None:
         response = current_app.make_response(("", 204))
         response.headers["HX-Refresh"] = "true"
         return response
-    html = render_template("web/renew.html", target=local_target(here()))
+    html = render_template("web/renew.html", target=local_target(here()), version=__version__)
     response = current_app.make_response((html, 200))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -57,6 +57,7 @@ from shopdb.web.words import field_label, humanize
 SITE_KEY = "shopdb.web"
 THEME_COOKIE = "shopdb_theme"
 THEMES = ("dark", "light")
+STATIC_MAX_AGE = 24 * 3600
 # Names the web UI's own pages take; no resource may be served under them.
 RESERVED = frozenset({"api", "print", "static", "ui", "signin", "signout", "renew", "theme"})
 logger = logging.getLogger("shopdb.web")
@@ -411,6 +412,9 @@ def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
         static_folder="static",
         static_url_path="/ui/static",
     )
+    # Static files are addressed with the version (?v=), so browsers keep
+    # them for a day without asking again and an upgrade gets new ones.
+    blueprint.get_send_file_max_age = lambda _filename: STATIC_MAX_AGE  # type: ignore[method-assign]
     names = ", ".join(sorted(site.resources))
     resource = f"any({names}):name" if names else "any(none):name"
     rules: list[tuple[str, str, Callable[..., Any], tuple[str, ...]]] = [

@@ -176,8 +176,15 @@
   function start() {
     var target = document.body.getAttribute("data-renew");
     if (target) {
+      // A renewal that did not take (cookies refused) must not loop.
+      var last = parseInt(sessionStorage.getItem("shopdb-renewed") || "0", 10);
+      if (Date.now() - last < 10000) {
+        signIn(target);
+        return;
+      }
       renew().then(function (ok) {
         if (ok) {
+          sessionStorage.setItem("shopdb-renewed", String(Date.now()));
           location.replace(target);
         } else {
           signIn(target);
