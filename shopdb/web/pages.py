@@ -12,6 +12,7 @@ request's actor, as the REST views do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, select
 from sqlalchemy.orm import Session
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
@@ -28,6 +29,7 @@ from shopdb.database import get_session
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.envelope import ApiError
 from shopdb.http.identity import authorize, request_actor
+from shopdb.models import AuditLog
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceViews
 from shopdb.resources.queries import (
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from shopdb.web.site import Site
 
 PAGE_SIZES = (10, 25, 50, 100, 250)
+# Audit entries a detail page shows; the audit log's list has the rest.
+HISTORY_SHOWN = 20
 RESULTS_TARGET = "results"
 
 
@@ -323,16 +327,37 @@ class ResourcePages:
     def detail_context(self, session: Session, instance: Any) -> dict[str, Any]:
         data = self.detail_data(session, instance)
         references = self.site.lookups.of(self.resource)
+        itemid = getattr(instance, self.resource.primary_key)
         return {
             "pages": self,
             "resource": self.resource,
-            "itemid": getattr(instance, self.resource.primary_key),
+            "itemid": itemid,
+            "history": self.history(session, itemid),
+            "historyshown": HISTORY_SHOWN,
             "data": data,
             "labels": self.site.lookups.labels(session, self.resource, [data]),
             "references": {name: each.target.name for name, each in references.items()},
             "title": self.record_title(data),
             "maywrite": self.may_write(),
         }
+
+    def history(self, session: Session, itemid: int) -> Sequence[AuditLog] | None:
+        """The record's latest audit entries (its own rows', and for an asset
+        extension its asset's), newest first; None for who may not read the
+        audit log."""
+        auditlogs = self.site.resources.get("auditlogs")
+        if auditlogs is None or not self.site.allows(auditlogs.read, write=False):
+            return None
+        query = (
+            select(AuditLog)
+            .where(
+                AuditLog.entitytype.in_(self.resource.entitytypes),
+                AuditLog.entityid == str(itemid),
+            )
+            .order_by(AuditLog.auditlogid.desc())
+            .limit(HISTORY_SHOWN)
+        )
+        return session.scalars(query).all()
 
     def save_record(self, session: Session, raw: dict[str, Any], instance: Any | None) -> Any:
         return self.resource.save(session, raw, instance, actor=request_actor())

@@ -401,20 +401,25 @@ def _refused(error: ShopDBError) -> ResponseReturnValue:
     raise error
 
 
+class WebBlueprint(Blueprint):
+    """Static files are addressed with the version (?v=), so browsers keep
+    them for a day without asking again and an upgrade gets new ones."""
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        return STATIC_MAX_AGE
+
+
 def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
     """Serve the web UI on `app`, after its resources and plugins are in place."""
     site = Site(app, list(plugins))
     app.extensions[SITE_KEY] = site
-    blueprint = Blueprint(
+    blueprint = WebBlueprint(
         "web",
         __name__,
         template_folder="templates",
         static_folder="static",
         static_url_path="/ui/static",
     )
-    # Static files are addressed with the version (?v=), so browsers keep
-    # them for a day without asking again and an upgrade gets new ones.
-    blueprint.get_send_file_max_age = lambda _filename: STATIC_MAX_AGE  # type: ignore[method-assign]
     names = ", ".join(sorted(site.resources))
     resource = f"any({names}):name" if names else "any(none):name"
     rules: list[tuple[str, str, Callable[..., Any], tuple[str, ...]]] = [

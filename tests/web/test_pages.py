@@ -261,3 +261,16 @@ def test_plugin_navigation_points_at_pages(demo_app, browser_of):
     html = client.get("/").get_data(True)
     for url in set(re.findall(r'class="dropdown-item[^"]*" href="([^"]+)"', html)):
         assert client.get(url).status_code in (200, 302), url
+
+
+def test_the_detail_page_shows_the_records_history_to_admins(browser_of):
+    admin = browser_of("admin")
+    data = read_form(admin.get("/vendors/new").get_data(True), vendor="Vendor with a past")
+    location = admin.post("/vendors/new", data=data).headers["Location"]
+    edit = read_form(admin.get(f"{location}/edit").get_data(True), website="https://example.com")
+    assert admin.post(f"{location}/edit", data=edit).status_code == 303
+    html = admin.get(location).get_data(True)
+    history = html.split('data-testid="history"', 1)[1].split("</table>", 1)[0]
+    assert "update" in history and "create" in history
+    assert "https://example.com" in history
+    assert 'data-testid="history"' not in browser_of("editor").get(location).get_data(True)
