@@ -257,10 +257,8 @@ class ResourcePages:
         form = ResourceForm(self.resource, self.site.lookups, creating=True)
         if request.method == "GET":
             return self.form_page(session, form, None, {})
-        raw, problems = form.read(request.form)
         try:
-            if problems:
-                raise InvalidInputError("The record has invalid fields.", problems)
+            raw = self.posted(form)
             with unit_of_work(session, request_actor()):
                 saved = self.save_record(session, raw, None)
                 itemid = getattr(saved.record, self.resource.primary_key)
@@ -282,10 +280,8 @@ class ResourcePages:
         form = ResourceForm(self.resource, self.site.lookups, creating=False)
         if request.method == "GET":
             return self.form_page(session, form, self.get_object(session, itemid), {})
-        raw, problems = form.read(request.form)
         try:
-            if problems:
-                raise InvalidInputError("The record has invalid fields.", problems)
+            raw = self.posted(form)
             with unit_of_work(session, request_actor()):
                 instance = self.get_object(session, itemid, lock=True)
                 saved = self.save_record(session, raw, instance)
@@ -358,6 +354,14 @@ class ResourcePages:
             .limit(HISTORY_SHOWN)
         )
         return session.scalars(query).all()
+
+    def posted(self, form: ResourceForm) -> dict[str, Any]:
+        """The posted form as the API body; a field that cannot even be
+        read (JSON that does not parse) is an error like the schema's."""
+        raw, problems = form.read(request.form)
+        if problems:
+            raise InvalidInputError("The record has invalid fields.", problems)
+        return raw
 
     def save_record(self, session: Session, raw: dict[str, Any], instance: Any | None) -> Any:
         return self.resource.save(session, raw, instance, actor=request_actor())
