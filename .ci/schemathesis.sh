@@ -72,14 +72,15 @@ print(json.load(urllib.request.urlopen(request, timeout=30))["data"]["accesstoke
 PY
 )"
 
+EXCLUDE="${SHOPDB_SCHEMATHESIS_EXCLUDE-positive_data_acceptance}"
 # Operations that end or rotate the run's own sign-in are left out: logout,
 # password change and refresh would sign the fuzzer out half way.
 "$BIN/schemathesis" --no-color --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/api/openapi.json" \
     --header "Authorization: Bearer $TOKEN" \
     --phases examples,coverage,fuzzing,stateful \
     --checks all \
-    --exclude-checks "${SHOPDB_SCHEMATHESIS_EXCLUDE-positive_data_acceptance}" \
+    ${EXCLUDE:+--exclude-checks "$EXCLUDE"} \
     --max-examples "$EXAMPLES" \
     --generation-deterministic --seed 20261207 \
     --exclude-path /api/auth/logout --exclude-path /api/auth/password --exclude-path /api/auth/refresh \
-    --workers 1
+    --workers 1 ${SHOPDB_SCHEMATHESIS_REPORT:+--report ndjson --report-dir "$SHOPDB_SCHEMATHESIS_REPORT"}

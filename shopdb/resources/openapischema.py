@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from apispec.ext.marshmallow.common import resolve_schema_cls
+
 # Keywords whose value is a schema, or a list or map of schemas.
 ONE_SCHEMA = ("items", "additionalProperties", "not")
 SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -55,3 +58,19 @@ def _one_type(value: str | list[str]) -> dict[str, Any]:
     if len(kinds) == 1:
         return {"type": kinds[0], **nullable}
     return {"anyOf": [{"type": kind} for kind in kinds], **nullable}
+
+
+class DocumentConverter(OpenAPIConverter):
+    """apispec's converter, adding what an input schema says of itself beyond
+    its fields (`InputSchema.document_keywords`)."""
+
+    def schema2jsonschema(self, schema: Any) -> dict:
+        result: dict = super().schema2jsonschema(schema)
+        keywords = getattr(resolve_schema_cls(schema), "document_keywords", None)
+        return {**result, **keywords()} if keywords else result
+
+
+class DocumentPlugin(MarshmallowPlugin):
+    """The marshmallow plugin of /api/openapi.json."""
+
+    Converter = DocumentConverter

@@ -154,6 +154,15 @@ ACCOUNT_RESOURCES = (
         write=Access.ADMIN,
         hidden=("passwordhash",),
         read_only=("lastloginat", "passwordchangedat"),
+        # The document says what users.normalise_username takes (any case).
+        field_rules={
+            "username": fields.String(
+                metadata={
+                    "pattern": rf"^\s*{users.USERNAME_FORM}\s*$",
+                    "description": f"{users.USERNAME_RULE}; stored lower-case",
+                }
+            )
+        },
         extra_input={
             "password": fields.String(
                 required=True,  # when creating; a change (partial) may leave it out
