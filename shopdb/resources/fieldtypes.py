@@ -18,6 +18,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from shopdb.errors import ValidationError as ValidationFailure
+from shopdb.services import users
+
 MAC_FORMS = (
     "aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aa.bb.cc.dd.ee.ff, aabb.ccdd.eeff, "
     "aabb-ccdd-eeff or aabbccddeeff"
@@ -70,6 +73,18 @@ IPV6 = _ipv6()
 IP_PATTERN = rf"^\s*(?:{IPV4}|{IPV6})\s*$"
 
 
+# The spaces the server trims (Python's str.strip) that JSON Schema's `\s`
+# (ECMA-262) means too: the two disagree on a few (U+FEFF, U+001C to U+001F,
+# U+0085), so a document pattern spells these out instead of `\s`, and a
+# value generated from it is one the server takes.
+SPACE = "[\\t\\n\\x0b\\x0c\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+
+
+def document_pattern(pattern: str) -> str:
+    """`pattern` with each `\\s` spelt out as SPACE."""
+    return re.sub(r"(?<!\\)\\s", lambda _: SPACE, pattern)
+
+
 class CanonicalText(fields.String):
     """Text checked and turned into its canonical form on input.
 
@@ -85,7 +100,7 @@ class CanonicalText(fields.String):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {"description": self.description})
         if self.pattern:
-            kwargs["metadata"] = {"pattern": self.pattern, **kwargs["metadata"]}
+            kwargs["metadata"] = {"pattern": document_pattern(self.pattern), **kwargs["metadata"]}
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -197,6 +212,23 @@ class HostOrAddress(Hostname):
             return IpAddress().canonical(text)
         except ValidationError:
             return super().canonical(text)
+
+
+class Username(CanonicalText):
+    """A user name as `users.normalise_username` takes it: stored lower-case."""
+
+    description = f"User name: {users.USERNAME_RULE}; stored lower-case"
+    pattern = rf"^\s*{users.USERNAME_FORM}\s*$"
+    default_error_messages = {"invalid_username": f"Not a user name; use {users.USERNAME_RULE}."}
+
+    def canonical(self, text: str) -> str:
+        try:
+            return users.normalise_username(text)
+        except ValidationFailure:
+            raise self.make_error("invalid_username") from None
+
+    def sample(self, number: int) -> str:
+        return f"user{number}"
 
 
 # One part of a stored upload's path: starts with a letter, digit or "_" (so

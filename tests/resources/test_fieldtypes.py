@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies
 from marshmallow import Schema, ValidationError
 
 from shopdb.api import Hostname, HostOrAddress, IpAddress, MacAddress, WebUrl
-from shopdb.resources.fieldtypes import ImageUrl, UploadPath
+from shopdb.resources.fieldtypes import ImageUrl, UploadPath, Username
 
 
 class Inputs(Schema):
@@ -159,6 +159,7 @@ PATTERNED = {
     "imageurl": ImageUrl(),
     "macaddress": MacAddress(),
     "uploadpath": UploadPath(),
+    "username": Username(),
 }
 # Text a server would see: the pieces of addresses and URLs, and some noise.
 PIECES = strategies.sampled_from(

@@ -18,6 +18,7 @@ from shopdb.errors import (
 from shopdb.http.identity import current_identity
 from shopdb.models import ADMIN, ApiToken, Role, User
 from shopdb.resources.definition import Resource
+from shopdb.resources.fieldtypes import Username
 from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
 from shopdb.services.access import SCOPES, Access
@@ -154,15 +155,7 @@ ACCOUNT_RESOURCES = (
         write=Access.ADMIN,
         hidden=("passwordhash",),
         read_only=("lastloginat", "passwordchangedat"),
-        # The document says what users.normalise_username takes (any case).
-        field_rules={
-            "username": fields.String(
-                metadata={
-                    "pattern": rf"^\s*{users.USERNAME_FORM}\s*$",
-                    "description": f"{users.USERNAME_RULE}; stored lower-case",
-                }
-            )
-        },
+        field_rules={"username": Username()},
         extra_input={
             "password": fields.String(
                 required=True,  # when creating; a change (partial) may leave it out
