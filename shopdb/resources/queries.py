@@ -568,7 +568,7 @@ def paginate(session: Session, query: Select, page: int, perpage: int) -> Page:
     last = math.ceil(total / perpage) if total else 1
     if page > last:
         raise ApiError(
-            400,
+            404,
             "page_out_of_range",
             f"Page {page} is past the last page ({last}).",
             {"page": [f"At most {last}."]},

@@ -208,8 +208,11 @@ class ResourceTests:
         assert first["meta"]["pagination"]["totalpages"] == total
         last = admin.get(f"{url}?perpage=1&page={total}").get_json()
         assert len(last["data"]) == 1
+        # Past the last page: a 404, since the page may exist once there are more rows.
+        past = admin.get(f"{url}?page={total + 1}&perpage=1")
+        assert past.status_code == 404
+        assert past.get_json()["data"]["error"]["code"] == "page_out_of_range"
         for query, name in (
-            (f"page={total + 1}&perpage=1", "page"),
             ("page=0", "page"),
             ("perpage=0", "perpage"),
             (f"perpage={MAXIMUM_PERPAGE + 1}", "perpage"),
