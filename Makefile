@@ -3,6 +3,7 @@
 #   make test  - set up with test tools and run the whole suite (SQLite)
 #   make test-db SHOPDB_TEST_DATABASE_URL=...  - run the database tests on a server
 #   make schemathesis - generated requests against a served site, stateful, every check
+#   make vendor - fetch the web UI's pinned front-end files from npm (shopdb/web/vendor.py)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,7 +15,7 @@ PORT ?= 5000
 # The bundled plugins `make run` installs for the demo site.
 PLUGINS ?= computers equipment network notifications applications knowledgebase measuringtools printers usb
 
-.PHONY: run setup test test-db lint format constraints clean schemathesis
+.PHONY: run setup test test-db lint format constraints clean schemathesis vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,9 @@ test-db: $(VENV)/.installed-test
 
 schemathesis: $(VENV)/.installed-test
 	bash .ci/schemathesis.sh
+
+vendor: $(BIN)/python
+	$(BIN)/python -m shopdb.web.vendor
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check shopdb tests bench collectors

@@ -14,16 +14,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from shopdb import config as configuration
 from shopdb import database
 from shopdb.cli import COMMANDS
-from shopdb.http import apidocs, auth, headers, health, home, identity, ratelimit, requestline
+from shopdb.http import apidocs, auth, headers, health, identity, ratelimit, requestline
 from shopdb.http.envelope import register_error_handlers
 from shopdb.http.jsonbody import BoundedJSONProvider
 from shopdb.plugins import endpoints as plugin_endpoints
 from shopdb.plugins import printviews
 from shopdb.plugins.commands import plugin_group
-from shopdb.plugins.runtime import check_resource_names, start_plugins, wire_plugins
+from shopdb.plugins.runtime import (
+    check_resource_names,
+    current_runtime,
+    start_plugins,
+    wire_plugins,
+)
 from shopdb.plugins.sitecommands import SITE_COMMANDS
 from shopdb.resources import init_api
 from shopdb.resources.core import CORE_RESOURCES
+from shopdb.web import PluginPages
+from shopdb.web import init_app as init_web
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -75,7 +82,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     headers.init_app(app)
     app.register_blueprint(health.blueprint)
-    app.register_blueprint(home.blueprint)
     app.register_blueprint(apidocs.blueprint)
     plugins = start_plugins(app)
     check_resource_names(plugins, CORE_RESOURCES)
@@ -84,4 +90,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(plugin_endpoints.blueprint)
     wire_plugins(app, api)
     printviews.init_app(app)
+    init_web(app, _plugin_pages(app))
     return app
+
+
+def _plugin_pages(app: Flask) -> list[PluginPages]:
+    """What each active plugin gives the web UI (the web layer sits below
+    the plugin framework and does not import it)."""
+    return [
+        PluginPages(
+            loaded.name,
+            loaded.parts.navigation,
+            [resource.name for resource in loaded.parts.resources],
+            loaded.plugin.page_banners,
+        )
+        for loaded in current_runtime(app).loaded
+    ]

@@ -263,6 +263,10 @@ def authentication_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "JWT_COOKIE_SAMESITE": "Lax",
         "JWT_COOKIE_CSRF_PROTECT": True,
         "JWT_CSRF_IN_COOKIES": True,
+        # The web UI's forms send the CSRF value as the field csrf_token
+        # (the header X-CSRF-TOKEN is checked first, as for scripts).
+        "JWT_CSRF_CHECK_FORM": True,
+        "JWT_CSRF_REQUEST_FORM_ACCESS_FIELD_NAME": "csrf_token",
         "JWT_ACCESS_COOKIE_NAME": "shopdb_access",
         "JWT_REFRESH_COOKIE_NAME": "shopdb_refresh",
         "JWT_ACCESS_CSRF_COOKIE_NAME": "shopdb_csrf_access",

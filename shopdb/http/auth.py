@@ -185,15 +185,25 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def issue_tokens(user: User, sid: str, data: dict[str, Any], *, cookies: bool) -> Response:
+def issue_tokens(
+    user: User,
+    sid: str,
+    data: dict[str, Any],
+    *,
+    cookies: bool,
+    reply: Response | None = None,
+) -> Response:
     """The reply that hands out a new access and refresh token of sign-in
     `sid`: in the body (with `data`) for scripts, and as cookies with their
     CSRF values when the caller signs in by cookie. Sign-in, refresh and
     password change all issue tokens here, so they carry the same claims and
-    cookie settings."""
+    cookie settings. `reply` replaces the body (the web UI's sign-in page
+    answers with a redirect that carries the cookies)."""
     accesstoken = create_access_token(str(user.userid), additional_claims=_claims(user, sid))
     refreshtoken = create_refresh_token(str(user.userid), additional_claims=_claims(user, sid))
-    response = data_response({**data, "accesstoken": accesstoken, "refreshtoken": refreshtoken})
+    response = reply or data_response(
+        {**data, "accesstoken": accesstoken, "refreshtoken": refreshtoken}
+    )
     if cookies:
         set_access_cookies(response, accesstoken, max_age=_seconds("JWT_ACCESS_TOKEN_EXPIRES"))
         set_refresh_cookies(response, refreshtoken, max_age=_seconds("JWT_REFRESH_TOKEN_EXPIRES"))
@@ -216,16 +226,17 @@ def login(values: dict[str, str]) -> ResponseReturnValue:
     ratelimit.check_sign_in()
     session = get_session()
     with unit_of_work(session, request_actor()):  # a sign-in is recorded, whatever its outcome
-        outcome = _record_sign_in(session, values["username"], values["password"])
+        outcome = record_sign_in(session, values["username"], values["password"])
     if not outcome.ok:
         raise ApiError(401, "invalid_credentials", INVALID_CREDENTIALS)
     user = outcome.user
     return issue_tokens(user, str(uuid.uuid4()), {"user": user_data(user)}, cookies=True)
 
 
-def _record_sign_in(session: Any, username: str, password: str) -> Any:
+def record_sign_in(session: Any, username: str, password: str) -> Any:
     """Check the credentials and audit the attempt (a success under the user
-    signing in); returns the outcome."""
+    signing in); returns the outcome. The caller holds the unit of work (the
+    login endpoint and the web UI's sign-in page)."""
     outcome = authentication.authenticate(session, username, password)
     if not outcome.ok:
         # Unknown names are not recorded: people type passwords into that field.
@@ -304,8 +315,15 @@ def logout() -> ResponseReturnValue:
         verify_jwt_in_request()
     except (ExpiredSignatureError, WrongTokenError, NoAuthorizationError):
         verify_jwt_in_request(refresh=True)
-    claims = get_jwt()
-    user = get_current_user()
+    end_sign_in(get_current_user(), get_jwt())
+    response = data_response({"signedout": True})
+    unset_jwt_cookies(response)
+    return _no_store(response)
+
+
+def end_sign_in(user: User, claims: dict[str, Any]) -> None:
+    """Revoke the sign-in session of the verified token `claims` and audit the
+    logout: the API's logout and the web UI's sign-out page end it here."""
     via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
     session = get_session()
     # Revoking the session id covers every token issued under it; nothing
@@ -318,9 +336,6 @@ def logout() -> ResponseReturnValue:
             audit_log(session, "logout", "users", user.userid)
     except IntegrityError:
         pass  # A concurrent logout of the same session revoked it first.
-    response = data_response({"signedout": True})
-    unset_jwt_cookies(response)
-    return _no_store(response)
 
 
 @blueprint.get("/me")

@@ -1,8 +1,11 @@
 """Security headers on every response.
 
 The content security policy fits a server-rendered app whose scripts, styles
-and images are all served locally: no CDN, no inline script, no framing. A
-view that needs something else sets its own header, which is kept.
+and images are all served locally: no CDN, no inline script (the web UI's
+pages load theirs from files; htmx is told not to evaluate code), no
+framing. Styles may be inline: Bootstrap's and tom-select's scripts set
+style attributes. A view that needs something else sets its own header,
+which is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from flask import Flask, Response, current_app
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
         "img-src 'self' data:",
         "style-src 'self' 'unsafe-inline'",
         "object-src 'none'",

@@ -34,7 +34,8 @@ def client_address() -> str:
 
 def submitted_username() -> str:
     body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
+    # The API takes JSON; the web UI's sign-in page posts a form.
+    name = body.get("username") if isinstance(body, dict) else request.form.get("username")
     clean = name.strip().lower()[:100] if isinstance(name, str) else ""
     return f"username:{clean}"
 

@@ -1,4 +1,4 @@
-"""The web UI (to come): server-rendered pages built from the same resource
+"""The web UI: server-rendered pages built from the same resource
 declarations as the REST API, beside it in the layers. Its views take the
 shape of `shopdb.resources.endpoints.ResourceViews` (a verb made of named
 steps) and write only through `Resource.save`/`Resource.delete` inside a unit
@@ -6,3 +6,7 @@ of work (`shopdb.services.unitofwork`), as the REST views, the collectors and
 the `shopdb record` commands do. It may import `shopdb.resources` and below,
 never `shopdb.cli` or `shopdb.plugins` (the import-linter contract says so).
 """
+
+from shopdb.web.site import PluginPages, init_app
+
+__all__ = ["PluginPages", "init_app"]

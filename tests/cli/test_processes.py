@@ -81,7 +81,9 @@ def test_first_run_flow_serves_the_demo_site(shopdb):
     try:
         ready = wait_for(f"http://127.0.0.1:{port}/api/health/ready")
         assert b'"ready"' in ready
-        assert b"Assets" in wait_for(f"http://127.0.0.1:{port}/")
+        # The web UI's start page; asset counts wait for a sign-in.
+        home = wait_for(f"http://127.0.0.1:{port}/")
+        assert b"ShopDB" in home and b"/signin" in home
         clash = shopdb("run", "--port", str(port))
         assert_one_line_error(clash, f"Port {port} on 127.0.0.1 is already in use")
     finally:

@@ -48,7 +48,8 @@ def test_the_content_security_policy_allows_only_local_assets():
     assert directives["style-src"] == "'self' 'unsafe-inline'"
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
-    assert "script-src" not in directives  # scripts fall back to 'self': no inline code
+    assert directives["script-src"] == "'self'"  # no inline code, no eval
+    assert directives["connect-src"] == "'self'"
 
 
 def test_no_strict_transport_security_without_secure_cookies(make_app, database_url):

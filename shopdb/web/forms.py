@@ -1,0 +1,279 @@
+"""Create and edit forms generated from a resource's input schema.
+
+The schema that validates the REST API's input decides the form: which
+fields there are, which are required, their types and lengths. The form
+turns what the browser posts (text) into the JSON types that schema takes
+(numbers, true/false, null) and nothing more, so `Resource.save` validates a
+form exactly as it validates an API body, and each error it names is shown
+beside its field. Fields whose value is an object or a list (nested parts,
+JSON settings) are edited as JSON text for now.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Text
+from werkzeug.datastructures import MultiDict
+
+from shopdb.resources.definition import Resource
+from shopdb.web.lookups import Lookups, Reference
+from shopdb.web.words import field_label
+
+# The form field holding the CSRF value (config: JWT_CSRF_REQUEST_FORM_ACCESS_FIELD_NAME).
+CSRF_FIELD = "csrf_token"
+# Texts longer than this (or without a length) get a text area.
+LONG_TEXT = 255
+
+
+@dataclass
+class FormField:
+    """One control of a generated form, with its value as the browser shows it."""
+
+    name: str
+    label: str
+    widget: str  # text, textarea, password, number, decimal, checkbox, date, datetime, select, json
+    required: bool = False
+    nullable: bool = True
+    maxlength: int | None = None
+    value: Any = ""
+    options: list[tuple[Any, str]] | None = None
+    remote: str = ""  # the REST list a large lookup searches
+    remotelabel: str = ""  # the label field of the rows it returns
+    remotekey: str = ""
+    help: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> bool:
+        return self.value is True
+
+
+def _maxlength(schema_field: fields.Field) -> int | None:
+    for check in schema_field.validators:
+        if isinstance(check, validate.Length) and check.max is not None:
+            return check.max
+    return None
+
+
+def _widget(resource: Resource, name: str, schema_field: fields.Field, lookup: bool) -> str:
+    if name in resource.nesting or isinstance(
+        schema_field, fields.Nested | fields.List | fields.Dict
+    ):
+        return "json"
+    if lookup:
+        return "select"
+    if isinstance(schema_field, fields.Boolean):
+        return "checkbox"
+    if isinstance(schema_field, fields.Integer):
+        return "number"
+    if isinstance(schema_field, fields.Float | fields.Decimal):
+        return "decimal"
+    if isinstance(schema_field, fields.DateTime):
+        return "datetime"
+    if isinstance(schema_field, fields.Date):
+        return "date"
+    if isinstance(schema_field, fields.String):
+        if schema_field.load_only:
+            return "password"
+        column = resource.columns.get(name)
+        length = _maxlength(schema_field)
+        if (column is not None and isinstance(column.type, Text)) or (
+            length is None or length > LONG_TEXT
+        ):
+            return "textarea"
+        return "text"
+    return "json"  # anything else (a setting's value): JSON text
+
+
+def _shown(widget: str, value: Any) -> Any:
+    """A stored value as its control shows it."""
+    if value is None:
+        return False if widget == "checkbox" else ""
+    if widget == "checkbox":
+        return bool(value)
+    if widget == "json":
+        return json.dumps(value, indent=2, ensure_ascii=True)
+    if widget == "datetime":
+        text = value.isoformat() if isinstance(value, datetime) else str(value)
+        return text[:19].replace(" ", "T")  # naive UTC, as the input shows it
+    if widget == "date":
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return value
+
+
+def _writable(schema_field: fields.Field, value: Any) -> Any:
+    """A nested part's stored rows with only the fields its input takes
+    (not their ids), so that an unchanged form sends back what it got."""
+    inner = schema_field.inner if isinstance(schema_field, fields.List) else schema_field
+    nested = getattr(inner, "schema", None) if isinstance(inner, fields.Nested) else None
+    if nested is None:
+        return value
+    accepted = {key for key, each in nested.fields.items() if not each.dump_only}
+
+    def keep(row: Any) -> Any:
+        if not isinstance(row, dict):
+            return row
+        return {key: each for key, each in row.items() if key in accepted}
+
+    return [keep(row) for row in value] if isinstance(value, list) else keep(value)
+
+
+def _default(resource: Resource, name: str) -> Any:
+    column = resource.columns.get(name)
+    default = getattr(column, "default", None)
+    arg = getattr(default, "arg", None)
+    return arg if isinstance(arg, bool | int | float | str) else None
+
+
+class ResourceForm:
+    """The create or the edit form of one resource."""
+
+    def __init__(self, resource: Resource, lookups: Lookups, *, creating: bool) -> None:
+        self.resource = resource
+        self.creating = creating
+        self.references: dict[str, Reference] = lookups.of(resource)
+        self.lookups = lookups
+        schema: Schema = (
+            resource.schemas.create() if creating else resource.schemas.update(partial=True)
+        )
+        self.schema_fields = schema.fields
+        names = dict.fromkeys(resource.form_fields)  # each once, in declared order
+        self.names = [name for name in names if name in self.schema_fields]
+        # Shown but fixed once created (an asset's number on some resources).
+        self.fixed = [name for name in names if name not in self.schema_fields]
+
+    def fields(
+        self,
+        session: Any,
+        values: Mapping[str, Any],
+        errors: Mapping[str, Any] | None = None,
+        posted: MultiDict | None = None,
+    ) -> list[FormField]:
+        """The controls, filled with `values` (stored, or defaults) or with
+        what was `posted`, and the errors of the last attempt."""
+        errors = errors or {}
+        built = []
+        for name in self.names:
+            schema_field = self.schema_fields[name]
+            reference = self.references.get(name)
+            widget = _widget(self.resource, name, schema_field, reference is not None)
+            control = FormField(
+                name=name,
+                label=field_label(name, reference is not None),
+                widget=widget,
+                required=bool(schema_field.required),
+                nullable=bool(schema_field.allow_none),
+                maxlength=_maxlength(schema_field),
+                help=str(schema_field.metadata.get("description", "")),
+                errors=_messages(errors.get(name)),
+            )
+            if posted is not None and widget != "password":
+                control.value = name in posted if widget == "checkbox" else posted.get(name, "")
+            elif widget != "password":
+                value = _writable(schema_field, values.get(name))
+                if self.creating and value is None:
+                    value = _default(self.resource, name)
+                control.value = _shown(widget, value)
+            if widget == "json" and not control.help:
+                control.help = "JSON; leave empty to keep as it is."
+            if reference is not None:
+                control.help = ""  # the API's note on sending a name instead
+                self._choices(session, control, reference)
+            built.append(control)
+        return built
+
+    def _choices(self, session: Any, control: FormField, reference: Reference) -> None:
+        options = self.lookups.options(session, reference)
+        if options is not None:
+            control.options = options
+            return
+        # Too many to list: the current one, then search as the user types.
+        control.remote = f"/api/{reference.target.name}"
+        control.remotekey = reference.key.key
+        control.remotelabel = reference.label.key
+        current = control.value
+        label = None
+        if current not in ("", None):
+            try:
+                label = self.lookups.label_of(session, reference, int(current))
+            except ValueError:
+                label = None
+        control.options = [(current, label or str(current))] if label else []
+
+    def read(self, form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The posted form as the JSON body the API would take, and the
+        fields that could not even be read (JSON that does not parse)."""
+        raw: dict[str, Any] = {}
+        problems: dict[str, list[str]] = {}
+        for name in self.names:
+            schema_field = self.schema_fields[name]
+            widget = _widget(self.resource, name, schema_field, name in self.references)
+            if widget == "checkbox":
+                raw[name] = name in form
+                continue
+            text = form.get(name, "")
+            if widget not in {"textarea", "json"}:
+                text = text.strip()
+            if text == "":
+                if widget in ("password", "json"):
+                    continue  # left empty: unchanged (or missing, when required)
+                if self.creating:
+                    if schema_field.required:
+                        raw[name] = "" if widget in ("text", "textarea") else None
+                    continue
+                raw[name] = None if schema_field.allow_none else ""
+                continue
+            if widget == "json":
+                try:
+                    raw[name] = json.loads(text)
+                except ValueError as error:
+                    problems[name] = [f"Not valid JSON: {error}."]
+                continue
+            raw[name] = _typed(widget, text)
+        return raw, problems
+
+
+def _typed(widget: str, text: str) -> Any:
+    """Numbers as numbers; anything that does not read as one is sent as
+    typed, so that the schema names the problem as the API would."""
+    try:
+        if widget in ("number", "select"):
+            return int(text)
+        if widget == "decimal":
+            return float(text)
+    except ValueError:
+        return text
+    return text
+
+
+def _messages(value: Any) -> list[str]:
+    """An error entry (a list, or a dict for a nested field) as sentences."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [message for each in value for message in _messages(each)]
+    if isinstance(value, dict):
+        return [
+            f"{key}: {message}" if not str(key).startswith("_") else message
+            for key, each in value.items()
+            for message in _messages(each)
+        ]
+    return [str(value)]
+
+
+def general_errors(errors: Mapping[str, Any], shown: list[str]) -> list[str]:
+    """Errors about fields the form does not show (or the whole record)."""
+    return [
+        message if name.startswith("_") else f"{field_label(name)}: {message}"
+        for name, value in errors.items()
+        if name not in shown
+        for message in _messages(value)
+    ]
