@@ -13,7 +13,7 @@ path's back, so the time printed is the bulk path's own.
 
 The database is `DATABASE_URL` when set, else a SQLite file in --folder
 (made empty first). The site gets a bench admin (`benchadmin`, password
-`bench-passphrase-123`) for bench/http.py. Progress and the rate in
+`bench-passphrase-123`) for bench/http_table.py. Progress and the rate in
 records per second are printed per chunk.
 """
 
