@@ -443,7 +443,7 @@ def measure(client: Client, raw: Raw, options: argparse.Namespace, master: int) 
     table.detail()
     table.writes()
     table.deep("default sort", None, "assetnumber, assetid")
-    table.deep("sorted by -modifiedat", "-modifiedat", "modifiedat DESC, assetid")
+    table.deep("sorted by -modifiedat", "-modifiedat", "modifiedat DESC, assetid DESC")
     table.throughput()
     table.collector()
     sizes = [resident_mb(pid) for pid in workers_of(master)]

@@ -11,7 +11,8 @@ switch). Every record goes through `Resource.save_many` inside one
 an import or a collector batch writes; nothing is inserted behind the write
 path's back, so the time printed is the bulk path's own.
 
-The database is `DATABASE_URL` when set, else a SQLite file in --folder
+The database is `DATABASE_URL` when set (an empty database: the site's
+names would clash with an earlier run's), else a SQLite file in --folder
 (made empty first). The site gets a bench admin (`benchadmin`, password
 `bench-passphrase-123`) for bench/http_table.py. Progress and the rate in
 records per second are printed per chunk.
@@ -299,7 +300,8 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("DATABASE_URL")
     if url is None:
-        (folder / "shopdb.db").unlink(missing_ok=True)
+        for name in ("shopdb.db", "shopdb.db-wal", "shopdb.db-shm"):
+            (folder / name).unlink(missing_ok=True)
     env = site_environment(folder, url)
     began = time.perf_counter()
     prepare(env)

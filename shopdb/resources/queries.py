@@ -600,9 +600,10 @@ def _key(resource: Resource, text: str) -> SortKey:
 
 def sort_keys(resource: Resource, sort: str | None, rank: Any) -> list[SortKey]:
     """The list's order: the asked-for sort, else the search rank (heaviest
-    first), else the declared default; then the primary key, unless a key is
-    unique already (so `assetnumber` alone orders assets, and the database
-    walks its unique index instead of sorting every row)."""
+    first), else the declared default; then the primary key (the way the
+    last key runs), unless a key is unique already (so `assetnumber` alone
+    orders assets, and the database walks its unique index instead of
+    sorting every row)."""
     if sort:
         keys = [_key(resource, part) for part in sort.split(",")]
     elif rank is not None:
@@ -610,8 +611,13 @@ def sort_keys(resource: Resource, sort: str | None, rank: Any) -> list[SortKey]:
     else:
         keys = [_key(resource, resource.default_sort)]
     if not any(_is_unique(key.expression) for key in keys):
+        # The tie-breaker runs the way the last key does: an index on that
+        # key holds the primary key in the same order (SQLite's rowid), so
+        # `-modifiedat` reads its index backwards with no sort at all.
         primary = resource.column(resource.primary_key)
-        keys.append(SortKey(resource.primary_key, primary, False, False, primary.type))
+        last = keys[-1].descending and keys[-1].name != "rank"  # equal ranks: oldest first
+        name = f"-{resource.primary_key}" if last else resource.primary_key
+        keys.append(SortKey(name, primary, last, False, primary.type))
     return keys
 
 
