@@ -731,16 +731,24 @@ def after_cursor(keys: list[SortKey], values: list[Any], dialect: str) -> Column
     return condition
 
 
+# Counting stops here: a filter that keeps most of 100,000 rows (`isactive`)
+# cost more to count than to page. Past it the total is "at least" (isexact
+# false), unless the page asked for lies deeper, which is counted to.
+COUNT_BOUND = 10_000
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a list: its rows, where it is (a number, or None for a
-    page asked for by cursor), the count, and the cursor of the next page."""
+    page asked for by cursor), the count (exact, or a lower bound), and the
+    cursor of the next page."""
 
     rows: list[Any]
     page: int | None
     perpage: int
     total: int
     next: str | None = None
+    isexact: bool = True
 
     @property
     def totalpages(self) -> int:
@@ -753,9 +761,18 @@ class Page:
                 "perpage": self.perpage,
                 "total": self.total,
                 "totalpages": self.totalpages,
+                "isexact": self.isexact,
             },
             "next": self.next,
         }
+
+
+def count_rows(session: Session, query: Select, bound: int) -> tuple[int, bool]:
+    """How many rows the list has, counted up to `bound`: (the count, True),
+    or (bound, False) when there are more."""
+    limited = query.order_by(None).limit(bound + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(limited)) or 0
+    return (found, True) if found <= bound else (bound, False)
 
 
 def paginate(
@@ -767,17 +784,17 @@ def paginate(
     keys: list[SortKey] | None = None,
     cursor: str | None = None,
 ) -> Page:
-    """Two queries whatever the page size: the count and the rows. With
-    `keys` (the query's order) the page carries the cursor of the next one;
-    with a `cursor` too, the rows are those after it (the page number is
-    then unknown: None)."""
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    total = session.scalar(counted) or 0
+    """Two queries whatever the page size: the count (bounded, see
+    COUNT_BOUND) and the rows. With `keys` (the query's order) the page
+    carries the cursor of the next one; with a `cursor` too, the rows are
+    those after it (the page number is then unknown: None)."""
     if cursor is not None and keys:
+        total, exact = count_rows(session, query, COUNT_BOUND)
         values = decode_cursor(keys, cursor)
         dialect = session.get_bind().dialect.name
         query = query.where(after_cursor(keys, values, dialect))
-        return _rows(session, query, None, perpage, total, keys)
+        return _rows(session, query, None, perpage, total, exact, keys)
+    total, exact = count_rows(session, query, max(COUNT_BOUND, page * perpage))
     last = math.ceil(total / perpage) if total else 1
     if page > last:
         raise ApiError(
@@ -786,7 +803,7 @@ def paginate(
             f"Page {page} is past the last page ({last}).",
             {"page": [f"At most {last}."]},
         )
-    return _rows(session, query.offset((page - 1) * perpage), page, perpage, total, keys)
+    return _rows(session, query.offset((page - 1) * perpage), page, perpage, total, exact, keys)
 
 
 def _rows(
@@ -795,12 +812,13 @@ def _rows(
     page: int | None,
     perpage: int,
     total: int,
+    exact: bool,
     keys: list[SortKey] | None,
 ) -> Page:
     """The page's rows (one more asked for, to know whether a next page
     exists) and the cursor after the last of them."""
     if not keys:
-        return Page(list(session.scalars(query.limit(perpage))), page, perpage, total)
+        return Page(list(session.scalars(query.limit(perpage))), page, perpage, total, None, exact)
     found = list(
         session.execute(query.add_columns(*(key.expression for key in keys)).limit(perpage + 1))
     )
@@ -808,4 +826,4 @@ def _rows(
     cursor = None
     if len(found) > perpage:
         cursor = encode_cursor(keys, tuple(found[perpage - 1])[1:])
-    return Page(rows, page, perpage, total, cursor)
+    return Page(rows, page, perpage, total, cursor, exact)
