@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from shopdb.testing.servers import GUNICORN, GUNICORN_CONFIG, free_port, wait_for  # noqa: E402
+from shopdb.testing.servers import free_port, gunicorn, wait_for  # noqa: E402
 
 # bench/site.py by path: `site` is also the name of a standard module.
 _spec = importlib.util.spec_from_file_location("benchsite", HERE / "site.py")
@@ -167,20 +167,7 @@ def page_sql(where: str, order: str, offset: int) -> str:
 
 def start(env: dict[str, str], folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    command = [
-        GUNICORN,
-        "-c",
-        GUNICORN_CONFIG,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--threads",
-        str(THREADS),
-        "--timeout",
-        "300",
-        "shopdb:create_app()",
-    ]
+    command = gunicorn(port, WORKERS, THREADS)
     server = subprocess.Popen(
         command, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
