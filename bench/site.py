@@ -285,7 +285,7 @@ def analyze(url: str) -> None:
 
     engine = create_engine(url)
     try:
-        refresh(engine)
+        refresh(engine, vacuum=True)
     finally:
         engine.dispose()
 

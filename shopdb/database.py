@@ -114,12 +114,18 @@ def build_engine(url: str | URL, **options: Any) -> Engine:
     return engine
 
 
-def analyze(engine: Engine) -> None:
+def analyze(engine: Engine, *, vacuum: bool = False) -> None:
     """Fresh planner statistics for every table, after a big import or a
     schema upgrade: without them SQLite guesses which index a filtered,
     sorted list should use, and PostgreSQL autovacuum may take minutes to
-    notice a table that grew from nothing."""
+    notice a table that grew from nothing. `vacuum` (PostgreSQL) also
+    marks the new rows visible to all, so counts read the index alone
+    instead of visiting every row (worth it after a bulk import)."""
     backend = engine.url.get_backend_name()
+    if backend == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE" if vacuum else "ANALYZE")
+        return
     with engine.connect() as connection:
         if backend in ("mysql", "mariadb"):
             from sqlalchemy import inspect
