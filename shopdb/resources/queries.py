@@ -769,7 +769,13 @@ class Page:
 
 def count_rows(session: Session, query: Select, bound: int) -> tuple[int, bool]:
     """How many rows the list has, counted up to `bound`: (the count, True),
-    or (bound, False) when there are more."""
+    or (bound, False) when there are more. An unfiltered list on SQLite is
+    counted whole: SQLite counts a table from its b-tree's page counts
+    without reading rows, which a bounded subquery would prevent."""
+    if query.whereclause is None and session.get_bind().dialect.name == "sqlite":
+        return session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ) or 0, True
     limited = query.order_by(None).limit(bound + 1).subquery()
     found = session.scalar(select(func.count()).select_from(limited)) or 0
     return (found, True) if found <= bound else (bound, False)
