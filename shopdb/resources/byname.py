@@ -23,7 +23,8 @@ the same on every database whatever its collation says.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import functools
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from marshmallow import fields, validate
 from sqlalchemy import Column, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from shopdb.errors import ConflictError, InvalidInputError
+from shopdb.errors import ConflictError, InvalidInputError, ShopDBError
 from shopdb.resources.schemas import not_blank, safe_text
 from shopdb.services import records
 
@@ -146,15 +147,40 @@ class NameLookup:
 
     def find(self, session: Session, text: str, *, lock: bool = False) -> tuple[int | None, str]:
         """(the id of the row `text` names, or None; a problem, or "")"""
-        memory = None if lock else records.known(session)
-        remember = (self.namecolumn.table.name, self.namecolumn.key, text)
-        if memory is not None and remember in memory:
-            return memory[remember], ""
-        rows = session.execute(self._candidates(text, lock)).all()
+        if lock:
+            return self.match(text, session.execute(self._candidates([text], lock)).all())
+        return self.find_many(session, [text])[text]
+
+    def find_many(
+        self, session: Session, texts: Collection[str]
+    ) -> dict[str, tuple[int | None, str]]:
+        """`find` of every name of a batch, with one query for those the unit
+        of work has not seen yet."""
+        memory = records.known(session)
+        table = self.namecolumn.table.name
+        found: dict[str, tuple[int | None, str]] = {}
+        asked = []
+        for text in texts:
+            remember = (table, self.namecolumn.key, text)
+            if memory is not None and remember in memory:
+                found[text] = (memory[remember], "")
+            else:
+                asked.append(text)
+        if asked:
+            rows = session.execute(self._candidates(asked, False)).all()
+            for text in asked:
+                found[text] = self.match(text, rows)
+                key, _problem = found[text]
+                if memory is not None and key is not None:
+                    memory[(table, self.key.key, key)] = True  # a row that exists
+                    if any(name == text for _key, name in rows):
+                        memory[(table, self.namecolumn.key, text)] = key
+        return found
+
+    def match(self, text: str, rows: Collection[Any]) -> tuple[int | None, str]:
+        """The rule of the module's docstring, over the candidate rows."""
         exact = [key for key, name in rows if name == text]
         if exact:
-            if memory is not None:
-                memory[remember] = exact[0]
             return exact[0], ""
         wanted = text.lower()
         folded = sorted((name, key) for key, name in rows if name.lower() == wanted)
@@ -168,16 +194,24 @@ class NameLookup:
             )
         return None, ""
 
-    def resolve(self, session: Session, values: dict[str, Any], text: str | None) -> str:
+    def resolve(
+        self,
+        session: Session,
+        values: dict[str, Any],
+        text: str | None,
+        looked: tuple[int | None, str] | None = None,
+        unknown: Callable[[str], str] | None = None,
+    ) -> str:
         """Set the id field in `values` from the name `text` (None when the
-        row is still to be created); returns the problem, or ""."""
+        row is still to be created); returns the problem, or "". `looked` is
+        what `find_many` said of the name, `unknown` words an unknown one."""
         found: int | None = None
         if text is not None:
-            found, problem = self.find(session, text)
+            found, problem = self.find(session, text) if looked is None else looked
             if problem:
                 return problem
             if found is None and not self.create:
-                return self.unknown(session, text)
+                return (unknown or functools.partial(self.unknown, session))(text)
         given = values.get(self.idfield, found)
         if given != found or (found is None and text is not None and self.idfield in values):
             if found is not None:
@@ -191,15 +225,20 @@ class NameLookup:
         values[self.idfield] = found
         return ""
 
-    def _candidates(self, text: str, lock: bool) -> Select:
-        """Every row that may match: the database's comparison only narrows
-        the search (MySQL's collation ignores case and accents, SQLite's
-        lower() folds ASCII letters only); `find` decides in Python. A name
-        with other letters scans the table, which is small."""
+    def _candidates(self, texts: Collection[str], lock: bool) -> Select:
+        """Every row that may match one of the names: the database's
+        comparison only narrows the search (MySQL's collation ignores case and
+        accents, SQLite's lower() folds ASCII letters only); `match` decides
+        in Python. A name with other letters scans the table, which is small."""
         query = select(self.key, self.namecolumn)
-        if text.isascii():
+        if all(text.isascii() for text in texts):
             column = self.namecolumn
-            query = query.where(or_(column == text, func.lower(column) == text.lower()))
+            query = query.where(
+                or_(
+                    column.in_(sorted(texts)),
+                    func.lower(column).in_(sorted(text.lower() for text in texts)),
+                )
+            )
         return query.with_for_update(read=True) if lock else query
 
     def unknown(self, session: Session, text: str) -> str:
@@ -212,6 +251,41 @@ class NameLookup:
         if len(known) > KNOWN_SHOWN:
             listed += ", ..."
         return f"There is no {self.label} named {text!r} (known: {listed}); see {self.url}."
+
+    def create_rows(
+        self, session: Session, texts: Collection[str], entries: list[dict[str, Any]]
+    ) -> dict[str, int | ShopDBError]:
+        """Create the rows named `texts` (one per name in any case: the first
+        spelling is kept) in one INSERT, their audit entries added to
+        `entries`; {text: id}. When a concurrent push created one of them
+        first, each name is created on its own (`create_row`), and a name that
+        cannot be holds its error."""
+        firsts: dict[str, str] = {}
+        for text in texts:
+            firsts.setdefault(text.lower(), text)
+        wanted = list(firsts.values())
+        try:
+            with session.begin_nested():
+                rows = records.insert_rows(
+                    session, self.model, [{self.namecolumn.key: text} for text in wanted]
+                )
+        except ConflictError:
+            made: dict[str, int | ShopDBError] = {}
+            for text in wanted:
+                try:
+                    made[text] = self.create_row(session, text)
+                except (ConflictError, InvalidInputError) as error:
+                    made[text] = error
+        else:
+            entries.extend(records.created_entry(row) for row in rows)
+            made = {
+                text: getattr(row, self.key.key) for text, row in zip(wanted, rows, strict=True)
+            }
+            memory = records.known(session)
+            if memory is not None:
+                table = self.namecolumn.table.name
+                memory.update({(table, self.namecolumn.key, text): made[text] for text in wanted})
+        return {text: made[firsts[text.lower()]] for text in texts}
 
     def create_row(self, session: Session, text: str) -> int:
         """Create the row named `text` through the write path (references,
@@ -253,22 +327,75 @@ class NameLookup:
 def resolve_names(
     session: Session,
     lookups: Mapping[str, NameLookup],
-    values: dict[str, Any],
-    creating: bool,
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """(values with every name replaced by its id field, the problems by
-    field). Rows to create are created only when there are no problems."""
+    items: Sequence[tuple[dict[str, Any], bool]],
+    entries: list[dict[str, Any]],
+) -> list[tuple[dict[str, Any], dict[str, list[str]], ShopDBError | None]]:
+    """Every name of a batch's (values, creating) items replaced by its id
+    field: one query per lookup for the whole batch; the rows to create (for
+    the items without problems) made in one INSERT per lookup, audited into
+    `entries`. Each item gets (values, problems by field, the error of a row
+    that could not be created, or None)."""
     if not lookups:
-        return values, {}
-    values = dict(values)
+        return [(values, {}, None) for values, _creating in items]
+    looked = {
+        name: lookup.find_many(
+            session,
+            {values[name] for values, _ in items if isinstance(values.get(name), str)},
+        )
+        for name, lookup in lookups.items()
+    }
+    wording: dict[tuple[str, str], str] = {}
+
+    def unknown(lookup: NameLookup, text: str) -> str:
+        if (lookup.name, text) not in wording:  # one query per name and batch
+            wording[(lookup.name, text)] = lookup.unknown(session, text)
+        return wording[(lookup.name, text)]
+
+    resolved: list[tuple[dict[str, Any], dict[str, list[str]], ShopDBError | None]] = []
+    pending: dict[str, list[tuple[int, str]]] = {}
+    for index, (given, creating) in enumerate(items):
+        values, problems, new = _resolve_one(session, lookups, given, creating, looked, unknown)
+        if not problems:
+            for name, text in new:
+                pending.setdefault(name, []).append((index, text))
+        resolved.append((values, problems, None))
+    for name, wanted in pending.items():
+        lookup = lookups[name]
+        made = lookup.create_rows(session, [text for _index, text in wanted], entries)
+        for index, text in wanted:
+            values, problems, error = resolved[index]
+            outcome = made[text]
+            if isinstance(outcome, ShopDBError):
+                resolved[index] = (values, problems, error or outcome)
+            else:
+                values[lookup.idfield] = outcome
+    return resolved
+
+
+def _resolve_one(
+    session: Session,
+    lookups: Mapping[str, NameLookup],
+    given: dict[str, Any],
+    creating: bool,
+    looked: dict[str, dict[str, tuple[int | None, str]]],
+    unknown: Callable[[NameLookup, str], str],
+) -> tuple[dict[str, Any], dict[str, list[str]], list[tuple[str, str]]]:
+    """(values with names resolved, problems by field, names still to create)"""
+    values = dict(given)
     problems: dict[str, list[str]] = {}
-    pending: list[tuple[NameLookup, str]] = []
+    new = []
     for name, lookup in lookups.items():
         if name in values:
             text = values.pop(name)
-            problem = lookup.resolve(session, values, text)
+            problem = lookup.resolve(
+                session,
+                values,
+                text,
+                None if text is None else looked[name][text],
+                functools.partial(unknown, lookup),
+            )
             if not problem and text is not None and values[lookup.idfield] is None:
-                pending.append((lookup, text))
+                new.append((name, text))
         elif creating and lookup.required and values.get(lookup.idfield) is None:
             problem = (
                 f"Missing data for required field; send {name} (the name) or {lookup.idfield}."
@@ -277,7 +404,4 @@ def resolve_names(
             problem = ""
         if problem:
             problems[name] = [problem]
-    if not problems:
-        for lookup, text in pending:
-            values[lookup.idfield] = lookup.create_row(session, text)
-    return values, problems
+    return values, problems, new

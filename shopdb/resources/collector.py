@@ -21,7 +21,8 @@ exactly like an API write; this module adds what a push needs beyond that:
   again (`retrying`), finds the first and updates it. Deadlocks and
   serialization failures are run again too. The client sees
   created/updated/noop, never a conflict of its own making;
-- a batch form `{"records": [...]}`, one transaction per record, and a dry
+- a batch form `{"records": [...]}`, found by identity with one query and
+  written set-based (`Resource.save_many`) in one unit of work, and a dry
   run that does everything and rolls back.
 
 Who may push is decided in `shopdb.http.collectorkeys`.

@@ -9,10 +9,11 @@ endpoints call for every resource; where the records live (one table, an
 asset, or an asset and its extension row) is the business of
 `shopdb.resources.storage`.
 
-`save` and `delete` are the one write path: the REST views, collector pushes,
-lookups created by name, commands and (later) UI forms and imports all write
-through them, inside a unit of work (`shopdb.services.unitofwork`) that the
-interface opens and commits.
+`save`, `save_many` and `delete` are the one write path: the REST views,
+collector pushes, lookups created by name, commands and (later) UI forms and
+imports all write through them, inside a unit of work
+(`shopdb.services.unitofwork`) that the interface opens and commits. `save`
+is a batch of one; every batch is written set-based (`shopdb.resources.batch`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from sqlalchemy import Column, ColumnElement, Select, inspect
 from sqlalchemy.orm import ColumnProperty, Session
 
 from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, ShopDBError
-from shopdb.resources.byname import ByName, NameLookup, resolve_names
+from shopdb.resources.batch import (
+    CREATED,
+    NOOP,
+    RECORD_ERRORS,
+    UPDATED,
+    Saved,
+    write_batch,
+)
+from shopdb.resources.byname import ByName, NameLookup
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
 from shopdb.resources.queries import Conditions, bind_filters, bind_search
 from shopdb.resources.samples import sample_body
@@ -47,18 +56,6 @@ from shopdb.services.records import known, refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
-
-CREATED, UPDATED, NOOP = "created", "updated", "noop"
-
-
-@dataclass
-class Saved:
-    """What `Resource.save` did: the record, `created`, `updated` or `noop`,
-    and the changed fields as {field: {before, after}} (empty on create)."""
-
-    record: Any
-    action: str
-    changes: dict[str, Any] = field(default_factory=dict)
 
 
 def computed_columns(resource: Resource) -> dict[str, ColumnElement[Any]]:
@@ -331,10 +328,19 @@ class Resource:
 
     # The write path ------------------------------------------------------------
 
-    def load(self, raw: Any, *, creating: bool) -> dict[str, Any]:
+    def load(
+        self, raw: Any, *, creating: bool, schemas: dict[bool, Schema] | None = None
+    ) -> dict[str, Any]:
         """Raw input checked by the schema the REST API documents (create, or
-        the partial update); a 400 naming each field at fault."""
-        schema = self.schemas.create() if creating else self.schemas.update(partial=True)
+        the partial update); a 400 naming each field at fault. `schemas`
+        keeps the schema objects for the next records of a batch (making
+        one costs more than loading a record with it)."""
+        schemas = {} if schemas is None else schemas
+        if creating not in schemas:
+            schemas[creating] = (
+                self.schemas.create() if creating else self.schemas.update(partial=True)
+            )
+        schema = schemas[creating]
         try:
             return dict(schema.load(raw))
         except FieldErrors as error:
@@ -356,13 +362,14 @@ class Resource:
         """Create (no `instance`) or change one record: load `raw` with the
         REST schema (unless the caller's parser already did: `validated`),
         resolve names, `prepare`, check, write through the storage and audit
-        as `actor` (default: the unit of work's). Never commits."""
-        values = raw if validated else self.load(raw, creating=instance is None)
+        as `actor` (default: the unit of work's). Never commits. A batch of
+        one: the record's error is raised, a race as a 409 for the unit of
+        work (`retrying`) to run again."""
         with acting(session, actor):
-            if instance is None:
-                return Saved(self.create(session, values), CREATED)
-            changes = self.update(session, instance, values)
-        return Saved(instance, UPDATED if changes else NOOP, changes)
+            (result,) = self._save(session, [(raw, instance)], validated, alone=True)
+        if isinstance(result, ShopDBError):
+            raise result
+        return result
 
     def save_many(
         self,
@@ -374,57 +381,127 @@ class Resource:
     ) -> list[Saved | ShopDBError]:
         """`save` of many records in the caller's one unit of work: each item
         is (raw input, the record to change or None to create). A record
-        whose input or checks fail is left out (its own savepoint rolls back)
-        and its place in the result holds the error, which names its fields;
-        the others are written. A later item sees the earlier ones."""
-        results: list[Saved | ShopDBError] = []
-        memory = known(session)
+        whose input or checks fail is left out and its place in the result
+        holds the error, which names its fields; the others are written. A
+        later item sees the earlier ones.
+
+        The batch is written set-based (`shopdb.resources.batch`: statements
+        per batch do not grow with its size) inside a savepoint. When the
+        database refuses the bulk write (a unique value a concurrent writer
+        has just committed, or one only its collation counts as equal), the
+        savepoint is rolled back and the batch is written again one record at
+        a time, each in a savepoint of its own: slower, and the record at
+        fault gets the 409 it would have got alone."""
         with acting(session, actor):
-            for raw, instance in items:
-                kept = None if memory is None else dict(memory)
-                try:
-                    with session.begin_nested():
-                        results.append(self.save(session, raw, instance, validated=validated))
-                except (InvalidInputError, ConflictError, NotFoundError) as error:
-                    results.append(error)
-                    if memory is not None and kept is not None:
-                        memory.clear()  # what the record wrote is gone again
-                        memory.update(kept)
-        return results
+            return self._save(session, items, validated, alone=False)
+
+    def _save(
+        self,
+        session: Session,
+        items: Sequence[tuple[Any, Any | None]],
+        validated: bool,
+        alone: bool,
+    ) -> list[Saved | ShopDBError]:
+        results: list[Saved | ShopDBError | None] = [None] * len(items)
+        loaded: list[tuple[int, dict[str, Any], Any]] = []
+        schemas: dict[bool, Schema] = {}
+        for index, (raw, instance) in enumerate(items):
+            try:
+                creating = instance is None
+                values = raw if validated else self.load(raw, creating=creating, schemas=schemas)
+            except InvalidInputError as error:
+                results[index] = error
+                continue
+            loaded.append((index, values, instance))
+        for segment in _segments(loaded):
+            outcomes = self._write(session, segment, alone)
+            for (index, _values, _instance), outcome in zip(segment, outcomes, strict=True):
+                results[index] = outcome
+        done = [result for result in results if result is not None]
+        self.written(session, [result for result in done if isinstance(result, Saved)])
+        return done
+
+    def _write(
+        self, session: Session, segment: list[tuple[int, dict[str, Any], Any]], alone: bool
+    ) -> list[Saved | ShopDBError]:
+        items = [(values, instance) for _index, values, instance in segment]
+        if self.per_record:
+            return [self._write_one(session, values, instance, alone) for values, instance in items]
+        if alone:
+            return write_batch(self, session, items)
+        memory = known(session)
+        kept = None if memory is None else dict(memory)
+        try:
+            with session.begin_nested():
+                return write_batch(self, session, items)
+        except ConflictError:
+            if memory is not None and kept is not None:
+                memory.clear()  # what the batch wrote is gone again
+                memory.update(kept)
+        return [self._write_one(session, values, instance, alone) for values, instance in items]
+
+    def _write_one(
+        self, session: Session, values: dict[str, Any], instance: Any | None, alone: bool
+    ) -> Saved | ShopDBError:
+        """One record through `create` or `update` (which a resource may
+        override), in a savepoint of its own within a batch."""
+        if alone:
+            return self._create_or_update(session, values, instance)
+        memory = known(session)
+        kept = None if memory is None else dict(memory)
+        try:
+            with session.begin_nested():
+                return self._create_or_update(session, values, instance)
+        except RECORD_ERRORS as error:
+            if memory is not None and kept is not None:
+                memory.clear()  # what the record wrote is gone again
+                memory.update(kept)
+            return error
+
+    def _create_or_update(self, session: Session, values: dict[str, Any], instance: Any) -> Saved:
+        if instance is None:
+            return Saved(self.create(session, values), CREATED)
+        changes = self.update(session, instance, values)
+        return Saved(instance, UPDATED if changes else NOOP, changes)
+
+    @property
+    def per_record(self) -> bool:
+        """Whether the resource overrides `create` or `update` (per-record
+        work around the write, such as keeping an article's revisions): its
+        batches then write one record at a time, each a batch of one."""
+        return any(
+            getattr(getattr(self, name), "__func__", None) is not getattr(Resource, name)
+            for name in ("create", "update")
+        )
+
+    def written(self, session: Session, saved: list[Saved]) -> None:
+        """After records are written (created, updated or found unchanged),
+        in the write's transaction: the one place that `save` and `save_many`
+        (so every interface) pass through, once per batch, for work that
+        follows every write, such as keeping a search index current."""
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
         """The creating half of `save`, from validated input: names resolved,
-        `prepare`, checks, write, audit."""
-        own, nested = self._split(self._prepared(session, values, None))
-        for name, value in nested.items():
-            self.nesting[name].check(None, value)
-        instance = self.storage.create(session, own)
-        for name, value in nested.items():
-            self.nesting[name].write(session, instance, value, creating=True)
-        return instance
+        `prepare`, checks, write, audit (a batch of one)."""
+        return one(write_batch(self, session, [(values, None)])).record
 
     def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
         """The changing half of `save`, from validated input; returns the
         changed fields as {field: {before, after}}, empty when nothing changed
         (then nothing is written or audited). A nested part that changed is
         one entry, its before and after as the record shows them."""
-        own, nested = self._split(self._prepared(session, values, instance))
-        for name, value in nested.items():
-            self.nesting[name].check(instance, value)
-        changes = self.storage.update(session, instance, own)
-        nested_changes = {}
-        for name, value in nested.items():
-            change = self.nesting[name].write(session, instance, value)
-            if change:
-                nested_changes[name] = change
-        if nested_changes and not changes:
-            self.storage.touch(instance)  # the record's time is its last change
-        return {**changes, **nested_changes}
+        return one(write_batch(self, session, [(values, instance)])).changes
 
-    def _prepared(self, session: Session, values: dict[str, Any], instance: Any | None) -> dict:
-        """Names resolved to ids (`by_name`), then `prepare`; the problems of
-        both come back as one 400."""
-        values, problems = resolve_names(session, self.lookups, values, instance is None)
+    def prepared_values(
+        self,
+        session: Session,
+        values: dict[str, Any],
+        problems: dict[str, list[str]],
+        instance: Any | None,
+    ) -> dict[str, Any]:
+        """Values with names resolved (`problems`: what resolving found
+        wrong), through `prepare`; the problems of both come back as one 400."""
+        problems = dict(problems)
         try:
             values = self.prepare(session, values, instance)
         except InvalidInputError as error:
@@ -457,7 +534,7 @@ class Resource:
                 ]
         return problems
 
-    def _split(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def split_nested(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the record's own values, the nested ones)"""
         if not self.nesting:
             return values, {}
@@ -547,3 +624,29 @@ def searchable_fields(
             if model in models and (column, weight) not in found.get(model, []):
                 found.setdefault(model, []).append((column, weight))
     return found
+
+
+def one(results: list[Saved | ShopDBError]) -> Saved:
+    """The result of a batch of one, or its error raised."""
+    (result,) = results
+    if isinstance(result, ShopDBError):
+        raise result
+    return result
+
+
+def _segments(
+    loaded: list[tuple[int, dict[str, Any], Any]],
+) -> list[list[tuple[int, dict[str, Any], Any]]]:
+    """The items in runs that change each record at most once, so that an
+    item changing a record an earlier item changed sees that change."""
+    segments: list[list[tuple[int, dict[str, Any], Any]]] = [[]]
+    seen: set[int] = set()
+    for item in loaded:
+        instance = item[2]
+        if instance is not None and id(instance) in seen:
+            segments.append([])
+            seen = set()
+        if instance is not None:
+            seen.add(id(instance))
+        segments[-1].append(item)
+    return [segment for segment in segments if segment]

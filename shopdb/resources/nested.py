@@ -15,16 +15,16 @@ SQLAlchemy relationship, which the framework finds by the child's class:
 
 From a declaration come the nested output (one `selectinload` query per
 declaration for a whole list page), input schemas built from the child's
-columns exactly as the resource's own are, and writes through
-`shopdb.services.records`, so that every child row is checked (references,
-unique values) and audited under its own table in the parent's transaction.
+columns exactly as the resource's own are, and writes planned here (`plan`)
+and made with the parent's batch (`shopdb.resources.batch`), so that every
+child row is checked (references, unique values) and audited under its own
+table in the parent's transaction.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
@@ -32,9 +32,11 @@ from typing import TYPE_CHECKING, Any, cast
 from marshmallow import ValidationError, fields
 from sqlalchemy import Column, ColumnElement, Exists, inspect, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from shopdb.errors import ConflictError, InvalidInputError
+from shopdb.errors import InvalidInputError
+from shopdb.resources.batch import Row
 from shopdb.resources.schemas import (
     TIMESTAMPS,
     InputSchema,
@@ -331,46 +333,39 @@ class NestedPart:
                 {self.name: {name: ["Missing data for required field."] for name in missing}},
             )
 
-    def write(
-        self, session: Session, instance: Any, value: Any, creating: bool = False
-    ) -> dict[str, Any]:
-        """Make the children match `value`; returns {"before", "after"} as the
-        record shows them, or {} when nothing changed (nothing written)."""
-        existing = [] if creating else self.rows(instance)
-        before = self.shown(existing)
-        parentid = getattr(instance, self.parent_key)
-        if self.many:
-            changed = self._write_many(session, existing, value, parentid)
-        else:
-            changed = self._write_one(session, existing[0] if existing else None, value, parentid)
-        if not changed:
-            return {}
-        session.expire(instance, [self.attribute])
-        return {"before": before, "after": self.shown(self.rows(instance))}
+    def plan(self, instance: Any, value: Any, parent: Row) -> tuple[list[Any], list[Row]]:
+        """(the rows to delete, the rows to insert or change) that make the
+        children match `value`. `instance` is the record (None when it is new:
+        its `parent` row is inserted first and gives the key). An unchanged
+        row is not written."""
+        existing = [] if instance is None else self.rows(instance)
 
-    def remove_all(self, session: Session, instance: Any) -> None:
-        """Delete every child (each audited), before a permanent delete of the parent."""
-        for row in self.rows(instance):
-            self._delete(session, row)
-        session.expire(instance, [self.attribute])
+        def new(item: dict[str, Any], path: tuple[Any, ...]) -> Row:
+            if instance is None:
+                return Row(
+                    self.model,
+                    dict(item),
+                    parent=parent,
+                    link=self.foreign_key,
+                    parent_key=self.parent_key,
+                    path=path,
+                )
+            fixed = {self.foreign_key: getattr(instance, self.parent_key)}
+            return Row(self.model, dict(item), fixed=fixed, path=path)
 
-    def _write_one(self, session: Session, row: Any, value: Any, parentid: Any) -> bool:
-        if value is None:
+        def changed(row: Any, item: dict[str, Any], path: tuple[Any, ...]) -> list[Row]:
+            values = records.changed_values(row, item)
+            return [Row(self.model, values, row, path=path)] if values else []
+
+        if not self.many:
+            row = existing[0] if existing else None
+            if value is None:
+                return ([] if row is None else [row]), []
             if row is None:
-                return False
-            self._delete(session, row)
-            return True
-        with self._at(None):
-            if row is None:
-                records.create_record(session, self.model, {**value, self.foreign_key: parentid})
-                return True
-            return bool(records.update_record(session, row, value))
-
-    def _write_many(
-        self, session: Session, existing: list[Any], items: list[dict[str, Any]], parentid: Any
-    ) -> bool:
+                return [], [new(value, (self.name,))]
+            return [], changed(row, value, (self.name,))
         wanted: dict[tuple, tuple[int, dict[str, Any]]] = {}
-        for index, item in enumerate(items):
+        for index, item in enumerate(value):
             found = tuple(item.get(name) for name in self.key)
             if found in wanted:
                 raise InvalidInputError(
@@ -379,22 +374,25 @@ class NestedPart:
                 )
             wanted[found] = (index, item)
         by_key = {tuple(getattr(row, name) for name in self.key): row for row in existing}
-        changed = False
-        # Deletes first: a new row may take a unique value an old one gives up.
-        for found, row in by_key.items():
-            if found not in wanted:
-                self._delete(session, row)
-                changed = True
+        # Deleted first: a new row may take a unique value an old one gives up.
+        deletes = [row for found, row in by_key.items() if found not in wanted]
+        rows: list[Row] = []
         for found, (index, item) in wanted.items():
             row = by_key.get(found)
-            with self._at(index):
-                if row is None:
-                    values = {**item, self.foreign_key: parentid}
-                    records.create_record(session, self.model, values)
-                    changed = True
-                elif records.update_record(session, row, item):
-                    changed = True
-        return changed
+            path = (self.name, index)
+            rows += [new(item, path)] if row is None else changed(row, item, path)
+        return deletes, rows
+
+    def settle(self, record: Any, rows: list[Any]) -> None:
+        """Show the children as written, without reading them again."""
+        rows = sorted(rows, key=attrgetter(self.primary_key))
+        set_committed_value(record, self.attribute, rows if self.many else (rows or [None])[0])
+
+    def remove_all(self, session: Session, instance: Any) -> None:
+        """Delete every child (each audited), before a permanent delete of the parent."""
+        for row in self.rows(instance):
+            self._delete(session, row)
+        session.expire(instance, [self.attribute])
 
     def _delete(self, session: Session, row: Any) -> None:
         def remove() -> str:
@@ -404,14 +402,3 @@ class NestedPart:
             return "delete"
 
         records.delete_record(session, row, remove)
-
-    @contextmanager
-    def _at(self, index: int | None) -> Iterator[None]:
-        """Errors of a child row's write name the field by its path in the record."""
-        try:
-            yield
-        except (InvalidInputError, ConflictError) as error:
-            if error.details:
-                path = error.details if index is None else {index: error.details}
-                error.details = {self.name: path}
-            raise

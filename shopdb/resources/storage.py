@@ -8,7 +8,9 @@ carry the resolved position and the relationships, from this one place. An
 asset extension (`AssetExtensionStorage`) is a plugin's table keyed by
 assetid beside the core `assets` row; its records are served flat, the
 asset's fields and the extension's side by side, and every write goes to the
-row that owns the field, through `shopdb.services.records`.
+row that owns the field: a storage plans the rows of a write (`plan_create`,
+`plan_update`), which `shopdb.resources.batch` checks and writes for a whole
+batch at once.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from shopdb.resources.assetrecords import (
     asset_status,
     retire_asset,
 )
+from shopdb.resources.batch import Row
 from shopdb.resources.schemas import TIMESTAMPS, ModelSchema
 from shopdb.services import records
 
@@ -69,11 +72,27 @@ class TableStorage:
     def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         return data
 
-    def create(self, session: Session, values: dict[str, Any]) -> Any:
-        return records.create_record(session, self.model, values)
+    # What a write does to the rows (`shopdb.resources.batch` checks and
+    # writes the rows of a whole batch together).
 
-    def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
-        return records.update_record(session, instance, values)
+    # Whose duplicates a record's 409 names first, when it would duplicate
+    # values of several rows; an asset extension checks unique values
+    # before references (a derived asset number is not the value at fault).
+    uniques_first = False
+
+    def plan_create(self, session: Session, values: dict[str, Any]) -> list[Row]:
+        """The rows a new record is (the last one holds its nested rows)."""
+        return [Row(self.model, values)]
+
+    def plan_update(self, instance: Any, values: dict[str, Any], nested: bool) -> list[Row]:
+        """The rows a change writes: the changed values of each (none: no
+        rows), and a row whose time moves when only `nested` rows changed."""
+        changed = records.changed_values(instance, values)
+        if changed:
+            return [Row(self.model, changed, instance)]
+        if nested and "modifiedat" in self.columns:
+            return [Row(self.model, {}, instance, audited=False)]  # dated, not a change
+        return []
 
     def delete(self, session: Session, instance: Any, permanent: bool) -> str:
         return records.delete_record(
@@ -103,11 +122,6 @@ class TableStorage:
         session.execute(update(table).where(key.in_(ids)).values(values))
         for row in rows:
             set_committed_value(row, name, now)
-
-    def touch(self, instance: Any) -> None:
-        """Date the record now: only its nested rows changed."""
-        if "modifiedat" in self.columns:
-            instance.modifiedat = utcnow()
 
 
 class AssetStorage(TableStorage):
@@ -213,7 +227,9 @@ class AssetExtensionStorage(AssetStorage):
         for_asset = {key: value for key, value in values.items() if key not in self.own}
         return for_asset, own
 
-    def create(self, session: Session, values: dict[str, Any]) -> Any:
+    uniques_first = True
+
+    def plan_create(self, session: Session, values: dict[str, Any]) -> list[Row]:
         for_asset, own = self.split(values)
         for_asset["assettypeid"] = self._assettypeid(session)
         if for_asset.get("assetstatusid") is None:
@@ -222,25 +238,25 @@ class AssetExtensionStorage(AssetStorage):
                 ("assetstatus", ACTIVE),
                 lambda: asset_status(session, ACTIVE).assetstatusid,
             )
-        self._refuse_conflicts(session, for_asset, own)
-        asset = records.create_record(session, Asset, for_asset, unique_checked=True)
-        own = {**own, "assetid": asset.assetid}
-        return records.create_record(session, self.model, own, unique_checked=True)
+        asset = Row(Asset, for_asset)
+        return [asset, Row(self.model, own, parent=asset, link="assetid", parent_key="assetid")]
 
-    def _refuse_conflicts(
-        self,
-        session: Session,
-        for_asset: dict[str, Any],
-        own: dict[str, Any],
-        asset: Any = None,
-        instance: Any = None,
-    ) -> None:
-        """Both rows' duplicates in one 409, the extension's first: a derived
-        asset number (made from a hostname) is not the value at fault."""
-        records.refuse_conflicts(
-            records.unique_conflicts(session, self.model, own, instance)
-            + records.unique_conflicts(session, Asset, for_asset, asset)
-        )
+    def plan_update(self, instance: Any, values: dict[str, Any], nested: bool) -> list[Row]:
+        """The asset's row and the extension's; a change to the extension's
+        fields (or nested rows) alone dates the asset too, so the record's
+        time is always its last change."""
+        for_asset, own = self.split(values)
+        asset = self.asset_of(instance)
+        for_asset = records.changed_values(asset, for_asset)
+        own = records.changed_values(instance, own)
+        rows = []
+        if for_asset:
+            rows.append(Row(Asset, for_asset, asset))
+        elif own or nested:
+            rows.append(Row(Asset, {}, asset, audited=False))
+        if own:
+            rows.append(Row(self.model, own, instance))
+        return rows
 
     def _assettypeid(self, session: Session) -> int:
         kind = self.resource.asset_type
@@ -259,18 +275,6 @@ class AssetExtensionStorage(AssetStorage):
             )
         return found
 
-    def update(self, session: Session, instance: Any, values: dict[str, Any]) -> dict[str, Any]:
-        for_asset, own = self.split(values)
-        asset = getattr(instance, self.relation.key)
-        for_asset = records.changed_values(asset, for_asset)
-        own = records.changed_values(instance, own)
-        self._refuse_conflicts(session, for_asset, own, asset, instance)
-        changes = records.update_record(session, asset, for_asset, unique_checked=True)
-        own_changes = records.update_record(session, instance, own, unique_checked=True)
-        if own_changes and not changes:
-            asset.modifiedat = utcnow()
-        return {**changes, **own_changes}
-
     def delete(self, session: Session, instance: Any, permanent: bool) -> str:
         if not permanent:
             return super().delete(session, instance, permanent)
@@ -280,9 +284,6 @@ class AssetExtensionStorage(AssetStorage):
         records.refuse_if_referenced(session, asset, what, ignore=ignore)
         TableStorage.delete(self, session, instance, permanent)
         return records.delete_record(session, asset, lambda: _delete(session, asset))
-
-    def touch(self, instance: Any) -> None:
-        getattr(instance, self.relation.key).modifiedat = utcnow()
 
 
 def _delete(session: Session, instance: Any) -> str:

@@ -11,13 +11,14 @@ of the session's unit of work. Nothing here reads request globals.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from shopdb.models import AuditLog
 from shopdb.services.access import ANONYMOUS, Identity
@@ -49,16 +50,24 @@ def snapshot(instance: Any) -> dict[str, Any]:
     """The column values of a row, JSON-safe, secrets replaced by fingerprints.
     Fields computed in SQL (a `column_property` over an expression) are not
     the row's and are left out."""
-    mapper = inspect(type(instance))
     return {
-        column.key: (
-            fingerprint(getattr(instance, column.key))
-            if column.key in SECRET_COLUMNS
-            else json_safe(getattr(instance, column.key))
+        key: (
+            fingerprint(getattr(instance, key))
+            if key in SECRET_COLUMNS
+            else json_safe(getattr(instance, key))
         )
-        for column in mapper.column_attrs
-        if isinstance(column.expression, Column)
+        for key in _row_columns(instance.__class__)
     }
+
+
+@functools.cache
+def _row_columns(model: Any) -> tuple[str, ...]:
+    """The model's attributes that are columns of its row (a batch
+    snapshots hundreds of rows of one model)."""
+    mapper: Mapper[Any] = inspect(model)
+    return tuple(
+        column.key for column in mapper.column_attrs if isinstance(column.expression, Column)
+    )
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

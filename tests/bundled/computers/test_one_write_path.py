@@ -93,3 +93,39 @@ def test_collector_rest_and_command_write_the_same_record_and_audit(site: Site):
     assert written["rest by"] == {"testeditor"}
     (command_by,) = written["command by"]
     assert command_by.startswith("cli:")
+
+
+def test_collector_rest_and_command_change_a_record_alike(site: Site):
+    """The same change (fields, and a new network interface for the old one)
+    made by each road leaves the same record and the same audit entries."""
+    site.pushed(body(hostname().lower(), mac()))  # the operating system exists from here on
+    written = {}
+    for road in ("collector", "rest", "command"):
+        name, address, replaced = hostname().lower(), mac(), mac()
+        assetid = site.pushed(body(name, address))["assetid"]
+        change = {
+            **body(name, replaced),
+            "loggedinuser": "SHOP\\op2",
+            "memorymb": 32768,
+        }
+        first = last_entry(site)
+        if road == "collector":
+            assert site.pushed(change)["action"] == "updated"
+        elif road == "rest":
+            response = site.editor.patch(f"/api/computers/{assetid}", json=change)
+            assert response.status_code == 200, response.get_json()
+        else:
+            command = ("record", "save", "computers", json.dumps(change), "--id", str(assetid))
+            assert json.loads(run(site.app, *command).output)["action"] == "updated"
+        record = site.editor.get(f"/api/computers/{assetid}").get_json()["data"]
+        entries = entries_after(site, first, name, address)
+        # The new interface's MAC address differs by road too.
+        entries = [tuple(scrub(list(entry), replaced, replaced)) for entry in entries]
+        record = scrub(scrub(record, name, address), replaced, replaced)
+        written[road] = (record, [entry[:3] for entry in entries])
+    assert written["collector"] == written["rest"] == written["command"]
+    assert [entry[:2] for entry in written["rest"][1]] == [
+        ("update", "computers"),
+        ("delete", "computerinterfaces"),
+        ("create", "computerinterfaces"),
+    ]
