@@ -71,8 +71,8 @@ from shopdb.resources import (
     MacAddress,
     Resource,
 )
+from shopdb.resources.batch import Saved
 from shopdb.resources.byname import ByName
-from shopdb.resources.definition import Saved
 from shopdb.resources.lookups import lookup_resource
 from shopdb.resources.queries import Conditions
 from shopdb.services.access import SCOPE_COLLECTOR, Access

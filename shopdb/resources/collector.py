@@ -53,7 +53,8 @@ from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.http.collectorkeys import authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
 from shopdb.http.identity import request_actor, verifies_own_credentials
-from shopdb.resources.definition import CREATED, NOOP, UPDATED, Resource, Saved
+from shopdb.resources.batch import CREATED, NOOP, UPDATED, Saved
+from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceBlueprint
 from shopdb.resources.fieldtypes import CanonicalText
 from shopdb.resources.openapischema import as_openapi30

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from shopdb.database import get_database, get_session
 from shopdb.errors import ConflictError, InvalidInputError, ShopDBError
 from shopdb.models import AuditLog
-from shopdb.resources.definition import CREATED, NOOP, UPDATED, Saved
+from shopdb.resources.batch import CREATED, NOOP, UPDATED, Saved
 from shopdb.resources.registry import RESOURCES_KEY
 from shopdb.services import records
 from shopdb.services.actor import Actor
