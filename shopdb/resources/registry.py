@@ -19,6 +19,7 @@ from shopdb.http.jsonbody import body_problem
 from shopdb.http.uploads import is_upload_view
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import build_blueprint
+from shopdb.resources.transfer.endpoints import build_transfer_blueprint
 from shopdb.version import __version__
 
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -111,4 +112,5 @@ def register_resources(app: Flask, resources: Iterable[Resource]) -> None:
         if resource.name in registered:
             raise ValueError(f"two resources are named {resource.name!r}")
         api.register_blueprint(build_blueprint(resource))
+        api.register_blueprint(build_transfer_blueprint(resource))  # export, import
         registered[resource.name] = resource
