@@ -375,10 +375,10 @@ class Importer:
         found = []
         for name in self.identity:
             value = row.raw.get(name)
-            if value is None:
+            if value is None and (len(self.identity) == 1 or name not in row.cleared):
                 return  # no identity given: a new record
             kind = self.layout.inputs.get(name)
-            if kind is not None and name != self.resource.primary_key:
+            if value is not None and kind is not None and name != self.resource.primary_key:
                 try:
                     value = kind.deserialize(value)
                 except ValidationError:
@@ -415,7 +415,9 @@ class Importer:
         for row in identified:
             condition = and_(
                 *(
-                    resource.column(name) == value
+                    resource.column(name).is_(None)
+                    if value is None
+                    else resource.column(name) == value
                     for name, value in zip(self.identity, row.identity, strict=True)
                 )
             )

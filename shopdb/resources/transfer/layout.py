@@ -78,7 +78,7 @@ class Layout:
         update = resource.schemas.update(partial=True).fields
         self.inputs: dict[str, fields.Field] = {**update, **create}
         by_id = {lookup.idfield: lookup for lookup in resource.lookups.values()}
-        columns = [FlatColumn(resource.primary_key, KEY, resource.primary_key)]
+        columns = [FlatColumn(resource.primary_key, KEY, resource.primary_key, fields.Integer())]
         for name in resource.writable:
             lookup = by_id.get(name)
             if lookup is not None:
