@@ -89,8 +89,13 @@ def _conditions(target: Target, text: str) -> tuple[Any, Any, Any]:
     exact = or_(*(lowered == spelling for spelling in spellings))
     prefix = or_(*(lowered.like(f"{_escape(s)}%", escape="\\") for s in spellings))
     anywhere = or_(*(lowered.like(f"%{_escape(s)}%", escape="\\") for s in spellings))
-    if target.part is not None:
-        return target.part.having(exact), target.part.having(prefix), target.part.having(anywhere)
+    part = target.part
+    if part is not None:
+        # One pass over the child table (IN), not a lookup per parent row (EXISTS).
+        def having(condition: Any) -> Any:
+            return part.parent_column.in_(select(part.child_column).where(condition))
+
+        return having(exact), having(prefix), having(anywhere)
     return exact, prefix, anywhere
 
 

@@ -110,10 +110,58 @@ class Exporter:
         return row
 
     def rows(self, query: Select) -> Iterator[list[Any]]:
-        """The rows of `query` (the list query), read CHUNK records at a time."""
-        result = self.session.scalars(query.execution_options(yield_per=CHUNK))
-        for record in result:
-            yield self.values(record)
+        """The rows of `query` (the list query), read CHUNK records at a time.
+        Only columns are read, no ORM objects made (the same WHERE and ORDER
+        BY): the record's own, then per chunk one query per nested part for
+        the children of the chunk's records."""
+        own = [column for column in self.layout.columns if column.kind != NESTED]
+        fields = [
+            column.lookup.idfield if column.kind == NAME and column.lookup else column.field
+            for column in own
+        ]
+        selected = query.with_only_columns(
+            *(self.resource.column(name) for name in fields), maintain_column_froms=True
+        )
+        names = [self.names[column.header] if column.kind == NAME else None for column in own]
+        key = fields.index(self.resource.primary_key)
+        # MySQL's streamed results (an unbuffered cursor) allow no other query
+        # until they are read: with nested parts there, the rows are buffered.
+        dialect = self.session.get_bind().dialect.name
+        if dialect != "mysql" or not self.resource.nesting:
+            selected = selected.execution_options(yield_per=CHUNK)
+        result = self.session.execute(selected)
+        for chunk in result.partitions(CHUNK):
+            children = self._children([row[key] for row in chunk])
+            for row in chunk:
+                values = [
+                    value if mapping is None else mapping.get(value)
+                    for value, mapping in zip(row, names, strict=True)
+                ]
+                yield values + [self._nested(column, children, row[key]) for column in self.nested]
+
+    @property
+    def nested(self) -> list[Any]:
+        return [column for column in self.layout.columns if column.kind == NESTED]
+
+    def _children(self, keys: list[Any]) -> dict[str, dict[Any, list[Any]]]:
+        """Per nested part: parent key -> child rows, in the children's key order."""
+        found: dict[str, dict[Any, list[Any]]] = {}
+        for part in self.resource.nesting.values():
+            table = part.table
+            rows = self.session.execute(
+                select(table).where(part.child_column.in_(keys)).order_by(table.c[part.primary_key])
+            ).all()
+            grouped: dict[Any, list[Any]] = {}
+            for row in rows:
+                grouped.setdefault(getattr(row, part.foreign_key), []).append(row)
+            found[part.name] = grouped
+        return found
+
+    def _nested(self, column: Any, children: dict[str, dict[Any, list[Any]]], key: Any) -> Any:
+        rows = children[column.field].get(key, [])
+        if column.many:
+            return ROW_SEPARATOR.join(as_text(getattr(row, column.child)) for row in rows)
+        return getattr(rows[0], column.child) if rows else None
 
     def template(self, body: dict[str, Any] | None) -> Iterator[list[Any]]:
         """One example row from a create body (`Resource.sample`), names for ids."""

@@ -59,14 +59,28 @@ def bundled_site(stack: ExitStack, folder: Path, demo: bool) -> Iterator[Site]:
         get_database(app).dispose()
 
 
-@pytest.fixture(scope="package")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Site]]:
-    """(the demo site, an empty site), both with every bundled plugin."""
+@contextmanager
+def two_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Site]]:
     with ExitStack() as stack:
         stack.enter_context(plugins_forgotten(Path(shopdb.bundled.__file__).parent))
         demo = stack.enter_context(bundled_site(stack, tmp_path_factory.mktemp("demo"), True))
         empty = stack.enter_context(bundled_site(stack, tmp_path_factory.mktemp("empty"), False))
         yield demo, empty
+
+
+@pytest.fixture(scope="package")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Site]]:
+    """(the demo site, an empty site), both with every bundled plugin; the
+    tests of the package add records of their own to the demo site."""
+    with two_sites(tmp_path_factory) as found:
+        yield found
+
+
+@pytest.fixture
+def untouched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Site]]:
+    """A demo site and an empty site of the test's own, which no other test changed."""
+    with two_sites(tmp_path_factory) as found:
+        yield found
 
 
 @pytest.fixture(scope="package")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -126,7 +125,8 @@ def imported(app: Flask, resource: Resource, data: bytes) -> dict:
     return report.as_dict(unchanged=False)
 
 
-def test_every_resource_round_trips(demo, empty, tmp_path: Path):
+def test_every_resource_round_trips(untouched):
+    demo, empty = untouched
     registered = demo.app.extensions[RESOURCES_KEY]
     covered = [resource for resource in registered.values() if importable(resource)]
     left_out = sorted(set(registered) - {resource.name for resource in covered})
