@@ -61,6 +61,31 @@ class SearchArguments(Schema):
     )
 
 
+class SearchResultSchema(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    match = fields.String(required=True, validate=validate.OneOf(["exact", "prefix", "substring"]))
+    score = fields.Integer(required=True)
+    url = fields.String(required=True)
+    uiurl = fields.String(required=True)
+
+
+class SearchGroupSchema(Schema):
+    resource = fields.String(required=True)
+    label = fields.String(required=True)
+    assettype = fields.String(required=True, allow_none=True)
+    results = fields.List(fields.Nested(SearchResultSchema), required=True)
+
+
+class SearchMetaSchema(Schema):
+    q = fields.String(required=True)
+
+
+class SearchEnvelopeSchema(Schema):
+    data = fields.List(fields.Nested(SearchGroupSchema), required=True)
+    meta = fields.Nested(SearchMetaSchema, required=True)
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -192,6 +217,7 @@ def build_search_blueprint() -> Blueprint:
     @blueprint.route("", endpoint="search")
     @guarded(Access.ASSET_READ, write=False)
     @blueprint.arguments(SearchArguments, location="query")
+    @blueprint.response(200, SearchEnvelopeSchema)
     @blueprint.doc(
         summary="Search every asset class",
         description=(

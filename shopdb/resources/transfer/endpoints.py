@@ -46,6 +46,31 @@ FORMAT_FIELD = fields.String(
 )
 
 
+class ImportRowSchema(Schema):
+    row = fields.Integer(required=True)
+    action = fields.String(required=True)
+    identity = fields.String()
+    changes = fields.List(fields.String())
+    errors = fields.List(fields.Dict())
+
+
+class ImportReportSchema(Schema):
+    resource = fields.String(required=True)
+    format = fields.String(required=True)
+    dryrun = fields.Boolean(required=True)
+    written = fields.Boolean(required=True)
+    identity = fields.List(fields.String(), required=True)
+    counts = fields.Dict(required=True)
+    columns = fields.Dict(required=True)
+    unknowncolumns = fields.List(fields.String(), required=True)
+    ignoredcolumns = fields.List(fields.String(), required=True)
+    rows = fields.List(fields.Nested(ImportRowSchema), required=True)
+
+
+class ImportEnvelopeSchema(Schema):
+    data = fields.Nested(ImportReportSchema, required=True)
+
+
 class TemplateArguments(Schema):
     format = FORMAT_FIELD
 
@@ -152,6 +177,7 @@ def build_transfer_blueprint(resource: Resource) -> ResourceBlueprint:
         @write
         @takes_file
         @blueprint.arguments(ImportArguments, location="query")
+        @blueprint.response(200, ImportEnvelopeSchema)
         @blueprint.doc(
             summary=f"Import {resource.label} from CSV or XLSX",
             description=(
