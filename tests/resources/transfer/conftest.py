@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 import shopdb.bundled
 from shopdb.app import create_app
 from shopdb.database import get_database
-from shopdb.testing.clients import Caller, make_callers
+from shopdb.testing.clients import make_callers
 from shopdb.testing.databases import app_config, empty_database
+from tests.bundled.support import PluginSite
 from tests.collectors.conftest import run
 from tests.plugins.conftest import plugins_forgotten
 
@@ -27,18 +26,8 @@ BUNDLED = sorted(
 )
 
 
-@dataclass
-class Site:
-    app: Flask
-    callers: dict[str | None, Caller]
-
-    @property
-    def editor(self) -> Caller:
-        return self.callers["editor"]
-
-    @property
-    def admin(self) -> Caller:
-        return self.callers["admin"]
+class Site(PluginSite):
+    """A site with every bundled plugin (`plugin` is "bundled")."""
 
 
 @contextmanager
@@ -54,7 +43,7 @@ def bundled_site(stack: ExitStack, folder: Path, demo: bool) -> Iterator[Site]:
     try:
         if demo:
             run(app, "seed", "--demo")
-        yield Site(app, make_callers(app))
+        yield Site("bundled", app, make_callers(app))
     finally:
         get_database(app).dispose()
 
