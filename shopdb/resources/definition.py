@@ -466,13 +466,22 @@ class Resource:
 
     @property
     def per_record(self) -> bool:
-        """Whether the resource overrides `create` or `update` (per-record
-        work around the write, such as keeping an article's revisions): its
-        batches then write one record at a time, each a batch of one."""
-        return any(
+        """Whether the resource's batches write one record at a time, each a
+        batch of one: when it overrides `create` or `update` (per-record work
+        around the write, such as keeping an article's revisions), or when
+        its rows may point at each other (a location's parent), since a row
+        may then refer to one created earlier in the same batch, whose key a
+        set-based check cannot know yet."""
+        overrides = any(
             getattr(getattr(self, name), "__func__", None) is not getattr(Resource, name)
             for name in ("create", "update")
         )
+        return overrides or self._self_referencing
+
+    @cached_property
+    def _self_referencing(self) -> bool:
+        table = inspect(self.model).local_table
+        return any(key.column.table is table for key in table.foreign_keys)
 
     def written(self, session: Session, saved: list[Saved]) -> None:
         """After records are written (created, updated or found unchanged),

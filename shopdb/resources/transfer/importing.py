@@ -32,7 +32,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from shopdb.errors import InvalidInputError, ShopDBError
-from shopdb.resources.definition import CREATED, NOOP, Saved
+from shopdb.resources.batch import CREATED, NOOP, Saved
 from shopdb.resources.transfer.exporting import restore
 from shopdb.resources.transfer.layout import (
     NAME,
