@@ -67,9 +67,11 @@ from shopdb.resources import (
     HasMany,
     HasOne,
     Hostname,
+    HostOrAddress,
     IpAddress,
     MacAddress,
     Resource,
+    WebUrl,
 )
 from shopdb.resources.batch import Saved
 from shopdb.resources.byname import ByName
@@ -118,6 +120,7 @@ __all__ = [
     "DashboardWidget",
     "HasMany",
     "HasOne",
+    "HostOrAddress",
     "Hostname",
     "InvalidInputError",
     "IpAddress",
@@ -143,6 +146,7 @@ __all__ = [
     "Setting",
     "TimestampMixin",
     "Vendor",
+    "WebUrl",
     "__contract_version__",
     "actor_of",
     "assets_without_row",

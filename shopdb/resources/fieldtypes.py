@@ -1,8 +1,9 @@
 """Input field types for values with one right spelling: IP addresses, MAC
-addresses and host names. Each accepts the forms people and tools write,
-stores one canonical form (so that a unique check or a collector's re-push
-compares like with like) and refuses anything else with a message that says
-what is accepted.
+addresses, host names, stored files and web addresses. Each accepts the forms
+people and tools write, stores one canonical form (so that a unique check or a
+collector's re-push compares like with like) and refuses anything else with a
+message that says what is accepted. Each also gives the OpenAPI document a
+pattern that takes exactly what the server takes.
 
 A resource gives a column one of these through `field_rules`
 (`Resource(..., field_rules={"macaddress": MacAddress()})`); the column still
@@ -14,9 +15,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields
+
+from shopdb.errors import ValidationError as ValidationFailure
+from shopdb.services import users
 
 MAC_FORMS = (
     "aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aa.bb.cc.dd.ee.ff, aabb.ccdd.eeff, "
@@ -48,7 +51,38 @@ _LAST_LABEL = (
 )
 HOSTNAME_PATTERN = rf"^\s*(?:{_LABEL}\.)*{_LAST_LABEL}\.?\s*$"
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-IP_PATTERN = rf"^\s*(?:(?:{_OCTET}\.){{3}}{_OCTET}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\s*$"
+IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
+
+
+def _ipv6() -> str:
+    """The text forms of RFC 4291 that Python's ipaddress reads: eight groups
+    of one to four hex digits, or six and an IPv4 tail; one `::` stands for
+    one or more zero groups. Written out per count of groups before the `::`,
+    so that the pattern takes exactly what the server does."""
+    group = "[0-9A-Fa-f]{1,4}"
+    forms = [f"(?:{group}:){{7}}{group}", f"(?:{group}:){{6}}{IPV4}"]
+    for left in range(8):
+        before = f"(?:{group}:){{{left - 1}}}{group}" if left else ""
+        after = f"(?:(?:{group}:){{0,{6 - left}}}{group})?" if left < 7 else ""
+        tail = f"|(?:{group}:){{0,{5 - left}}}{IPV4}" if left <= 5 else ""
+        forms.append(f"{before}::(?:{after}{tail})" if tail else f"{before}::{after}")
+    return "(?:" + "|".join(forms) + ")"
+
+
+IPV6 = _ipv6()
+IP_PATTERN = rf"^\s*(?:{IPV4}|{IPV6})\s*$"
+
+
+# The spaces the server trims (Python's str.strip) that JSON Schema's `\s`
+# (ECMA-262) means too: the two disagree on a few (U+FEFF, U+001C to U+001F,
+# U+0085), so a document pattern spells these out instead of `\s`, and a
+# value generated from it is one the server takes.
+SPACE = "[\\t\\n\\x0b\\x0c\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+
+
+def document_pattern(pattern: str) -> str:
+    """`pattern` with each `\\s` spelt out as SPACE."""
+    return re.sub(r"(?<!\\)\\s", lambda _: SPACE, pattern)
 
 
 class CanonicalText(fields.String):
@@ -66,7 +100,7 @@ class CanonicalText(fields.String):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {"description": self.description})
         if self.pattern:
-            kwargs["metadata"] = {"pattern": self.pattern, **kwargs["metadata"]}
+            kwargs["metadata"] = {"pattern": document_pattern(self.pattern), **kwargs["metadata"]}
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -90,7 +124,8 @@ class IpAddress(CanonicalText):
 
     def canonical(self, text: str) -> str:
         try:
-            address = ipaddress.ip_address(text)
+            # A zone (fe80::1%eth0) means something on one host only.
+            address = ipaddress.ip_address("%" if "%" in text else text)
         except ValueError:
             raise self.make_error("invalid_ip") from None
         mapped = getattr(address, "ipv4_mapped", None)
@@ -158,6 +193,44 @@ class Hostname(CanonicalText):
         return f"host{number}"
 
 
+class HostOrAddress(Hostname):
+    """A device's address as people write it: an IP address (stored
+    compressed, as `IpAddress`) or a host name (stored lower-case, as
+    `Hostname`)."""
+
+    description = "IP address (10.0.0.5, fd00::5) or host name (RFC 1123)"
+    pattern = rf"^\s*(?:{IPV4}|{IPV6}|(?:{_LABEL}\.)*{_LAST_LABEL}\.?)\s*$"
+    refused = (
+        "Not an IP address or host name; write an address as 10.0.0.5 or fd00::5, or "
+        "a name of dot-separated labels of letters, digits and hyphens."
+    )
+    # 10.0.0.300 is neither: a name's last label is never all digits.
+    default_error_messages = {"invalid_hostname": refused, "numeric_hostname": refused}
+
+    def canonical(self, text: str) -> str:
+        try:
+            return IpAddress().canonical(text)
+        except ValidationError:
+            return super().canonical(text)
+
+
+class Username(CanonicalText):
+    """A user name as `users.normalise_username` takes it: stored lower-case."""
+
+    description = f"User name: {users.USERNAME_RULE}; stored lower-case"
+    pattern = rf"^\s*{users.USERNAME_FORM}\s*$"
+    default_error_messages = {"invalid_username": f"Not a user name; use {users.USERNAME_RULE}."}
+
+    def canonical(self, text: str) -> str:
+        try:
+            return users.normalise_username(text)
+        except ValidationFailure:
+            raise self.make_error("invalid_username") from None
+
+    def sample(self, number: int) -> str:
+        return f"user{number}"
+
+
 # One part of a stored upload's path: starts with a letter, digit or "_" (so
 # never "." or ".."), then letters, digits, ".", "_" and "-".
 UPLOAD_PART = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
@@ -187,33 +260,52 @@ class UploadPath(CanonicalText):
         return f"uploads/sample{number}.png"
 
 
-WEB_SCHEMES = ("http", "https")
-WEB_URL = r"https?://[^\s/?#]+[^\s]*"
+# An http(s) URL as RFC 3986 writes one, without a user name or password:
+# a host name, an IPv4 address or a bracketed IPv6 address, a port from 1 to
+# 65535, then a path, query and fragment of URL characters (a space is
+# written %20). The server checks a value against this very expression.
+_PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+_URL_HOST = rf"(?:{IPV4}|\[{IPV6}\]|(?:{_LABEL}\.)*{_LAST_LABEL}\.?)"
+_URL_REST = r"[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*"
+WEB_URL = rf"[Hh][Tt][Tt][Pp][Ss]?://{_URL_HOST}(?::{_PORT})?(?:{_URL_REST})?"
+WEB_URL_FORM = (
+    "an http:// or https:// URL with a host name or IP address, such as "
+    "https://switch01.example.com/ or http://10.20.0.5:8080/status (no spaces: write "
+    "%20; no user name or password)"
+)
 
 
-class ImageUrl(CanonicalText):
-    """An image on the web (http or https, with a host) or a stored upload.
-    `javascript:`, `data:`, `file:` and relative paths are refused: the web UI
-    renders it as an image address."""
+class WebUrl(CanonicalText):
+    """An address on the web: http or https, with a host. `javascript:`,
+    `data:`, `file:`, relative paths and credentials in the URL are refused:
+    the web UI renders it as a link. Stored as given (trimmed)."""
 
-    description = f"Image: an http(s) URL, or {UPLOAD_FORM}"
+    description = f"Web address: {WEB_URL_FORM}"
+    pattern = rf"^\s*{WEB_URL}\s*$"
+    default_error_messages = {"invalid_url": f"Not a web address; give {WEB_URL_FORM}."}
+    matcher = re.compile(WEB_URL)
+
+    def canonical(self, text: str) -> str:
+        if not self.matcher.fullmatch(text):
+            raise self.make_error("invalid_url")
+        return text
+
+    def sample(self, number: int) -> str:
+        return f"https://host{number}.example.com/"
+
+
+class ImageUrl(WebUrl):
+    """An image on the web (a `WebUrl`) or a stored upload (an `UploadPath`):
+    the web UI renders it as an image address."""
+
+    description = f"Image: {WEB_URL_FORM}, or {UPLOAD_FORM}"
     pattern = rf"^\s*(?:{WEB_URL}|{UPLOAD_PATH.pattern})\s*$"
     default_error_messages = {
-        "invalid_image": f"Not an image address; give an http:// or https:// URL, or {UPLOAD_FORM}."
+        "invalid_url": f"Not an image address; give {WEB_URL_FORM}, or {UPLOAD_FORM}."
     }
 
     def canonical(self, text: str) -> str:
-        if UPLOAD_PATH.fullmatch(text):
-            return text
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            raise self.make_error("invalid_image") from None
-        if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
-            raise self.make_error("invalid_image")
-        if any(character.isspace() or ord(character) < 32 for character in text):
-            raise self.make_error("invalid_image")
-        return text
+        return text if UPLOAD_PATH.fullmatch(text) else super().canonical(text)
 
     def sample(self, number: int) -> str:
         return f"https://images.example.com/{number}.png"

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 # Error replies every operation may give, by status: flask-smorest registers a
 # response component per HTTP status under these names.
 READ_ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE"}
-LIST_ERRORS = {**READ_ERRORS, 414: "REQUEST_URI_TOO_LONG"}
+# A page past the last is a 404: it may exist once there are more rows.
+LIST_ERRORS = {**READ_ERRORS, 404: "NOT_FOUND", 414: "REQUEST_URI_TOO_LONG"}
 ITEM_ERRORS = {**READ_ERRORS, 404: "NOT_FOUND"}
 WRITE_ERRORS = {
     **READ_ERRORS,

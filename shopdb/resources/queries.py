@@ -804,7 +804,7 @@ def paginate(
     last = math.ceil(total / perpage) if total else 1
     if page > last:
         raise ApiError(
-            400,
+            404,
             "page_out_of_range",
             f"Page {page} is past the last page ({last}).",
             {"page": [f"At most {last}."]},

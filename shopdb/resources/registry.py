@@ -19,6 +19,7 @@ from shopdb.http.jsonbody import body_problem
 from shopdb.http.uploads import is_upload_view
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import build_blueprint
+from shopdb.resources.openapischema import DocumentPlugin
 from shopdb.resources.search import build_search_blueprint
 from shopdb.resources.transfer.endpoints import build_transfer_blueprint
 from shopdb.version import __version__
@@ -95,6 +96,7 @@ def init_api(app: Flask, resources: Iterable[Resource]) -> ShopDBApi:
             "info": {"description": "ShopDB REST API. Every reply uses the data envelope."},
             "components": {"securitySchemes": SECURITY_SCHEMES},
             "security": [{}, {"bearer": []}, {"apikey": []}],
+            "marshmallow_plugin": DocumentPlugin(),
         },
     )
     app.before_request(check_json_body)

@@ -14,16 +14,18 @@ from shopdb.services import records
 from shopdb.services.passwords import hash_password, password_problems
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
+# The same in any case, for the OpenAPI document (names are stored lower-case).
+USERNAME_FORM = "[A-Za-z0-9][A-Za-z0-9._@-]{1,99}"
+USERNAME_RULE = (
+    "2 to 100 characters: letters, digits, '.', '_', '-' or '@', starting with a letter or digit"
+)
 
 
 def normalise_username(username: str) -> str:
     """Usernames are case-insensitive: `Admin` and `admin` are one account."""
     name = username.strip().lower()
     if not USERNAME_PATTERN.match(name):
-        raise ValidationError(
-            f"The user name {username!r} is not valid; use 2 to 100 characters: letters, "
-            "digits, '.', '_', '-' or '@', starting with a letter or digit."
-        )
+        raise ValidationError(f"The user name {username!r} is not valid; use {USERNAME_RULE}.")
     return name
 
 

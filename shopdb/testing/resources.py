@@ -216,8 +216,11 @@ class ResourceTests:
         after = admin.get(url, query_string={"perpage": 1, "cursor": first["meta"]["next"]})
         assert after.status_code == 200, after.get_json()
         assert after.get_json()["data"] == second["data"]
+        # Past the last page: a 404, since the page may exist once there are more rows.
+        past = admin.get(f"{url}?page={total + 1}&perpage=1")
+        assert past.status_code == 404
+        assert past.get_json()["data"]["error"]["code"] == "page_out_of_range"
         for query, name in (
-            (f"page={total + 1}&perpage=1", "page"),
             ("page=0", "page"),
             ("perpage=0", "perpage"),
             (f"perpage={MAXIMUM_PERPAGE + 1}", "perpage"),

@@ -288,6 +288,18 @@ def test_the_name_filters_are_documented(editor):
     assert "colour" in parameters
 
 
+def test_the_document_asks_for_a_required_lookup_by_name_or_by_id(editor):
+    """A client generated from the document sends one of the two: without
+    either the create is a 400 (materialid is required; colour is not)."""
+    spec = editor.get("/api/openapi.json").get_json()
+    schema = spec["components"]["schemas"]["BynspoolsInput"]
+    assert schema["allOf"] == [
+        {"anyOf": [{"required": ["material"]}, {"required": ["materialid"]}]}
+    ]
+    assert "allOf" not in spec["components"]["schemas"]["BynspoolsUpdate"]
+    assert editor.post(URL, json={"label": "no material"}).status_code == 400
+
+
 # Declaring ---------------------------------------------------------------------
 
 

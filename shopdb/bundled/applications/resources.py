@@ -10,17 +10,11 @@ from marshmallow import fields, validate
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
-from shopdb.api import ByName, ConflictError, InvalidInputError, Resource, Vendor
+from shopdb.api import ByName, ConflictError, InvalidInputError, Resource, Vendor, WebUrl
 from shopdb.bundled.computers.models import Computer
 from shopdb.bundled.computers.resources import COMPUTERS
 
 from .models import Application, Installation
-
-DOCUMENTATION_URL = validate.URL(
-    schemes={"http", "https"},
-    require_tld=False,
-    error="Not an http(s) URL; write it as https://docs.vendor.example/product/.",
-)
 
 
 def name_key(name: str) -> str:
@@ -135,7 +129,7 @@ APPLICATIONS = Applications(
     hidden=("namekey",),
     field_rules={
         "name": validate.Length(min=1),
-        "documentationurl": DOCUMENTATION_URL,
+        "documentationurl": WebUrl(),
     },
     by_name={"vendor": ByName("vendorid", Vendor.vendor, label="vendor")},
     detail_fields={

@@ -8,13 +8,19 @@ the same way.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from marshmallow import fields, validate
 from sqlalchemy.orm import Session
 
-from shopdb.api import ByName, HasOne, Hostname, Resource, lookup_resource
+from shopdb.api import (
+    ByName,
+    HasOne,
+    HostOrAddress,
+    Resource,
+    WebUrl,
+    lookup_resource,
+)
 
 from .models import (
     ControllerOs,
@@ -31,32 +37,6 @@ ASSET_TYPE = "equipment"
 
 PORT = validate.Range(min=1, max=65535)
 COUNT = validate.Range(min=0)
-
-
-class HostOrAddress(Hostname):
-    """A controller's address: an IPv4/IPv6 address (stored compressed) or a
-    host name (stored lower-case)."""
-
-    description = "IP address (10.0.0.5, fd00::5) or host name (RFC 1123)"
-    refused = (
-        "Not an IP address or host name; write an address as 10.0.0.5 or fd00::5, or "
-        "a name of dot-separated labels of letters, digits and hyphens."
-    )
-    # 10.0.0.300 is neither: a name's last label is never all digits.
-    default_error_messages = {"invalid_hostname": refused, "numeric_hostname": refused}
-
-    def canonical(self, text: str) -> str:
-        try:
-            return ipaddress.ip_address(text).compressed
-        except ValueError:
-            return super().canonical(text)
-
-
-AGENT_URL = validate.URL(
-    schemes={"http", "https"},
-    require_tld=False,
-    error="Not an http(s) URL; write the agent's address like http://agent.local:5000/",
-)
 
 
 class EquipmentResource(Resource):
@@ -140,7 +120,7 @@ EQUIPMENT = EquipmentResource(
     },
     nested={
         "focas": HasOne(EquipmentFocas, field_rules={"host": HostOrAddress(), "port": PORT}),
-        "mtconnect": HasOne(EquipmentMtconnect, field_rules={"agenturl": AGENT_URL}),
+        "mtconnect": HasOne(EquipmentMtconnect, field_rules={"agenturl": WebUrl()}),
         "clm": HasOne(EquipmentClm, field_rules={"host": HostOrAddress(), "port": PORT}),
     },
 )

@@ -56,6 +56,9 @@ define_setting(
     "integer",
     DEFAULT_DUESOON_DAYS,
     "Measuring tools: an instrument is due soon this many days before its next due date",
+    # Added to dates in SQL: a larger number would leave the calendar (a 500).
+    minimum=0,
+    maximum=3650,
 )
 MAXBYTES_KEY = f"plugin.{PLUGIN}.{certificates.MAXBYTES_SETTING}"
 define_setting(

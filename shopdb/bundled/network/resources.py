@@ -16,6 +16,7 @@ from shopdb.api import (
     IpAddress,
     MacAddress,
     Resource,
+    WebUrl,
     lookup_resource,
 )
 
@@ -115,11 +116,7 @@ NETWORKDEVICES = NetworkDevices(
         "ipaddress": IpAddress(),
         "hostname": Hostname(),
         "vlan": validate.Range(min=1, max=4094, error="A VLAN id is 1 to 4094."),
-        "managementurl": validate.URL(
-            schemes={"http", "https"},
-            require_tld=False,
-            error="Not an http(s) url; write it as https://10.20.0.5/ or http://switch01/.",
-        ),
+        "managementurl": WebUrl(),
     },
     # Collectors name the type (switch, access point, IDF, ...), not its id.
     by_name={

@@ -19,6 +19,7 @@ from shopdb.http.identity import request_actor
 from shopdb.models import ADMIN, ApiToken, Role, User
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceViews
+from shopdb.resources.fieldtypes import Username
 from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services import tokens, users
 from shopdb.services.access import SCOPES, Access
@@ -179,6 +180,7 @@ ACCOUNT_RESOURCES = (
         write=Access.ADMIN,
         hidden=("passwordhash",),
         read_only=("lastloginat", "passwordchangedat"),
+        field_rules={"username": Username()},
         extra_input={
             "password": fields.String(
                 required=True,  # when creating; a change (partial) may leave it out

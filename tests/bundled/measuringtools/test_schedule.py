@@ -125,6 +125,19 @@ def test_the_due_soon_setting_moves_the_window(site: Site):
     assert state(site, found["assetid"]) == "duesoon"
 
 
+@pytest.mark.parametrize("days", [-1, 3651, 2**31 - 1])
+def test_the_due_soon_setting_stays_within_the_calendar(site: Site, days: int):
+    """Added to dates in SQL: PostgreSQL answered 2**31 - 1 days with an
+    out-of-range error on every list."""
+    name = "plugin.measuringtools.duesoondays"
+    reply = site.admin.get("/api/settings", query_string={"setting": name}).get_json()
+    (row,) = reply["data"]
+    response = site.admin.patch(f"/api/settings/{row['settingid']}", json={"value": days})
+    assert response.status_code == 400
+    assert repr(name) in response.get_json()["data"]["error"]["message"]
+    assert site.editor.get("/api/measuringtools").status_code == 200
+
+
 def test_bad_calibration_input_names_the_field(site: Site):
     tool = site.create()
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
