@@ -126,7 +126,7 @@ def analyze(engine: Engine, *, vacuum: bool = False) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE" if vacuum else "ANALYZE")
         return
-    with engine.connect() as connection:
+    with engine.begin() as connection:  # commits on leaving
         if backend in ("mysql", "mariadb"):
             from sqlalchemy import inspect
 
@@ -134,7 +134,6 @@ def analyze(engine: Engine, *, vacuum: bool = False) -> None:
                 connection.exec_driver_sql(f"ANALYZE TABLE `{table}`")
         else:
             connection.exec_driver_sql("ANALYZE")
-        connection.commit()
 
 
 class Database:

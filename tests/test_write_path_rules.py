@@ -61,13 +61,14 @@ def test_services_read_no_request_globals():
     assert found == []
 
 
-def test_resources_audit_only_through_the_write_path():
-    """Resources and the HTTP layer's record writes go through
-    shopdb.services.records; direct audit_log calls are for actions that
-    are not record writes (sign-in, plugin lifecycle, seeds)."""
+def test_resources_and_plugins_audit_only_through_the_write_path():
+    """Resources' and bundled plugins' record writes go through the write
+    path, which audits them; direct audit_log calls are for actions that are
+    not record writes (sign-in, plugin lifecycle, seeds, backups)."""
     auditing = sorted(
         str(path.relative_to(PACKAGE))
-        for path in modules(PACKAGE / "resources")
-        if "audit_log" in path.read_text()
+        for folder in ("resources", "bundled")
+        for path in modules(PACKAGE / folder)
+        if "audit_log(" in path.read_text()
     )
     assert auditing == []

@@ -27,13 +27,12 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlalchemy import column, func, select, table
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from shopdb.api import ConflictError, Vendor, audit_log, get_setting, plugin_key
+from shopdb.api import ConflictError, Vendor, get_setting, plugin_key
 
 from .models import NAME_LENGTH, VERSION_LENGTH, Application, Installation
-from .resources import INSTALLATIONS, name_key
+from .resources import APPLICATIONS, INSTALLATIONS, name_key
 
 PLUGIN = "applications"
 PART = "software"
@@ -188,30 +187,21 @@ def vendor_ids(session: Session, names: list[str | None]) -> dict[str, int]:
 
 
 def create_application(session: Session, name: str, vendorid: int | None) -> Application:
-    """A new application, audited. PCs pushing one new name at once race: the
-    loser's insert fails inside a savepoint (its push's other writes stay)
-    and it reads the winner's row with a locking read, which sees the latest
-    committed row on MySQL too. (`Resource.create` would turn the clash into
-    a 409 and roll the whole push back, which a new computer's push cannot
-    run again: hence the plain insert, as `ByName(create=True)` does.)"""
-    row = Application(name=name, namekey=name_key(name), vendorid=vendorid, isactive=True)
+    """A new application, through the resource's write path (validated and
+    audited as every write is). PCs pushing one new name at once race: the
+    loser's save fails inside a savepoint (its push's other writes stay) and
+    it reads the winner's row with a locking read, which sees the latest
+    committed row on MySQL too; a push that created nothing can then go on."""
     try:
         with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+            values = {"name": name, "vendorid": vendorid, "isactive": True}
+            record: Application = APPLICATIONS.save(session, values).record
+            return record
+    except ConflictError:
         found = session.scalar(
-            select(Application).where(Application.namekey == row.namekey).with_for_update()
+            select(Application).where(Application.namekey == name_key(name)).with_for_update()
         )
         if found is None:
             message = f"The application {name!r} was written at the same time; push again."
             raise ConflictError(message, {PART: [message]}) from None
         return found
-    created = {"name": name, "namekey": row.namekey, "vendorid": vendorid, "isactive": True}
-    audit_log(
-        session,
-        "create",
-        Application.__tablename__,
-        row.applicationid,
-        changes={key: {"before": None, "after": value} for key, value in created.items()},
-    )
-    return row

@@ -19,14 +19,15 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, Select, and_, case, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from shopdb.api import (
+    Access,
     Asset,
+    ConflictError,
     InvalidInputError,
     Location,
-    audit_log,
+    Resource,
     locations_above,
     render_markdown,
     utcnow,
@@ -192,56 +193,50 @@ def dump_active(session: Session, rows: list[Notification], dumper: Any) -> list
 
 # Dismissals -------------------------------------------------------------------------------
 
+# Written through the write path like every record, but not served as a
+# resource of its own: the routes `POST/DELETE .../<id>/dismiss` are its API.
+DISMISSALS = Resource(
+    NotificationDismissal, name="notificationdismissals", write=Access.AUTHENTICATED
+)
+
 
 def dismiss(session: Session, notification: Notification, userid: int) -> NotificationDismissal:
     """Hide the announcement from this user until it changes: one row per
-    user and announcement, holding the version dismissed. Dismissing a
-    changed announcement again moves the version; dismissing an unchanged one
-    again writes nothing; two requests at once leave one row."""
+    user and announcement, holding the version dismissed, written through
+    the write path (audited). Dismissing a changed announcement again moves
+    the version; dismissing an unchanged one again writes nothing; two
+    requests at once leave one row (the loser's insert fails in its
+    savepoint, and it moves the winner's row instead)."""
     version = notification.modifiedat
     row = _dismissal(session, notification.notificationid, userid)
-    before = None if row is None else row.notificationmodifiedat
-    if before == version:
-        return row  # type: ignore[return-value]
     if row is None:
+        values = {
+            "userid": userid,
+            "notificationid": notification.notificationid,
+            "notificationmodifiedat": version,
+        }
         try:
             with session.begin_nested():
-                row = NotificationDismissal(
-                    userid=userid,
-                    notificationid=notification.notificationid,
-                    notificationmodifiedat=version,
-                )
-                session.add(row)
-        except IntegrityError:  # the same user dismissed it in another request
+                created: NotificationDismissal = DISMISSALS.save(
+                    session, values, validated=True
+                ).record
+                return created
+        except ConflictError:  # the same user dismissed it in another request
             row = _dismissal(session, notification.notificationid, userid)
-            assert row is not None
-    row.notificationmodifiedat = version
-    session.flush()
-    audit_log(
-        session,
-        "dismiss",
-        NotificationDismissal.__tablename__,
-        row.notificationdismissalid,
-        changes={"notificationmodifiedat": {"before": iso(before), "after": iso(version)}},
-        message=f"Dismissed notification {notification.notificationid} until it changes.",
-    )
+            if row is None:
+                raise
+    if row.notificationmodifiedat != version:
+        DISMISSALS.save(session, {"notificationmodifiedat": version}, row, validated=True)
     return row
 
 
 def undismiss(session: Session, notificationid: int, userid: int) -> bool:
-    """Show the announcement to this user again; False when it was not dismissed."""
+    """Show the announcement to this user again (through the write path,
+    audited); False when it was not dismissed."""
     row = _dismissal(session, notificationid, userid)
     if row is None:
         return False
-    audit_log(
-        session,
-        "delete",
-        NotificationDismissal.__tablename__,
-        row.notificationdismissalid,
-        changes={"notificationid": {"before": notificationid, "after": None}},
-    )
-    session.delete(row)
-    session.flush()
+    DISMISSALS.delete(session, row)
     return True
 
 
