@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import request, send_file
+from flask import send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shopdb.api import (
     ByName,
@@ -31,6 +31,7 @@ from shopdb.api import (
     request_actor,
     takes_file,
     unit_of_work,
+    uploaded_file,
 )
 
 from . import certificates, reports
@@ -241,20 +242,9 @@ class Calibrations(Resource):
                     certificates.DEFAULT_MAX_BYTES,
                 )
             )
-            request.max_content_length = limit  # werkzeug stops reading past it
-            if request.content_length is not None and request.content_length > limit:
-                raise RequestEntityTooLarge()
-            if request.mimetype != "multipart/form-data":
-                raise UnsupportedMediaType(
-                    "Send the certificate as multipart/form-data with the PDF in the field "
-                    f"'file', not {request.mimetype or 'no type'}."
-                )
+            upload = uploaded_file(limit, "the certificate PDF")
             with unit_of_work(session, request_actor()):
                 instance = find(session, itemid, lock=True)
-                upload = request.files.get("file")
-                if upload is None:
-                    message = "Send the PDF in the form field 'file'."
-                    raise InvalidInputError(message, {"file": [message]})
                 data = upload.read(limit + 1)
                 if len(data) > limit:
                     raise RequestEntityTooLarge()

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, stream_with_context
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from shopdb.database import get_session
-from shopdb.errors import InvalidInputError
 from shopdb.http.envelope import ApiError, data_response
 from shopdb.http.identity import guarded, request_actor
-from shopdb.http.uploads import takes_file
+from shopdb.http.uploads import takes_file, uploaded_file
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceBlueprint, ResourceViews
 from shopdb.resources.queries import build_list_arguments
@@ -191,19 +189,7 @@ def build_transfer_blueprint(resource: Resource) -> ResourceBlueprint:
             operationId=f"import{camel(resource.name)}",
         )
         def import_view(args: dict[str, Any]) -> ResponseReturnValue:
-            limit = import_limit()
-            request.max_content_length = limit
-            if request.content_length is not None and request.content_length > limit:
-                raise RequestEntityTooLarge()
-            if request.mimetype != "multipart/form-data":
-                raise UnsupportedMediaType(
-                    "Send the file as multipart/form-data in the field 'file', not "
-                    f"{request.mimetype or 'no type'}."
-                )
-            upload = request.files.get("file")
-            if upload is None:
-                message = "Send the spreadsheet in the form field 'file'."
-                raise InvalidInputError(message, {"file": [message]})
+            upload = uploaded_file(import_limit(), "the spreadsheet")
             report = import_file(
                 resource,
                 get_session(),
