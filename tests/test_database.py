@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 import shopdb
 from shopdb.database import (
+    analyze,
     describe_url,
     get_database,
     is_retryable,
@@ -36,6 +37,23 @@ def test_connection_settings(app):
             assert "STRICT_ALL_TABLES" in mode
             charset = connection.execute(text("SELECT @@character_set_connection")).scalar()
             assert charset == "utf8mb4"
+        elif engine.dialect.name == "postgresql":
+            # A list's plan is cheaper to run than to JIT-compile (DEPLOY.md).
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+            assert connection.exec_driver_sql("SHOW timezone").scalar() == "UTC"
+
+
+def test_analyze_refreshes_statistics(app):
+    """After an upgrade or a big import the planner knows the new tables."""
+    engine = get_database(app).engine
+    analyze(engine, vacuum=True)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            # ANALYZE creates the statistics table (rows for non-empty tables).
+            found = connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).scalar()
+        assert found == 1
 
 
 def test_overlong_text_is_refused_not_truncated(session):

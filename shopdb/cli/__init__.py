@@ -9,6 +9,7 @@ from shopdb.cli.db import db_group
 from shopdb.cli.records import record_group
 from shopdb.cli.run import run_command
 from shopdb.cli.seed import seed_command
+from shopdb.cli.transfer import export_command, import_command
 from shopdb.cli.user import user_group
 
 COMMANDS = (
@@ -19,6 +20,8 @@ COMMANDS = (
     run_command,
     backup_command,
     restore_command,
+    export_command,
+    import_command,
 )
 
 __all__ = ["COMMANDS"]

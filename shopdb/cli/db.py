@@ -8,7 +8,7 @@ import click
 from flask import current_app
 
 from shopdb.cli.support import FriendlyGroup
-from shopdb.database import describe_url, get_database
+from shopdb.database import analyze, describe_url, get_database
 from shopdb.errors import ShopDBError
 from shopdb.services import migrations
 
@@ -32,6 +32,7 @@ def upgrade(revision: str) -> None:
         migrations.upgrade(engine, revision)
     after = migrations.current_revisions(engine)
     where = describe_url(engine.url)
+    analyze(engine)  # new tables and indexes get planner statistics at once
     if before == after:
         click.echo(f"The database {where} was already at {_names(after)}; nothing to do.")
     else:

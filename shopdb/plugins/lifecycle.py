@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -309,6 +308,8 @@ class PluginManager:
             outcome.say(f"{label} was already at its newest schema revision.")
 
     def _run(self, label: str, action: str, target: str, plan: migrations.MigrationPlan) -> None:
+        from alembic.util.exc import CommandError  # Alembic only where a schema changes
+
         try:
             if action == "upgrade":
                 migrations.upgrade(self.engine, target, plan)

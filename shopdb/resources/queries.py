@@ -3,12 +3,16 @@ per resource and applied the same way for every caller."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
@@ -22,7 +26,10 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Select,
+    UniqueConstraint,
+    and_,
     case,
+    false,
     func,
     or_,
     select,
@@ -44,7 +51,9 @@ MAXIMUM_PERPAGE = 500
 MAXIMUM_PAGE = 1_000_000
 RANGED_TYPES = (Integer, Float, Numeric, Date, DateTime)
 # Parameters every list takes; no filter may take their names.
-LIST_PARAMETERS = ("page", "perpage", "sort", "q")
+LIST_PARAMETERS = ("page", "perpage", "sort", "q", "cursor")
+# A cursor is base64 of a few key values; anything longer was not written here.
+MAXIMUM_CURSOR = 2000
 # Query parameters are lowercase letters and digits, run together.
 PARAMETER_NAME = re.compile(r"[a-z][a-z0-9]*")
 # Values one repeated filter parameter may carry (an IN list stays small).
@@ -124,7 +133,7 @@ class ListFilter:
 
     @property
     def ranged(self) -> bool:
-        return self.target is not None and self.target.ranged
+        return self.target is not None and self.target.ranged and not self.within
 
     @property
     def choices(self) -> Mapping[str, Callable[[], ColumnElement[bool]]]:
@@ -339,6 +348,13 @@ class ListArguments(Schema):
             raise ValidationError(repeated)
         return data
 
+    @pre_load
+    def refuse_page_with_cursor(self, data: Any, **_kwargs: Any) -> Any:
+        """A cursor says where the page starts; a page number would too."""
+        if "cursor" in data and "page" in data:
+            raise ValidationError({"cursor": ["Give page or cursor, not both."]})
+        return data
+
 
 def _query_field(target: Target) -> fields.Field:
     """One value of a filter: the field type's own input (so the value is
@@ -419,12 +435,22 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
         "page": fields.Integer(
             load_default=1,
             validate=validate.Range(1, MAXIMUM_PAGE),
-            metadata={"description": "Page number, from 1"},
+            metadata={"description": "Page number, from 1 (not with cursor)"},
         ),
         "perpage": fields.Integer(
             load_default=DEFAULT_PERPAGE,
             validate=validate.Range(1, MAXIMUM_PERPAGE),
             metadata={"description": f"Rows per page, at most {MAXIMUM_PERPAGE}"},
+        ),
+        "cursor": fields.String(
+            validate=validate.Length(min=1, max=MAXIMUM_CURSOR),
+            metadata={
+                "description": (
+                    "The page after the one whose reply gave this value as `meta.next` "
+                    "(keyset paging: as fast deep in the list as at its start); give the "
+                    "same sort, and no page"
+                )
+            },
         ),
         "sort": fields.String(
             validate=[validate.Length(max=500), check_sort],
@@ -454,7 +480,8 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
             metadata={"description": _describe(item)},
         )
         target = item.target
-        if target is not None and target.ranged:  # item.ranged, spelt out for the type checker
+        # A part of the location tree is not a range of ids: no min/max for `within`.
+        if target is not None and target.ranged and not item.within:
             for bound, word in (("min", "at least"), ("max", "at most")):
                 field = _query_field(target)
                 field.metadata = {"description": f"Records whose {parameter} is {word} this."}
@@ -462,28 +489,6 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
     taken = ", ".join(attributes)
     attributes["error_messages"] = {"unknown": f"Unknown parameter; this list takes: {taken}."}
     return type(name, (ListArguments,), attributes)
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Any]
-    page: int
-    perpage: int
-    total: int
-
-    @property
-    def totalpages(self) -> int:
-        return math.ceil(self.total / self.perpage) if self.total else 0
-
-    def meta(self) -> dict[str, Any]:
-        return {
-            "pagination": {
-                "page": self.page,
-                "perpage": self.perpage,
-                "total": self.total,
-                "totalpages": self.totalpages,
-            }
-        }
 
 
 def _escape_like(text: str) -> str:
@@ -544,27 +549,258 @@ def apply_search(resource: Resource, query: Select, text: str | None) -> tuple[S
     return query, rank
 
 
-def apply_sort(resource: Resource, query: Select, sort: str | None, rank: Any) -> Select:
-    primary = resource.column(resource.primary_key)
-    order = []
+# Sort and pages -----------------------------------------------------------------
+# A list is ordered by its sort keys, then by the primary key (unless a key
+# is already unique and never empty), so every row has one place. A page is
+# asked for by number (OFFSET: any page, but the database walks every row
+# before it) or by the `next` cursor of the page before it (keyset: the
+# rows after the last one seen, found through an index, as fast on page
+# 2,000 as on page 2). See docs/adr/0014-keyset-pagination.md.
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of a list's order: what to compare, which way, whether it can
+    be empty (NULL), and how a cursor's JSON value turns back into it."""
+
+    name: str
+    expression: Any
+    descending: bool
+    nullable: bool
+    kind: Any = None
+
+    def ordering(self) -> Any:
+        return self.expression.desc() if self.descending else self.expression.asc()
+
+
+def _is_unique(column: Any) -> bool:
+    """True for a column that holds a different, non-empty value in every row."""
+    if not isinstance(column, Column) or column.nullable:
+        return False
+    if column.primary_key and len(column.table.primary_key.columns) == 1:
+        return True
+    if column.unique:
+        return True
+    table = column.table
+    single = [list(index.columns) for index in table.indexes if index.unique]
+    single += [
+        list(constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    return [column] in single
+
+
+def _key(resource: Resource, text: str) -> SortKey:
+    name = text.strip()
+    column = resource.column(name.removeprefix("-"))
+    nullable = not isinstance(column, Column) or bool(column.nullable)
+    return SortKey(name, column, name.startswith("-"), nullable, getattr(column, "type", None))
+
+
+def sort_keys(resource: Resource, sort: str | None, rank: Any) -> list[SortKey]:
+    """The list's order: the asked-for sort, else the search rank (heaviest
+    first), else the declared default; then the primary key (the way the
+    last key runs), unless a key is unique already (so `assetnumber` alone
+    orders assets, and the database walks its unique index instead of
+    sorting every row)."""
     if sort:
-        for part in sort.split(","):
-            key = part.strip()
-            column = resource.column(key.removeprefix("-"))
-            order.append(column.desc() if key.startswith("-") else column.asc())
+        keys = [_key(resource, part) for part in sort.split(",")]
     elif rank is not None:
-        order.append(rank.desc())
+        keys = [SortKey("rank", rank, True, False, Integer())]
     else:
-        key = resource.default_sort
-        column = resource.column(key.removeprefix("-"))
-        order.append(column.desc() if key.startswith("-") else column.asc())
-    return query.order_by(*order, primary.asc())
+        keys = [_key(resource, resource.default_sort)]
+    if not any(_is_unique(key.expression) for key in keys):
+        # The tie-breaker runs the way the last key does: an index on that
+        # key holds the primary key in the same order (SQLite's rowid), so
+        # `-modifiedat` reads its index backwards with no sort at all.
+        primary = resource.column(resource.primary_key)
+        last = keys[-1].descending and keys[-1].name != "rank"  # equal ranks: oldest first
+        name = f"-{resource.primary_key}" if last else resource.primary_key
+        keys.append(SortKey(name, primary, last, False, primary.type))
+    return keys
 
 
-def paginate(session: Session, query: Select, page: int, perpage: int) -> Page:
-    """Two queries whatever the page size: the count and the rows."""
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    total = session.scalar(counted) or 0
+def apply_sort(resource: Resource, query: Select, sort: str | None, rank: Any) -> Select:
+    return query.order_by(*(key.ordering() for key in sort_keys(resource, sort, rank)))
+
+
+def _signature(keys: list[SortKey]) -> str:
+    return ",".join(key.name for key in keys)
+
+
+def _bad_cursor(reason: str) -> ApiError:
+    return ApiError(
+        400,
+        "invalid_input",
+        f"The cursor cannot be used: {reason}",
+        {"cursor": [f"{reason} Use the `next` value of a reply of this list, with its sort."]},
+    )
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _decode_value(key: SortKey, value: Any) -> Any:
+    if value is None:
+        if not key.nullable:
+            raise _bad_cursor(f"{key.name} is empty in it.")
+        return None
+    kind = key.kind
+    try:
+        if isinstance(kind, DateTime):
+            return datetime.fromisoformat(value)
+        if isinstance(kind, Date):
+            return date.fromisoformat(value)
+        if isinstance(kind, Boolean):
+            expected: Any = bool
+        elif isinstance(kind, Integer):
+            expected = int
+        elif isinstance(kind, Float | Numeric):
+            expected = int | float
+        else:
+            expected = str
+    except (TypeError, ValueError):
+        raise _bad_cursor(f"its {key.name} is not a value of that field.") from None
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise _bad_cursor(f"its {key.name} is not a value of that field.")
+    return value
+
+
+def encode_cursor(keys: list[SortKey], values: Iterable[Any]) -> str:
+    """Opaque to clients: the sort and the last row's key values, as base64 of JSON."""
+    body = {"sort": _signature(keys), "after": [_encode_value(value) for value in values]}
+    text = json.dumps(body, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
+    """The key values a cursor holds, or a 400 naming what is wrong with it."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        body = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise _bad_cursor("it is not a cursor this server wrote.") from None
+    if not isinstance(body, dict) or not isinstance(body.get("after"), list):
+        raise _bad_cursor("it is not a cursor this server wrote.")
+    if body.get("sort") != _signature(keys):
+        raise _bad_cursor(
+            f"it pages the order {body.get('sort')!r}, this request asks for {_signature(keys)!r}."
+        )
+    values = body["after"]
+    if len(values) != len(keys):
+        raise _bad_cursor("it is not a cursor this server wrote.")
+    return [_decode_value(key, value) for key, value in zip(keys, values, strict=True)]
+
+
+def _after(key: SortKey, value: Any, nulls_large: bool) -> tuple[Any, Any]:
+    """(rows after `value` in this key's order, rows equal to it); empty
+    values sort as the database sorts them (PostgreSQL: larger than any
+    value; SQLite, MySQL, MariaDB: smaller)."""
+    column = key.expression
+    nulls_after = nulls_large != key.descending  # do NULLs come after the values?
+    if value is None:
+        return (column.is_not(None) if not nulls_after else false()), column.is_(None)
+    beyond = column < value if key.descending else column > value
+    if key.nullable and nulls_after:
+        beyond = or_(beyond, column.is_(None))
+    return beyond, column == value
+
+
+def after_cursor(keys: list[SortKey], values: list[Any], dialect: str) -> ColumnElement[bool]:
+    """The rows after the cursor's row in the list's order: (k1 after v1) or
+    (k1 = v1 and k2 after v2) or ..., led by a range on the first key when it
+    is never empty, so the database reads on from there in its index."""
+    nulls_large = dialect == "postgresql"
+    branches = []
+    equal: list[Any] = []
+    for key, value in zip(keys, values, strict=True):
+        beyond, same = _after(key, value, nulls_large)
+        branches.append(and_(*equal, beyond))
+        equal.append(same)
+    condition = or_(*branches)
+    first, value = keys[0], values[0]
+    if not first.nullable and value is not None:
+        column = first.expression
+        condition = and_(column <= value if first.descending else column >= value, condition)
+    return condition
+
+
+# Counting stops here: a filter that keeps most of 100,000 rows (`isactive`)
+# cost more to count than to page. Past it the total is "at least" (isexact
+# false), unless the page asked for lies deeper, which is counted to.
+COUNT_BOUND = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows, where it is (a number, or None for a
+    page asked for by cursor), the count (exact, or a lower bound), and the
+    cursor of the next page."""
+
+    rows: list[Any]
+    page: int | None
+    perpage: int
+    total: int
+    next: str | None = None
+    isexact: bool = True
+
+    @property
+    def totalpages(self) -> int:
+        return math.ceil(self.total / self.perpage) if self.total else 0
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "pagination": {
+                "page": self.page,
+                "perpage": self.perpage,
+                "total": self.total,
+                "totalpages": self.totalpages,
+                "isexact": self.isexact,
+            },
+            "next": self.next,
+        }
+
+
+def count_rows(session: Session, query: Select, bound: int) -> tuple[int, bool]:
+    """How many rows the list has, counted up to `bound`: (the count, True),
+    or (bound, False) when there are more. An unfiltered list on SQLite is
+    counted whole: SQLite counts a table from its b-tree's page counts
+    without reading rows, which a bounded subquery would prevent."""
+    if query.whereclause is None and session.get_bind().dialect.name == "sqlite":
+        return session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ) or 0, True
+    limited = query.order_by(None).limit(bound + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(limited)) or 0
+    return (found, True) if found <= bound else (bound, False)
+
+
+def paginate(
+    session: Session,
+    query: Select,
+    page: int,
+    perpage: int,
+    *,
+    keys: list[SortKey] | None = None,
+    cursor: str | None = None,
+) -> Page:
+    """Two queries whatever the page size: the count (bounded, see
+    COUNT_BOUND) and the rows. With `keys` (the query's order) the page
+    carries the cursor of the next one; with a `cursor` too, the rows are
+    those after it (the page number is then unknown: None)."""
+    if cursor is not None and keys:
+        total, exact = count_rows(session, query, COUNT_BOUND)
+        values = decode_cursor(keys, cursor)
+        dialect = session.get_bind().dialect.name
+        query = query.where(after_cursor(keys, values, dialect))
+        return _rows(session, query, None, perpage, total, exact, keys)
+    total, exact = count_rows(session, query, max(COUNT_BOUND, page * perpage))
     last = math.ceil(total / perpage) if total else 1
     if page > last:
         raise ApiError(
@@ -573,5 +809,27 @@ def paginate(session: Session, query: Select, page: int, perpage: int) -> Page:
             f"Page {page} is past the last page ({last}).",
             {"page": [f"At most {last}."]},
         )
-    rows = list(session.scalars(query.limit(perpage).offset((page - 1) * perpage)))
-    return Page(rows, page, perpage, total)
+    return _rows(session, query.offset((page - 1) * perpage), page, perpage, total, exact, keys)
+
+
+def _rows(
+    session: Session,
+    query: Select,
+    page: int | None,
+    perpage: int,
+    total: int,
+    exact: bool,
+    keys: list[SortKey] | None,
+) -> Page:
+    """The page's rows (one more asked for, to know whether a next page
+    exists) and the cursor after the last of them."""
+    if not keys:
+        return Page(list(session.scalars(query.limit(perpage))), page, perpage, total, None, exact)
+    found = list(
+        session.execute(query.add_columns(*(key.expression for key in keys)).limit(perpage + 1))
+    )
+    rows = [row[0] for row in found[:perpage]]
+    cursor = None
+    if len(found) > perpage:
+        cursor = encode_cursor(keys, tuple(found[perpage - 1])[1:])
+    return Page(rows, page, perpage, total, cursor, exact)

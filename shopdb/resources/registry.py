@@ -20,6 +20,8 @@ from shopdb.http.uploads import is_upload_view
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import build_blueprint
 from shopdb.resources.openapischema import DocumentPlugin
+from shopdb.resources.search import build_search_blueprint
+from shopdb.resources.transfer.endpoints import build_transfer_blueprint
 from shopdb.version import __version__
 
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -101,6 +103,7 @@ def init_api(app: Flask, resources: Iterable[Resource]) -> ShopDBApi:
     app.extensions[API_KEY] = api
     app.extensions[RESOURCES_KEY] = {}
     register_resources(app, resources)
+    api.register_blueprint(build_search_blueprint())  # GET /api/search
     return api
 
 
@@ -113,4 +116,5 @@ def register_resources(app: Flask, resources: Iterable[Resource]) -> None:
         if resource.name in registered:
             raise ValueError(f"two resources are named {resource.name!r}")
         api.register_blueprint(build_blueprint(resource))
+        api.register_blueprint(build_transfer_blueprint(resource))  # export, import
         registered[resource.name] = resource

@@ -11,9 +11,12 @@ plugin that shows Markdown gets the same rules.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # Tags a Markdown document can produce (CommonMark plus tables and strikethrough).
 ALLOWED_TAGS = frozenset(
@@ -36,6 +39,10 @@ ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 @cache
 def _renderer() -> MarkdownIt:
+    # Imported at the first rendering (60 modules): a worker that serves
+    # only the API never needs it.
+    from markdown_it import MarkdownIt
+
     # "html": False keeps raw HTML in the source as text; the sanitiser below is
     # the second line of defence, for what Markdown itself can produce.
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(

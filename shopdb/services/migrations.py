@@ -21,27 +21,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, Engine, Index, text
+from sqlalchemy import Connection, Engine, Index, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shopdb.database import describe_url, driver_message, sqlite_path, unavailable
 from shopdb.errors import SchemaMismatchError, ShopDBError, raised_at
 from shopdb.models import CORE_TABLES, Base
 from shopdb.models.lookups import anycase_indexes, applies
+from shopdb.services.revisions import RevisionGraph
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic (with Mako and Pygments) is imported inside the functions that
+# migrate, compare or list revisions: a server process only checks where the
+# schema stands (schema_status), which reads the revision files without it.
 
 MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
 CORE_VERSIONS_PATH = MIGRATIONS_PATH / "versions"
 CORE_BRANCH = "core"
 PLAN_KEY = "shopdb.migrations"
+VERSION_TABLE = "alembic_version"
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ def _version_folders(plan: MigrationPlan) -> list[Path]:
 
 
 def alembic_config(plan: MigrationPlan | None = None) -> Config:
+    from alembic.config import Config
+
     plan = plan or current_plan()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))
@@ -99,6 +105,9 @@ def alembic_config(plan: MigrationPlan | None = None) -> Config:
 def script_directory() -> ScriptDirectory:
     """The revisions of the core and the plugins, every revision file read
     now, so one that cannot be imported is named here in one sentence."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     plan = current_plan()
     script = ScriptDirectory.from_config(alembic_config(plan))
     try:
@@ -115,6 +124,8 @@ def script_directory() -> ScriptDirectory:
 
 def required_heads(script: ScriptDirectory, plan: MigrationPlan | None = None) -> set[str]:
     """The head of the core and of each installed plugin's branch."""
+    from alembic.util.exc import CommandError
+
     plan = plan or current_plan()
     heads = set()
     for label in plan.labels:
@@ -141,8 +152,12 @@ def connected(engine: Engine) -> Iterator[Connection]:
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    """The revisions `alembic_version` records (what Alembic's own
+    MigrationContext reads), without importing Alembic."""
     with connected(engine) as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return set()
+        return set(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
 
 class SchemaState(enum.Enum):
@@ -196,28 +211,35 @@ def schema_status(engine: Engine) -> SchemaStatus:
             f"There is no database at {path}; run 'shopdb db upgrade' to create it."
         )
     plan = current_plan()
-    script = script_directory()
-    heads = frozenset(required_heads(script))
+    graph = RevisionGraph(_version_folders(plan))
+    heads = frozenset(_required_heads(graph, plan))
     current = frozenset(current_revisions(engine))
-    known = {revision.revision for revision in script.walk_revisions()}
+    known = set(graph.revisions)
     if not current:
         state = SchemaState.EMPTY
     elif current - known:
         # A plugin revision may imply the core head, so with its owner gone
         # nothing can be said of the rest: the owner must come back first.
         state = SchemaState.PLUGIN_MISSING if plan.missing else SchemaState.NEWER
-    elif heads <= _applied(script, current):
+    elif heads <= graph.applied(current):
+        # A plugin revision that `depends_on` a core revision makes Alembic
+        # store only the plugin's, so the core head is applied without being
+        # listed in alembic_version: applied() follows dependencies too.
         state = SchemaState.CURRENT
     else:
         state = SchemaState.OLDER
     return SchemaStatus(state, current, heads, plan.missing)
 
 
-def _applied(script: ScriptDirectory, current: frozenset[str]) -> set[str]:
-    """Every revision the current ones stand on. A plugin revision that
-    `depends_on` a core revision makes Alembic store only the plugin's, so
-    the core head is applied without being listed in alembic_version."""
-    return {revision.revision for revision in script.iterate_revisions(tuple(current), "base")}
+def _required_heads(graph: RevisionGraph, plan: MigrationPlan) -> set[str]:
+    """The head of the core and of each installed plugin's branch."""
+    heads = set()
+    for label in plan.labels:
+        found = graph.heads(label)
+        if not found:
+            raise ShopDBError(f"The migrations of {label!r} have no branch labelled {label!r}.")
+        heads |= found
+    return heads
 
 
 def require_current_schema(engine: Engine) -> None:
@@ -252,6 +274,9 @@ def prepare_sqlite_folder(engine: Engine, instance_path: Path | None) -> None:
 
 
 def _run(engine: Engine, action: str, target: str, plan: MigrationPlan | None = None) -> None:
+    from alembic import command
+    from alembic.util.exc import CommandError
+
     config = alembic_config(plan)
     with connected(engine) as connection:
         config.attributes["connection"] = connection
@@ -311,6 +336,8 @@ def downgrade_target(engine: Engine, target: str, plan: MigrationPlan | None = N
         target = f"{CORE_BRANCH}@{target.strip()}"
     if target == "base" or not plan.plugins:
         return target
+    from alembic.util.exc import CommandError
+
     script = script_directory()
     current = current_revisions(engine)
     try:
@@ -354,6 +381,9 @@ def owned_tables(plan: MigrationPlan | None = None) -> frozenset[str]:
 def model_differences(engine: Engine, tables: frozenset[str] | None = None) -> list[Any]:
     """What autogenerate would change for the given tables (default: those the
     current plan owns): empty when models and migrations agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     tables = owned_tables() if tables is None else tables
     dialect = engine.dialect.name
 

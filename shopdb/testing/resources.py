@@ -196,8 +196,10 @@ class ResourceTests:
         body = response.get_json()
         assert isinstance(body["data"], list) and body["data"]
         pagination = body["meta"]["pagination"]
-        assert set(pagination) == {"page", "perpage", "total", "totalpages"}
+        assert set(pagination) == {"page", "perpage", "total", "totalpages", "isexact"}
         assert pagination["total"] >= 1
+        assert pagination["isexact"] is True
+        assert set(body["meta"]) == {"pagination", "next"}
 
     def test_pagination_edges(self, app, admin, resource, url):
         self.make_row(app, admin, resource)
@@ -208,6 +210,12 @@ class ResourceTests:
         assert first["meta"]["pagination"]["totalpages"] == total
         last = admin.get(f"{url}?perpage=1&page={total}").get_json()
         assert len(last["data"]) == 1
+        assert last["meta"]["next"] is None
+        # The cursor of page 1 gives page 2, as the page number does.
+        second = admin.get(f"{url}?perpage=1&page=2").get_json()
+        after = admin.get(url, query_string={"perpage": 1, "cursor": first["meta"]["next"]})
+        assert after.status_code == 200, after.get_json()
+        assert after.get_json()["data"] == second["data"]
         # Past the last page: a 404, since the page may exist once there are more rows.
         past = admin.get(f"{url}?page={total + 1}&perpage=1")
         assert past.status_code == 404

@@ -39,8 +39,8 @@ def wait_for(url: str, seconds: float = 30) -> bytes:
             time.sleep(0.2)
 
 
-def gunicorn(port: int) -> list[str]:
-    """The app served by gunicorn with 4 workers of 4 threads, as in production."""
+def gunicorn(port: int, workers: int = 4, threads: int = 4) -> list[str]:
+    """The app served by gunicorn with 4 workers of 4 threads (unless told), as in production."""
     return [
         GUNICORN,
         "-c",
@@ -48,9 +48,9 @@ def gunicorn(port: int) -> list[str]:
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "4",
+        str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--timeout",
         "120",
         "shopdb:create_app()",

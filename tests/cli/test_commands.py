@@ -218,12 +218,16 @@ def test_a_relative_downgrade_with_plugins_steps_the_core_or_refuses(tmp_path_fa
         def run(*args: str):
             return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: site.app))
 
-        # The core's last step (the case-folded lookup indexes) drops no
-        # plugin table: it is taken. The step before it would be refused.
-        first = run("db", "downgrade", "-1", "--yes")
-        assert first.exit_code == 0, first.output
-        down = run("db", "downgrade", "-1", "--yes")
-        assert down.exit_code == 1
+        # The core's steps above the revision computers depends on (0002)
+        # drop no plugin table: they are taken, one by one (however many
+        # later core revisions there are). The step below it is refused.
+        steps = []
+        for _ in range(20):
+            down = run("db", "downgrade", "-1", "--yes")
+            steps.append(down.exit_code)
+            if down.exit_code != 0:
+                break
+        assert steps[0] == 0 and steps[-1] == 1, steps
         assert "'core@-1' would drop the tables of the installed plugin(s) computers" in (
             down.output
         )

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic.migration import MigrationContext
 from sqlalchemy import (
     JSON,
     Connection,
@@ -287,6 +286,8 @@ def _write_contents(
     progress: Progress | None,
     start: Callable[[int], None] | None,
 ) -> Manifest:
+    from alembic.migration import MigrationContext  # only here: servers never back up
+
     try:
         with snapshot(engine) as connection:
             revisions = sorted(MigrationContext.configure(connection).get_current_heads())

@@ -1,0 +1,235 @@
+"""Global search: `GET /api/search?q=` over every registered resource that
+holds asset data (core and active plugins alike), through each resource's one
+`search` declaration (the same (field, weight) pairs its list's `q` reads;
+nothing is declared again here).
+
+Ranking, per record: an exact match of an identity field (a field unique in
+its table, or a serial number: asset number, hostname, machine number, MAC)
+first, then a match at the start of a field (or an exact match of another
+field), then a match anywhere; within each tier the weights of the fields
+that matched, added up. The query is matched in each field's stored spelling
+too (`Target.spellings`: a MAC in any accepted form, a PC's hostname without
+its domain, an IP), and results come grouped by resource (asset class) with
+its label, the id and the API and UI addresses (`/<resource>/<id>`).
+
+Who may search: whoever may read asset data (viewers, and anyone when the
+site allows anonymous reading); resources that need more (users, settings,
+the audit log) are never searched. One statement per searched resource,
+whatever the data. No index table yet: each statement scans its table with
+LIKE (see docs/adr/0013-import-export-and-search.md for the figures).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from shopdb.database import get_session
+from shopdb.http.envelope import data_response
+from shopdb.http.identity import guarded
+from shopdb.models import AssetType
+from shopdb.resources.definition import Resource
+from shopdb.resources.queries import MAXIMUM_TEXT, Target
+from shopdb.resources.schemas import safe_text
+from shopdb.resources.storage import AssetExtensionStorage, AssetStorage
+from shopdb.services.access import Access
+from shopdb.services.records import unique_groups
+
+RESOURCES_KEY = "shopdb.resources"  # where init_api keeps them (registry imports this)
+DEFAULT_LIMIT = 10
+MAXIMUM_LIMIT = 50
+EXACT_IDENTITY, PREFIX, ANYWHERE = 3, 2, 1
+IDENTITY_NAMES = frozenset({"serialnumber"})
+
+
+class SearchArguments(Schema):
+    q = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=MAXIMUM_TEXT), safe_text],
+        metadata={"description": "What to find: an asset number, hostname, MAC, IP, serial, name"},
+    )
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(1, MAXIMUM_LIMIT),
+        metadata={"description": f"Results per resource, at most {MAXIMUM_LIMIT}"},
+    )
+
+
+class SearchResultSchema(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    match = fields.String(required=True, validate=validate.OneOf(["exact", "prefix", "substring"]))
+    score = fields.Integer(required=True)
+    url = fields.String(required=True)
+    uiurl = fields.String(required=True)
+
+
+class SearchGroupSchema(Schema):
+    resource = fields.String(required=True)
+    label = fields.String(required=True)
+    assettype = fields.String(required=True, allow_none=True)
+    results = fields.List(fields.Nested(SearchResultSchema), required=True)
+
+
+class SearchMetaSchema(Schema):
+    q = fields.String(required=True)
+
+
+class SearchEnvelopeSchema(Schema):
+    data = fields.List(fields.Nested(SearchGroupSchema), required=True)
+    meta = fields.Nested(SearchMetaSchema, required=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def is_identity(target: Target) -> bool:
+    column = target.column
+    table = getattr(column, "table", None)
+    name = getattr(column, "key", "")
+    if table is None:
+        return False
+    return name in IDENTITY_NAMES or (name,) in unique_groups(table)
+
+
+def searched(resources: dict[str, Resource]) -> list[Resource]:
+    return [
+        resource
+        for resource in resources.values()
+        if resource.read is Access.ASSET_READ and resource.search_fields
+    ]
+
+
+def _conditions(target: Target, text: str) -> tuple[Any, Any, Any]:
+    """(exact, prefix, anywhere) conditions of one field for `text`."""
+    lowered = func.lower(target.column)
+    spellings = [spelling.lower() for spelling in target.spellings(text.strip())]
+    exact = or_(*(lowered == spelling for spelling in spellings))
+    prefix = or_(*(lowered.like(f"{_escape(s)}%", escape="\\") for s in spellings))
+    anywhere = or_(*(lowered.like(f"%{_escape(s)}%", escape="\\") for s in spellings))
+    part = target.part
+    if part is not None:
+        # One pass over the child table (IN), not a lookup per parent row (EXISTS).
+        def having(condition: Any) -> Any:
+            return part.parent_column.in_(select(part.child_column).where(condition))
+
+        return having(exact), having(prefix), having(anywhere)
+    return exact, prefix, anywhere
+
+
+def _label_columns(resource: Resource) -> list[ColumnElement[Any]]:
+    own = [target.column for target, _ in resource.search_fields if target.part is None]
+    found: list[ColumnElement[Any]] = []
+    for column in own[:1]:
+        found.append(column)
+    if "name" in resource.queryable and all(getattr(c, "key", "") != "name" for c in found):
+        found.append(resource.queryable["name"])
+    return found
+
+
+def search_resource(
+    session: Session, resource: Resource, text: str, limit: int, owned_types: list[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """The best `limit` matches of one resource (and the best tier found)."""
+    exacts, prefixes, anywheres, weights = [], [], [], []
+    for target, weight in resource.search_fields:
+        exact, prefix, anywhere = _conditions(target, text)
+        if is_identity(target):
+            exacts.append(exact)
+        prefixes += [exact, prefix]
+        anywheres.append(anywhere)
+        weights.append(case((anywhere, weight), else_=0))
+    tier = case(
+        (or_(*exacts) if exacts else literal(False), EXACT_IDENTITY),
+        (or_(*prefixes), PREFIX),
+        else_=ANYWHERE,
+    )
+    score = sum(weights, start=literal(0))
+    key = resource.column(resource.primary_key)
+    labels = _label_columns(resource)
+    query = resource.scope(
+        resource.storage.select().with_only_columns(key, *labels, tier.label("tier"), score)
+    ).where(or_(*anywheres))
+    if type(resource.storage) is AssetStorage and owned_types:
+        # A plugin's asset is found through its own resource, not twice.
+        owned = select(AssetType.assettypeid).where(AssetType.assettype.in_(owned_types))
+        query = query.where(resource.column("assettypeid").not_in(owned))
+    query = query.order_by(tier.desc(), score.desc(), key.asc()).limit(limit)
+    found = []
+    best = 0
+    for row in session.execute(query):
+        itemid, *shown, rowtier, rowscore = row
+        best = max(best, rowtier)
+        found.append(
+            {
+                "id": itemid,
+                "label": " - ".join(str(value) for value in shown if value not in (None, "")),
+                "match": {EXACT_IDENTITY: "exact", PREFIX: "prefix"}.get(rowtier, "substring"),
+                "score": int(rowscore or 0),
+                "url": f"/api/{resource.name}/{itemid}",
+                "uiurl": f"/{resource.name}/{itemid}",
+            }
+        )
+    return found, best
+
+
+def global_search(
+    session: Session, resources: dict[str, Resource], text: str, limit: int = DEFAULT_LIMIT
+) -> list[dict[str, Any]]:
+    """Groups of results, the group with the best match first."""
+    chosen = searched(resources)
+    owned = [
+        resource.asset_type
+        for resource in chosen
+        if isinstance(resource.storage, AssetExtensionStorage)
+    ]
+    groups = []
+    for resource in chosen:
+        results, best = search_resource(session, resource, text, limit, owned)
+        if results:
+            top = results[0]["score"]
+            groups.append(
+                (
+                    (-best, -top, resource.name),
+                    {
+                        "resource": resource.name,
+                        "label": resource.label,
+                        "assettype": resource.asset_type or None,
+                        "results": results,
+                    },
+                )
+            )
+    return [group for _, group in sorted(groups, key=lambda item: item[0])]
+
+
+def build_search_blueprint() -> Blueprint:
+    blueprint = Blueprint(
+        "search", __name__, url_prefix="/api/search", description="Search every asset class."
+    )
+
+    @blueprint.route("", endpoint="search")
+    @guarded(Access.ASSET_READ, write=False)
+    @blueprint.arguments(SearchArguments, location="query")
+    @blueprint.response(200, SearchEnvelopeSchema)
+    @blueprint.doc(
+        summary="Search every asset class",
+        description=(
+            "Matches q in every searchable field of every resource holding asset data; "
+            "exact identity matches first, then prefixes, then substrings, then field "
+            "weights. Grouped by resource. See docs/API.md."
+        ),
+        operationId="search",
+    )
+    def search(args: dict[str, Any]) -> ResponseReturnValue:
+        resources = current_app.extensions.get(RESOURCES_KEY, {})
+        groups = global_search(get_session(), resources, args["q"], args["limit"])
+        return data_response(groups, meta={"q": args["q"]})
+
+    return blueprint
