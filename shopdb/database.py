@@ -136,13 +136,22 @@ def analyze(engine: Engine, *, vacuum: bool = False) -> None:
             connection.exec_driver_sql("ANALYZE")
 
 
+TABLES_INFO = "shopdb.tables"
+
+
 class Database:
     """The app's engine and session factory, one per Flask application."""
 
     def __init__(self, url: str | URL, **engine_options: Any) -> None:
         self.url = make_url(url)
         self.engine = build_engine(self.url, **engine_options)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # The tables this app's database holds (the core's and its loaded
+        # plugins'), filled by the plugin runtime; every session carries it
+        # so a reference count skips models the process merely imported.
+        self.tables: set[str] = set()
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info={TABLES_INFO: self.tables}
+        )
         self.outage = OutageLog(self.url)
         event.listen(self.engine, "connect", self.outage.connected)
 

@@ -26,6 +26,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from shopdb.cli.support import PluginCommandGroup
 from shopdb.database import get_database
 from shopdb.errors import DatabaseUnavailableError, raised_at
+from shopdb.models import CORE_TABLES
 from shopdb.plugins.discovery import Discovery, PluginSource, discover_plugins
 from shopdb.plugins.errors import (
     PluginContractError,
@@ -142,6 +143,7 @@ def start_plugins(app: Flask) -> PluginRuntime:
     for loaded in list(runtime.loaded):
         if loaded in runtime.loaded:
             _init_app(app, runtime, loaded)
+    get_database(app).tables.update(CORE_TABLES, *(loaded.tables for loaded in runtime.loaded))
     app.extensions[PLAN_KEY] = migration_plan(runtime)
     return runtime
 

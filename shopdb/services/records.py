@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shopdb.database import duplicate_key, is_constraint_violation
+from shopdb.database import TABLES_INFO, duplicate_key, is_constraint_violation
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.models import Asset, Base
 from shopdb.models.lookups import anycase_indexes
@@ -391,8 +391,11 @@ def references_to_many(
     table = _table(model)
     primary = inspect(model).primary_key[0].key
     counts: list[dict[str, int]] = [{} for _ in rows]
+    # A session of an app knows the tables its database holds; a plugin's
+    # model imported by the process but not installed here has no table.
+    present = session.info.get(TABLES_INFO) or Base.metadata.tables
     for other in Base.metadata.sorted_tables:
-        if other.name in ignore:
+        if other.name in ignore or other.name not in present:
             continue
         for key in other.foreign_keys:
             if key.column.table is not table:
