@@ -78,7 +78,9 @@ PY
 EXCLUDE="${SHOPDB_SCHEMATHESIS_EXCLUDE:-}"
 # Operations that end or rotate the run's own sign-in are left out: logout,
 # password change and refresh would sign the fuzzer out half way.
-"$BIN/schemathesis" --no-color --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/api/openapi.json" \
+# .ci/schemathesis_hooks.py drops one refusal no schema can state: a made-up list cursor.
+PYTHONPATH="$ROOT/.ci" SCHEMATHESIS_HOOKS=schemathesis_hooks \
+    "$BIN/schemathesis" --no-color --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/api/openapi.json" \
     --header "Authorization: Bearer $TOKEN" \
     --phases "${SHOPDB_SCHEMATHESIS_PHASES:-examples,coverage,fuzzing,stateful}" \
     --checks all \

@@ -16,7 +16,7 @@ from shopdb.errors import (
 )
 from shopdb.http.envelope import data_response
 from shopdb.http.identity import current_identity, guarded, request_actor
-from shopdb.http.uploads import takes_file, uploaded_file
+from shopdb.http.uploads import takes_file, upload_body, uploaded_file
 from shopdb.models import (
     CONNECTEDTO,
     CONTROLS,
@@ -180,6 +180,7 @@ __all__ = [
     "takes_file",
     "unique_in_any_case",
     "unit_of_work",
+    "upload_body",
     "uploaded_file",
     "utcnow",
 ]

@@ -31,6 +31,7 @@ from shopdb.api import (
     request_actor,
     takes_file,
     unit_of_work,
+    upload_body,
     uploaded_file,
 )
 
@@ -232,6 +233,7 @@ class Calibrations(Resource):
                 f"plugin.{PLUGIN}.{certificates.MAXBYTES_SETTING} bytes (default 10 MB): "
                 "413 beyond it. Replaces an earlier certificate; audited."
             ),
+            requestBody=upload_body("The certificate PDF"),
         )
         def put_certificate(itemid: int) -> Any:
             session = get_session()

@@ -9,16 +9,17 @@ resource's writers (at least editors)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
-from shopdb.database import get_session
+from shopdb.database import get_database, get_session
 from shopdb.http.envelope import ApiError, data_response
 from shopdb.http.identity import guarded, request_actor
-from shopdb.http.uploads import takes_file, uploaded_file
+from shopdb.http.uploads import takes_file, upload_body, uploaded_file
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceBlueprint, ResourceViews
 from shopdb.resources.queries import build_list_arguments
@@ -88,9 +89,9 @@ class ImportArguments(Schema):
 
 
 def export_arguments(resource: Resource) -> type[Schema]:
-    """The list's query-string schema without paging, with `format`."""
+    """The list's query-string schema without paging (page, perpage, cursor), with `format`."""
     base = build_list_arguments(resource, f"{camel(resource.name)}ExportBase")
-    meta = type("Meta", (), {"exclude": ("page", "perpage")})
+    meta = type("Meta", (), {"exclude": ("page", "perpage", "cursor")})
     return type(
         f"{camel(resource.name)}ExportArguments",
         (base,),
@@ -99,7 +100,7 @@ def export_arguments(resource: Resource) -> type[Schema]:
 
 
 def file_response(chunks: Any, kind: str, filename: str) -> Response:
-    response = Response(stream_with_context(chunks), mimetype=MEDIA_TYPES[kind].split(";")[0])
+    response = Response(chunks, mimetype=MEDIA_TYPES[kind].split(";")[0])
     if kind == CSV:
         response.headers["Content-Type"] = MEDIA_TYPES[kind]
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
@@ -142,9 +143,20 @@ def build_transfer_blueprint(resource: Resource) -> ResourceBlueprint:
     )
     def export(args: dict[str, Any]) -> ResponseReturnValue:
         kind = args.pop("format")
-        session = get_session()
         query = views.list_query(args)
-        return file_response(export_query(resource, session, query, kind), kind, resource.name)
+        database = get_database()
+
+        def stream() -> Iterator[bytes]:
+            # A session of the stream's own, ended with it: the request's ends
+            # with the request, and a client that goes away mid-file closes
+            # the stream, so no transaction outlives either.
+            session = database.sessionmaker()
+            try:
+                yield from export_query(resource, session, query, kind)
+            finally:
+                session.close()
+
+        return file_response(stream(), kind, resource.name)
 
     @blueprint.route("/export/template", endpoint="template")
     @read
@@ -187,6 +199,7 @@ def build_transfer_blueprint(resource: Resource) -> ResourceBlueprint:
                 "bytes by default (IMPORT_MAX_BYTES): 413 beyond it. See docs/API.md."
             ),
             operationId=f"import{camel(resource.name)}",
+            requestBody=upload_body("The CSV or XLSX file"),
         )
         def import_view(args: dict[str, Any]) -> ResponseReturnValue:
             upload = uploaded_file(import_limit(), "the spreadsheet")
