@@ -62,6 +62,8 @@ def check_json_body() -> None:
     """Writes to the API must send JSON: a wrong type is 415, broken JSON 400."""
     if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
         return
+    if request.routing_exception is not None:
+        return  # no such route or method: that 404 or 405 answers, not the body
     if is_upload_view():
         return  # a file upload (`takes_file`): the view reads and bounds it
     if not request.content_length and not request.headers.get("Transfer-Encoding"):

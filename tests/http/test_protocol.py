@@ -40,6 +40,17 @@ def test_a_405_carries_allow(callers, method, url, allowed):
     assert error(response)["code"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_a_wrong_method_is_405_whatever_body_it_sends(callers, method):
+    # The body is not JSON (a form, as the import takes): the missing
+    # route answers, not the body check.
+    response = callers[EDITOR].request(
+        method, "/api/vendors/import", data={"file": (b"x", "a.csv")}
+    )
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+
+
 @pytest.mark.parametrize(
     ("body", "key"),
     [('{"vendor": "A", "vendor": "B"}', "vendor"), ('{"vendor": "A", "x": {"k": 1, "k": 2}}', "k")],
