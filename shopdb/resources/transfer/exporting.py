@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -197,12 +196,16 @@ def csv_chunks(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]
     yield buffer.getvalue().encode("utf-8")
 
 
+# Control characters an XLSX cell cannot hold (openpyxl refuses them).
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
 def _xlsx_cell(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | Decimal | date):
         return value
     if isinstance(value, dict | list):
         value = json.dumps(value)
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    return neutralise(ILLEGAL_CHARACTERS.sub("", str(value)))
 
 
 def write_xlsx(
@@ -210,6 +213,10 @@ def write_xlsx(
 ) -> None:
     """An openpyxl write-only workbook: rows go to a temporary file as they
     come, not into a sheet held in memory."""
+    # openpyxl (175 modules) is imported when a workbook is asked for, not
+    # by every server process at start (issue 19's memory budget).
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31] or "export")
     sheet.append(headers)

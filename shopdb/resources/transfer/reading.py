@@ -17,8 +17,6 @@ from datetime import date, datetime, time
 from typing import IO, Any
 from zipfile import BadZipFile
 
-from openpyxl import load_workbook
-
 from shopdb.errors import InvalidInputError
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -135,6 +133,8 @@ def _cell(value: Any) -> Any:
 
 
 def _xlsx(stream: IO[bytes]) -> Sheet:
+    from openpyxl import load_workbook  # on demand: see exporting.write_xlsx
+
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as error:
