@@ -52,12 +52,13 @@ app = create_app()
 client = app.test_client()
 assert client.get("/api/health/ready").status_code == 200, client.get("/api/health/ready").data
 assert client.get("/api/health").status_code == 200
-print(" ".join(name for name in ("alembic", "mako", "pygments") if name in sys.modules))
+heavy = ("alembic", "mako", "pygments", "openpyxl")
+print(" ".join(name for name in heavy if name in sys.modules))
 """
 
 
 @pytest.mark.slow
-def test_a_server_process_imports_no_migration_tools(tmp_path):
+def test_a_server_process_imports_no_migration_or_spreadsheet_tools(tmp_path):
     env = {
         **os.environ,
         "SHOPDB_ENV": "development",
