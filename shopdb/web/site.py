@@ -49,7 +49,7 @@ from shopdb.resources.definition import Resource
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
 from shopdb.version import __version__
-from shopdb.web import signin
+from shopdb.web import search, signin, transfer
 from shopdb.web.lookups import Lookups, title_field
 from shopdb.web.pages import ResourcePages
 from shopdb.web.words import field_label, humanize
@@ -60,6 +60,8 @@ THEMES = ("dark", "light")
 STATIC_MAX_AGE = 24 * 3600
 # Names the web UI's own pages take; no resource may be served under them.
 RESERVED = frozenset({"api", "print", "static", "ui", "signin", "signout", "renew", "theme"})
+# ... and the global search's (shopdb.web.search).
+RESERVED |= {"search"}
 logger = logging.getLogger("shopdb.web")
 
 # Core resources by navigation section; every other resource (a plugin's
@@ -434,6 +436,8 @@ def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
     for rule, endpoint, view, methods in rules:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))
     signin.register(blueprint)
+    search.register(blueprint)
+    transfer.register(blueprint, resource)
     blueprint.add_app_template_filter(shown_text, "shown_text")
     blueprint.add_app_template_filter(table_keys, "table_keys")
     blueprint.add_app_template_filter(field_label, "field_label")

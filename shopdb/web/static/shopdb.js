@@ -171,6 +171,131 @@
     });
   }
 
+
+  // Global search: the box in the navigation bar -------------------------------
+  // htmx fills the listbox #searchsuggestions as the user types; this moves
+  // through its options by keyboard (the combobox pattern of WAI-ARIA:
+  // focus stays in the box, aria-activedescendant names the option).
+
+  function suggestionBox() {
+    return document.querySelector("[data-search-box]");
+  }
+
+  function suggestionList() {
+    return document.getElementById("searchsuggestions");
+  }
+
+  function suggestionOptions() {
+    var list = suggestionList();
+    return list ? Array.prototype.slice.call(list.querySelectorAll('[role="option"]')) : [];
+  }
+
+  function showSuggestions(open) {
+    var box = suggestionBox();
+    var list = suggestionList();
+    if (!box || !list) {
+      return;
+    }
+    open = open && suggestionOptions().length > 0;
+    list.classList.toggle("show", open);
+    box.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) {
+      box.removeAttribute("aria-activedescendant");
+      suggestionOptions().forEach(function (option) {
+        option.classList.remove("active");
+        option.setAttribute("aria-selected", "false");
+      });
+    }
+  }
+
+  function activeSuggestion() {
+    var options = suggestionOptions();
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].classList.contains("active")) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  function moveSuggestion(step) {
+    var options = suggestionOptions();
+    if (!options.length) {
+      return;
+    }
+    showSuggestions(true);
+    var at = activeSuggestion();
+    var next = at < 0 ? (step > 0 ? 0 : options.length - 1) : (at + step + options.length) % options.length;
+    options.forEach(function (option, index) {
+      option.classList.toggle("active", index === next);
+      option.setAttribute("aria-selected", index === next ? "true" : "false");
+    });
+    suggestionBox().setAttribute("aria-activedescendant", options[next].id);
+    options[next].scrollIntoView({block: "nearest"});
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var box = event.target.closest ? event.target.closest("[data-search-box]") : null;
+    if (!box) {
+      // "/" anywhere but in a field goes to the search box.
+      var field = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+      if (event.key === "/" && !field && !event.ctrlKey && !event.metaKey && !event.altKey && suggestionBox()) {
+        event.preventDefault();
+        suggestionBox().focus();
+        suggestionBox().select();
+      }
+      return;
+    }
+    var open = box.getAttribute("aria-expanded") === "true";
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      moveSuggestion(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter") {
+      var at = activeSuggestion();
+      if (open && at >= 0) {
+        event.preventDefault();
+        location.href = suggestionOptions()[at].getAttribute("href");
+      }
+    } else if (event.key === "Escape") {
+      if (open) {
+        event.preventDefault();
+        showSuggestions(false);
+      } else if (box.value) {
+        event.preventDefault();
+        box.value = "";
+      }
+    }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var form = event.target.closest && event.target.closest(".sdb-search");
+    if (form && !(event.relatedTarget && form.contains(event.relatedTarget))) {
+      showSuggestions(false);
+    }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-search-box]") && event.target.value) {
+      showSuggestions(true);
+    }
+  });
+
+  // Export links follow the list ----------------------------------------------
+  // A list changed by htmx pushes its new address; the export links take its
+  // query string (without paging), as the server writes them on a full load.
+
+  function exportLinks() {
+    var given = new URLSearchParams(location.search);
+    ["page", "perpage", "cursor", "format"].forEach(function (name) {
+      given.delete(name);
+    });
+    document.querySelectorAll("a[data-export]").forEach(function (link) {
+      var query = new URLSearchParams(given.toString());
+      query.set("format", link.getAttribute("data-export"));
+      link.setAttribute("href", link.getAttribute("data-export-base") + "?" + query.toString());
+    });
+  }
+
   // Start ---------------------------------------------------------------------
 
   function start() {
@@ -197,6 +322,15 @@
     document.body.addEventListener("htmx:afterSwap", function (event) {
       searchable(event.target);
     });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.target.id === "searchsuggestions") {
+        var box = suggestionBox();
+        showSuggestions(Boolean(box && document.activeElement === box && box.value.trim()));
+      }
+    });
+    document.body.addEventListener("htmx:pushedIntoHistory", exportLinks);
+    document.body.addEventListener("htmx:historyRestore", exportLinks);
+    window.addEventListener("popstate", exportLinks);
   }
 
   if (document.readyState === "loading") {
