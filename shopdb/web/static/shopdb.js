@@ -280,6 +280,87 @@
     }
   });
 
+  // Lists by keyboard ------------------------------------------------------------
+  // In a list's table, up and down arrows move between the rows' links (the
+  // first cell of each row opens the record), Home and End to the first
+  // and last row; Tab still walks every link.
+
+  document.addEventListener("keydown", function (event) {
+    if (["ArrowDown", "ArrowUp", "Home", "End"].indexOf(event.key) < 0 || event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    var cell = event.target.closest && event.target.closest("table[data-testid=results] tbody td");
+    if (!cell || !event.target.matches("a")) {
+      return;
+    }
+    var rows = Array.prototype.slice.call(cell.closest("tbody").rows);
+    var row = cell.parentElement;
+    var at = rows.indexOf(row);
+    var next = {ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1}[event.key];
+    if (next < 0 || next >= rows.length) {
+      return;
+    }
+    var column = cell.cellIndex;
+    var target = rows[next].cells[column] && rows[next].cells[column].querySelector("a");
+    target = target || rows[next].querySelector("td a");
+    if (target) {
+      event.preventDefault();
+      target.focus();
+    }
+  });
+
+  // Keyboard focus survives a list refresh ------------------------------------
+  // Sorting or paging by keyboard replaces the table: the focus goes back to
+  // the same column header or page link, not to the top of the page. The
+  // filter form's "change" from the search field is dropped: the field's own
+  // trigger already asked (leaving it would refresh again and lose focus).
+
+  var keptFocus = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (event.detail.elt.id === "filters" && trigger && trigger.type === "change" && trigger.target && trigger.target.id === "q") {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var focused = document.activeElement;
+    keptFocus = null;
+    if (!focused || !event.detail.target.contains(focused) || focused === event.detail.target) {
+      return;
+    }
+    if (focused.getAttribute("data-sort")) {
+      keptFocus = '[data-sort="' + focused.getAttribute("data-sort") + '"]';
+    } else if (focused.closest(".pagination")) {
+      keptFocus = {text: focused.textContent.trim()};
+    } else if (focused.getAttribute("href")) {
+      keptFocus = 'a[href="' + focused.getAttribute("href").replace(/"/g, '\\"') + '"]';
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!keptFocus) {
+      return;
+    }
+    var target = event.detail.target;
+    var found = null;
+    if (typeof keptFocus === "string") {
+      found = target.querySelector(keptFocus);
+    } else {
+      var wanted = keptFocus.text;
+      target.querySelectorAll(".pagination a").forEach(function (link) {
+        if (!found && link.textContent.trim() === wanted) {
+          found = link;
+        }
+      });
+    }
+    keptFocus = null;
+    if (found) {
+      found.focus();
+    }
+  });
+
   // Export links follow the list ----------------------------------------------
   // A list changed by htmx pushes its new address; the export links take its
   // query string (without paging), as the server writes them on a full load.
