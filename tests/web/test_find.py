@@ -297,3 +297,18 @@ def test_an_import_through_the_pages_writes_on_the_database(
     assert vendor_count(app, "DbImport A", "DbImport B") == 2
     assert b"DbImport B" in client.get("/vendors?q=DbImport").data
     assert pending_files(app) == []
+
+
+def test_a_list_exported_as_xlsx_imports_back_unchanged(browser_of):
+    client = browser_of("editor")
+    page = client.get("/vendors?sort=vendor").data.decode().replace("&amp;", "&")
+    link = re.search(r'href="([^"]+)"[^>]*data-testid="exportxlsx"', page).group(1)
+    workbook = client.get(link)
+    assert workbook.status_code == 200
+    checked = upload(client, "vendors", workbook.data, "vendors.xlsx")
+    assert checked.status_code == 200, checked.data[:2000]
+    html = checked.data.decode()
+    total = client.get("/api/vendors?perpage=1").json["meta"]["pagination"]["total"]
+    assert html.count('data-action="unchanged"') == total
+    assert 'data-action="error"' not in html
+    assert "Read as XLSX" in html
