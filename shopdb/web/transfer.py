@@ -15,9 +15,10 @@ Between the two steps the file waits in the instance folder
 backups leave `.partial` files out), named by a random token and bound to
 the user and resource that uploaded it; its SHA-256 is checked before the
 import and it is removed once imported, or after PENDING_SECONDS (every
-upload sweeps older ones). Only the resource's writers (editors, or admins
-for admin data) may import; the form carries the CSRF value like every
-other form; the body is bounded by IMPORT_MAX_BYTES before anything reads it.
+upload sweeps older ones; a user keeps at most PENDING_PER_USER). Only the
+resource's writers (editors, or admins for admin data) may import; the form
+carries the CSRF value like every other form; the body is bounded by
+IMPORT_MAX_BYTES before anything reads it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 
 PENDING_FOLDER = "imports"
 PENDING_SECONDS = 3600
+# Uploads one user may keep waiting at once; a new one drops the oldest.
+PENDING_PER_USER = 5
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # Rows a report page lists; beyond it, unchanged rows are only counted.
 ROWS_SHOWN = 1000
@@ -124,12 +127,28 @@ def sweep(folder: Path, now: float) -> None:
             continue  # taken by another request meanwhile
 
 
+def waiting_of(folder: Path, userid: int) -> list[Pending]:
+    """The user's uploads still waiting, oldest first."""
+    found = []
+    for path in folder.glob(f"*.json{PARTIAL_SUFFIX}"):
+        try:
+            pending = Pending(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            continue
+        if pending.userid == userid:
+            found.append(pending)
+    return sorted(found, key=lambda pending: pending.created)
+
+
 def keep_upload(stream: IO[bytes], filename: str, resource: str, userid: int) -> Pending:
     """Copy the upload into the instance folder, at most the import limit."""
     folder = Pending.folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = time.time()
     sweep(folder, now)
+    earlier = waiting_of(folder, userid)
+    for pending in earlier[: max(0, len(earlier) - PENDING_PER_USER + 1)]:
+        pending.forget()
     pending = Pending(secrets.token_urlsafe(32), resource, userid, filename, 0, "", now)
     limit = import_limit()
     digest = hashlib.sha256()

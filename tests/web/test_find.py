@@ -20,7 +20,7 @@ from shopdb.database import get_session
 from shopdb.models import Vendor
 from shopdb.services.access import ANONYMOUS_READ_SETTING
 from shopdb.services.settings import set_setting
-from shopdb.web.transfer import PENDING_FOLDER
+from shopdb.web.transfer import PENDING_FOLDER, PENDING_PER_USER
 from tests.web.conftest import PASSWORD, csrf, run, sign_in
 
 SUGGEST = {"HX-Request": "true", "HX-Target": "searchsuggestions"}
@@ -227,7 +227,7 @@ def test_import_names_what_is_wrong_with_a_file(browser_of, demo_app):
     assert b"The file is empty" in empty.data
     binary = upload(client, "vendors", bytes(range(256)) * 40, "vendors.csv")
     assert binary.status_code == 400
-    assert b'data-testid="importproblem"' in binary.data
+    assert b"holds binary data" in binary.data
     header = upload(client, "vendors", "vendor,website\n", "vendors.csv")
     assert header.status_code == 400
     assert b"no rows of data" in header.data
@@ -312,3 +312,17 @@ def test_a_list_exported_as_xlsx_imports_back_unchanged(browser_of):
     assert html.count('data-action="unchanged"') == total
     assert 'data-action="error"' not in html
     assert "Read as XLSX" in html
+
+
+def test_a_user_keeps_only_a_few_uploads_waiting(browser_of, demo_app):
+    client = browser_of("admin")
+    tokens = [
+        token_of(upload(client, "vendors", f"vendor\nWebfind waiting {each}\n", "v.csv").data)
+        for each in range(PENDING_PER_USER + 2)
+    ]
+    kept = {path.name.split(".")[0] for path in pending_files(demo_app)}
+    assert set(tokens[-PENDING_PER_USER:]) <= kept
+    assert not set(tokens[:2]) & kept
+    assert b"no longer waiting" in step(client, "vendors", tokens[0], "confirm").data
+    for token in tokens[-PENDING_PER_USER:]:  # leave the folder as it was
+        assert b"Written: 1 created" in step(client, "vendors", token, "confirm").data
