@@ -66,6 +66,9 @@ def test_export_links_follow_the_list_and_rows_take_arrows(page_of):
     link = page.locator("[data-testid=exportcsv]").get_attribute("href")
     query = parse_qs(urlsplit(link).query)
     assert query == {"q": ["pc-20"], "format": ["csv"]}
+    # The folded filters say how many are on.
+    page.goto("/computers?q=pc-20&isactive=true")
+    assert page.locator("#filters summary [data-filter-count]").inner_text() == "1 on"
     # Up and down arrows move between the rows' links.
     links = page.locator("table[data-testid=results] tbody tr td:first-child a")
     links.nth(0).focus()

@@ -361,6 +361,38 @@
     }
   });
 
+  // How many filters are on ----------------------------------------------------
+  // The folded "Filters" section of a list says how many of its controls
+  // hold a value, so a list narrowed by a hidden filter says so.
+
+  function filterCount() {
+    var summary = document.querySelector("#filters details > summary");
+    if (!summary) {
+      return;
+    }
+    var count = 0;
+    summary.parentElement.querySelectorAll("input, select").forEach(function (control) {
+      if (control.value && control.value.trim()) {
+        count += 1;
+      }
+    });
+    var badge = summary.querySelector("[data-filter-count]");
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge text-bg-primary ms-1";
+      badge.setAttribute("data-filter-count", "");
+      summary.appendChild(badge);
+    }
+    badge.textContent = count ? count + " on" : "";
+    badge.hidden = !count;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("#filters details")) {
+      filterCount();
+    }
+  });
+
   // Export links follow the list ----------------------------------------------
   // A list changed by htmx pushes its new address; the export links take its
   // query string (without paging), as the server writes them on a full load.
@@ -400,6 +432,7 @@
     }
     schedule();
     searchable(document);
+    filterCount();
     document.body.addEventListener("htmx:afterSwap", function (event) {
       searchable(event.target);
     });
