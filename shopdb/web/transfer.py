@@ -38,7 +38,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from shopdb.database import get_session
-from shopdb.errors import InvalidInputError
+from shopdb.errors import AuthenticationRequiredError, InvalidInputError
 from shopdb.http.identity import current_identity, request_actor
 from shopdb.resources.transfer.endpoints import import_limit
 from shopdb.resources.transfer.exporting import FORMATS
@@ -270,7 +270,7 @@ def import_page(name: str) -> ResponseReturnValue:
     if not importable(resource):
         return site.error(405, f"{pages.title()} cannot be imported: they are read-only.")
     if request.method == "GET":
-        return form_page(pages, {"skiperrors": False, "createlookups": False})
+        return form_page(pages, dict.fromkeys(OPTIONS, False))
     chosen = options()
     step = request.form.get("step", "check")
     try:
@@ -290,7 +290,8 @@ def check_upload(pages: ResourcePages, chosen: dict[str, bool]) -> ResponseRetur
     if upload is None or not upload.filename:
         raise file_problem("Choose a CSV or XLSX file to import.")
     userid = current_identity().userid
-    assert userid is not None  # check_write refused anonymous callers
+    if userid is None:  # check_write refuses anonymous callers already
+        raise AuthenticationRequiredError("Sign in to import.")
     filename = os.path.basename(upload.filename.replace("\\", "/"))
     pending = keep_upload(upload.stream, filename, pages.resource.name, userid)
     try:

@@ -187,7 +187,7 @@ def test_import_checks_first_then_writes_the_good_rows_when_told(browser_of, dem
     assert "<td>4</td>" in html  # the bad row by its line in the file
     assert vendor_count(demo_app, *names) == 0
     token = token_of(checked.data)
-    assert len(pending_files(demo_app)) == 2  # the file and its description
+    assert len([path for path in pending_files(demo_app) if path.name.startswith(token)]) == 2
 
     # All or nothing: with an error and no "skip errors", nothing is written
     # and the file keeps waiting.
@@ -207,7 +207,7 @@ def test_import_checks_first_then_writes_the_good_rows_when_told(browser_of, dem
     assert done.status_code == 200, done.data[:2000]
     assert b"Written: 2 created" in done.data
     assert vendor_count(demo_app, *names) == 2
-    assert pending_files(demo_app) == []  # imported, then removed
+    assert not [path for path in pending_files(demo_app) if path.name.startswith(token)]
     again = step(client, "vendors", token, "confirm", skiperrors="on")
     assert again.status_code == 400
     assert b"no longer waiting" in again.data
@@ -241,6 +241,14 @@ def test_import_names_what_is_wrong_with_a_file(browser_of, demo_app):
     assert step(client, "vendors", "../../etc/passwd", "confirm").status_code == 400
     assert pending_files(demo_app) == waiting  # a refused file is not kept
 
+    # Larger than the app's limit for forms, within the import's: read.
+    assert demo_app.config["MAX_CONTENT_LENGTH"] < 1_300_000
+    filler = "x" * 40_000
+    body = "vendor,filler\n" + "".join(f"Webfind big {each},{filler}\n" for each in range(32))
+    bigger = upload(client, "vendors", body, "big.csv")
+    assert bigger.status_code == 200, bigger.data[:2000]
+    assert bigger.data.decode().count('data-action="created"') == 32
+    assert "filler" in bigger.data.decode()  # named as a column it does not know
     limit = demo_app.config.get("IMPORT_MAX_BYTES")
     demo_app.config["IMPORT_MAX_BYTES"] = 2000
     try:
