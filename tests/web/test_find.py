@@ -16,10 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from shopdb.database import get_session
+from shopdb.database import get_database, get_session
 from shopdb.models import Vendor
 from shopdb.services.access import ANONYMOUS_READ_SETTING
 from shopdb.services.settings import set_setting
+from shopdb.testing.databases import count_queries
 from shopdb.web.transfer import PENDING_FOLDER, PENDING_PER_USER
 from tests.web.conftest import PASSWORD, csrf, run, sign_in
 
@@ -334,3 +335,24 @@ def test_a_user_keeps_only_a_few_uploads_waiting(browser_of, demo_app):
     assert b"no longer waiting" in step(client, "vendors", tokens[0], "confirm").data
     for token in tokens[-PENDING_PER_USER:]:  # leave the folder as it was
         assert b"Written: 1 created" in step(client, "vendors", token, "confirm").data
+
+
+def test_the_search_pages_cost_what_the_api_costs(browser_of, demo_app):
+    """The page and the box run the API's statements, plus the page frame's
+    few (the user, the banners), whatever the number of matches."""
+    client = browser_of("viewer")
+    engine = get_database(demo_app).engine
+    counts = {}
+    for text in ("pc-2001", "pc-", "a"):
+        for name, url, headers in (
+            ("api", f"/api/search?q={text}&limit=50", {}),
+            ("page", f"/search?q={text}", {}),
+            ("box", f"/search?q={text}", SUGGEST),
+        ):
+            with count_queries(engine) as counter:
+                assert client.get(url, headers=headers).status_code == 200
+            counts[(name, text)] = counter.count
+    for text in ("pc-2001", "pc-", "a"):
+        assert counts[("page", text)] == counts[("page", "a")], counts
+        assert counts[("box", text)] == counts[("box", "a")], counts
+        assert counts[("page", text)] - counts[("api", text)] <= 5, counts
