@@ -393,6 +393,37 @@
     }
   });
 
+  // Forms sent once --------------------------------------------------------------
+  // A form marked data-send-once (an import) takes seconds: once sent, its
+  // buttons wait (after the browser read the pressed one's value), so a
+  // second click does not send it again; coming back to the page frees them.
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute("data-send-once")) {
+      return;
+    }
+    var pressed = event.submitter;
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+      });
+      form.setAttribute("aria-busy", "true");
+      if (pressed && pressed.getAttribute("data-busy-text")) {
+        pressed.textContent = pressed.getAttribute("data-busy-text");
+      }
+    }, 0);
+  });
+
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-send-once]").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = false;
+      });
+    });
+  });
+
   // Export links follow the list ----------------------------------------------
   // A list changed by htmx pushes its new address; the export links take its
   // query string (without paging), as the server writes them on a full load.
