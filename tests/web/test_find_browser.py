@@ -126,7 +126,10 @@ def test_axe_on_search_and_import_pages(page_of):
     for url in ("/search?q=pc", "/vendors/import"):
         page.goto(url)
         report(page, url)
-    page.goto("/")
-    page.locator("#globalsearch").type("pc", delay=20)
-    page.locator('#searchsuggestions [role="option"]').first.wait_for(state="visible")
-    report(page, "the search box with its list open")
+    for theme in ("dark", "light"):
+        page.context.add_cookies([{"name": "shopdb_theme", "value": theme, "url": page.url}])
+        page.goto("/vendors")
+        report(page, f"a list with its export buttons ({theme})")
+        page.locator("#globalsearch").type("pc", delay=20)
+        page.locator('#searchsuggestions [role="option"]').first.wait_for(state="visible")
+        report(page, f"the search box with its list open ({theme})")
