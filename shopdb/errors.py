@@ -40,6 +40,17 @@ class ConflictError(ShopDBError):
         self.details = details or {}
 
 
+class StaleRecordError(ConflictError):
+    """The record changed since the caller read it (its version, sent back
+    with the change, is no longer the record's): the change is refused
+    rather than overwrite what someone else wrote. `version` is the
+    record's version now."""
+
+    def __init__(self, message: str, version: str) -> None:
+        super().__init__(message, {"version": version})
+        self.version = version
+
+
 class InvalidInputError(ValidationError):
     """Input refused field by field; `details` maps field names to messages."""
 

@@ -21,6 +21,7 @@ from shopdb.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    StaleRecordError,
     ValidationError,
 )
 
@@ -32,6 +33,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",
@@ -124,6 +126,8 @@ def _error_parts(error: Exception) -> tuple[int, str, str, dict[str, Any]] | Non
         return 400, "invalid_input", str(error), {}
     if isinstance(error, NotFoundError):
         return 404, "not_found", str(error), {}
+    if isinstance(error, StaleRecordError):
+        return 412, "precondition_failed", str(error), error.details
     if isinstance(error, ConflictError):
         return 409, "conflict", str(error), error.details
     if isinstance(error, AuthenticationRequiredError):

@@ -18,6 +18,8 @@ is a batch of one; every batch is written set-based (`shopdb.resources.batch`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +31,13 @@ from marshmallow import ValidationError as FieldErrors
 from sqlalchemy import Column, ColumnElement, Select, inspect
 from sqlalchemy.orm import ColumnProperty, Session
 
-from shopdb.errors import ConflictError, InvalidInputError, NotFoundError, ShopDBError
+from shopdb.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ShopDBError,
+    StaleRecordError,
+)
 from shopdb.resources.batch import (
     CREATED,
     NOOP,
@@ -56,6 +64,9 @@ from shopdb.services.records import known, refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
+
+# What an asset class edits for many records at once unless it says otherwise.
+ASSET_BULK_FIELDS = ("assetstatusid", "locationid", "businessunitid")
 
 
 def computed_columns(resource: Resource) -> dict[str, ColumnElement[Any]]:
@@ -160,6 +171,7 @@ class Resource:
     permanent_delete: bool | None = None
     views: type | None = None
     last_seen: str = ""
+    bulk: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
@@ -217,6 +229,19 @@ class Resource:
         unknown = [name for name in self.form_fields if name not in writable]
         if unknown:
             raise ValueError(f"resource {self.name!r} has unknown form fields: {unknown}")
+        if self.bulk is None:
+            asset = isinstance(self.storage, AssetStorage)
+            defaults = ASSET_BULK_FIELDS if asset else ()
+            self.bulk = tuple(name for name in defaults if name in self.writable)
+        unknown = [
+            name
+            for name in self.bulk
+            if name not in self.writable or name in self.create_only or name in self.nested
+        ]
+        if unknown:
+            raise ValueError(
+                f"resource {self.name!r} has bulk fields that are no changeable column: {unknown}"
+            )
         self.list_filters = bind_filters(self)  # may name nested fields: after nesting
         self.search_fields = bind_search(self)
 
@@ -358,13 +383,18 @@ class Resource:
         *,
         actor: Actor | None = None,
         validated: bool = False,
+        version: str | None = None,
     ) -> Saved:
         """Create (no `instance`) or change one record: load `raw` with the
         REST schema (unless the caller's parser already did: `validated`),
         resolve names, `prepare`, check, write through the storage and audit
         as `actor` (default: the unit of work's). Never commits. A batch of
         one: the record's error is raised, a race as a 409 for the unit of
-        work (`retrying`) to run again."""
+        work (`retrying`) to run again. `version` is the record's `version`
+        when the caller read it: a record changed since is refused
+        (StaleRecordError) instead of overwritten."""
+        if version is not None and instance is not None:
+            self.check_version(instance, version)
         with acting(session, actor):
             (result,) = self._save(session, [(raw, instance)], validated, alone=True)
         if isinstance(result, ShopDBError):
@@ -563,6 +593,45 @@ class Resource:
         `permanent`ly (admins) is the interface's check, made with the others."""
         with acting(session, actor):
             return self.storage.delete(session, instance, permanent)
+
+    def version(self, instance: Any) -> str:
+        """A fingerprint of what the record holds (its columns and nested
+        rows, not the time a collector last saw it): an edit form and the
+        REST API's ETag carry it, so a change made on an old copy is
+        noticed. Not the modified time alone: two changes within one
+        second (some databases keep whole seconds) would share it."""
+        skipped = {*self.hidden, self.last_seen}
+        values: dict[str, Any] = {
+            name: self.storage.value(instance, name)
+            for name in self.storage.columns
+            if name not in skipped
+        }
+        for name, part in self.nesting.items():
+            values[name] = part.shown(part.rows(instance))
+        text = json.dumps(values, default=str, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def check_version(self, instance: Any, expected: str) -> None:
+        """Refuse a change made on a copy of the record older than what it
+        holds now: the one check the UI's edit form and the API's If-Match
+        share."""
+        wanted = expected.strip().removeprefix("W/").strip('"')
+        if wanted == "*":
+            return
+        current = self.version(instance)
+        if wanted != current:
+            itemid = getattr(instance, self.primary_key)
+            raise StaleRecordError(
+                f"The {self.name} record {itemid} was changed by someone else after you "
+                "read it; read it again and make your change on what it holds now.",
+                current,
+            )
+
+    def references(self, session: Session, instances: Sequence[Any]) -> list[dict[str, int]]:
+        """Rows elsewhere that point at each record, counted per table (what
+        `remove` refuses a delete over), for a preview before deleting: one
+        query per foreign key for all the records."""
+        return self.storage.references(session, instances)
 
     def mark_seen(self, session: Session, records: Sequence[Any]) -> None:
         """Stamp `last_seen` on records a collector push found unchanged: one

@@ -181,7 +181,14 @@ class ResourceViews:
         return response
 
     def update_record(self, session: Session, instance: Any, values: dict[str, Any]) -> Any:
-        return self.resource.save(session, values, instance, actor=request_actor(), validated=True)
+        return self.resource.save(
+            session,
+            values,
+            instance,
+            actor=request_actor(),
+            validated=True,
+            version=request.headers.get("If-Match"),
+        )
 
     def check_delete(self, args: dict[str, Any]) -> None:
         if args.get("permanent"):
@@ -198,7 +205,12 @@ class ResourceViews:
 
     def get(self, itemid: int) -> ResponseReturnValue:
         session = get_session()
-        return self.reply(session, self.get_object(session, itemid))
+        instance = self.get_object(session, itemid)
+        response = self.reply(session, instance)
+        # Sent back as If-Match on a PATCH, it refuses (412) a change made on
+        # a copy someone else has changed since.
+        response.headers["ETag"] = f'"{self.resource.version(instance)}"'
+        return response
 
     def create(self, values: dict[str, Any]) -> ResponseReturnValue:
         session = get_session()

@@ -115,6 +115,8 @@ def update_description(resource: Resource) -> str:
     lines = [
         f"Changes the fields sent; the others keep their value. Allowed for "
         f"{who(resource.write)}. A change that writes nothing is not audited.",
+        "Send the `ETag` of the record's GET as `If-Match` to have a change refused "
+        "(412 `precondition_failed`) when someone changed the record after that GET.",
     ]
     if resource.create_only:
         lines.append(f"Fixed after creation: {_names(resource.create_only)}.")

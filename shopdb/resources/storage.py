@@ -103,6 +103,10 @@ class TableStorage:
         """A field of a record, wherever its row keeps it."""
         return getattr(instance, name)
 
+    def references(self, session: Session, instances: Sequence[Any]) -> list[dict[str, int]]:
+        """What points at each record (its own nested rows left out)."""
+        return records.references_to_many(session, instances, self.resource.nested_tables)
+
     def row_of(self, instance: Any, name: str) -> Any:
         """The row (model instance) that holds the field `name`."""
         return instance
@@ -141,6 +145,15 @@ class AssetStorage(TableStorage):
 
     def detail(self, session: Session, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         return add_asset_detail(session, self.asset_of(instance), data)
+
+    def references(self, session: Session, instances: Sequence[Any]) -> list[dict[str, int]]:
+        """What points at each record's asset, but its own extension and
+        nested rows."""
+        ignore = {self.model.__tablename__, *self.resource.nested_tables}
+        if self.model.__table__ is self.table:
+            ignore = set(self.resource.nested_tables)
+        assets = [self.asset_of(instance) for instance in instances]
+        return records.references_to_many(session, assets, ignore)
 
     def delete(self, session: Session, instance: Any, permanent: bool) -> str:
         if permanent:

@@ -5,13 +5,16 @@ fields there are, which are required, their types and lengths. The form
 turns what the browser posts (text) into the JSON types that schema takes
 (numbers, true/false, null) and nothing more, so `Resource.save` validates a
 form exactly as it validates an API body, and each error it names is shown
-beside its field. Fields whose value is an object or a list (nested parts,
-JSON settings) are edited as JSON text for now.
+beside its field. A resource's nested parts (a PC's network interfaces) are
+edited in place as rows of fields (`NestedRows`), sent as the list (or
+object) the API takes in the same save; other fields whose value is an
+object or a list (a setting's JSON value) are edited as JSON text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +25,7 @@ from sqlalchemy import Text
 from werkzeug.datastructures import MultiDict
 
 from shopdb.resources.definition import Resource
+from shopdb.resources.nested import NestedPart
 from shopdb.web.lookups import Lookups, Reference
 from shopdb.web.words import field_label
 
@@ -29,6 +33,36 @@ from shopdb.web.words import field_label
 CSRF_FIELD = "csrf_token"
 # Texts longer than this (or without a length) get a text area.
 LONG_TEXT = 255
+# The hidden field holding the record's version when its edit form was made.
+VERSION_FIELD = "_version"
+# A nested part's rows post as <part>-<row>-<field>; <part>-rows marks the editor.
+ROW_FIELD = re.compile(r"(?P<part>[a-z0-9]+)-(?P<row>\d+)-(?P<field>[a-z0-9_]+)")
+REMOVE = "_remove"
+# A bulk field's choice that empties the field on every selected record.
+CLEAR = "_none"
+
+
+@dataclass
+class RowColumn:
+    """One field of a nested part's rows."""
+
+    name: str
+    label: str
+    widget: str
+    required: bool = False
+    nullable: bool = True
+    maxlength: int | None = None
+
+
+@dataclass
+class NestedRows:
+    """A nested part as rows of fields: the columns, each row's values as
+    shown, and the errors of each row (by field) and of the part."""
+
+    many: bool
+    columns: list[RowColumn]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rowerrors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +82,7 @@ class FormField:
     remotekey: str = ""
     help: str = ""
     errors: list[str] = field(default_factory=list)
+    nested: NestedRows | None = None
 
     @property
     def checked(self) -> bool:
@@ -62,9 +97,15 @@ def _maxlength(schema_field: fields.Field) -> int | None:
 
 
 def _widget(resource: Resource, name: str, schema_field: fields.Field, lookup: bool) -> str:
-    if name in resource.nesting or isinstance(
-        schema_field, fields.Nested | fields.List | fields.Dict
-    ):
+    if name in resource.nesting:
+        return "rows"
+    return _field_widget(resource.columns, name, schema_field, lookup)
+
+
+def _field_widget(
+    columns: Mapping[str, Any], name: str, schema_field: fields.Field, lookup: bool
+) -> str:
+    if isinstance(schema_field, fields.Nested | fields.List | fields.Dict):
         return "json"
     if lookup:
         return "select"
@@ -81,7 +122,7 @@ def _widget(resource: Resource, name: str, schema_field: fields.Field, lookup: b
     if isinstance(schema_field, fields.String):
         if schema_field.load_only:
             return "password"
-        column = resource.columns.get(name)
+        column = columns.get(name)
         length = _maxlength(schema_field)
         if (column is not None and isinstance(column.type, Text)) or (
             length is None or length > LONG_TEXT
@@ -173,7 +214,17 @@ class ResourceForm:
                 help=str(schema_field.metadata.get("description", "")),
                 errors=_messages(errors.get(name)),
             )
-            if posted is not None and widget != "password":
+            if widget == "rows":
+                control.nested = self._rows(name, values, errors.get(name), posted)
+                control.errors = _part_messages(errors.get(name))
+                part = self.resource.nesting[name]
+                control.help = (
+                    f"Rows are matched by {', '.join(field_label(key) for key in part.key)}; "
+                    "an empty row is left out."
+                    if part.many
+                    else "Leave every field empty for none."
+                )
+            elif posted is not None and widget != "password":
                 control.value = name in posted if widget == "checkbox" else posted.get(name, "")
             elif widget != "password":
                 value = _writable(schema_field, values.get(name))
@@ -214,6 +265,12 @@ class ResourceForm:
         for name in self.names:
             schema_field = self.schema_fields[name]
             widget = _widget(self.resource, name, schema_field, name in self.references)
+            if widget == "rows":
+                if f"{name}-rows" in form:  # the editor was on the page
+                    rows = [row for _index, row in self._posted_rows(name, form)]
+                    many = self.resource.nesting[name].many
+                    raw[name] = rows if many else (rows[0] if rows else None)
+                continue
             if widget == "checkbox":
                 raw[name] = name in form
                 continue
@@ -237,6 +294,161 @@ class ResourceForm:
                 continue
             raw[name] = _typed(widget, text)
         return raw, problems
+
+    # Many records at once ---------------------------------------------------------
+
+    def bulk_fields(self, session: Any) -> list[FormField]:
+        """The controls of the resource's `bulk` fields for a list's action
+        bar: each starts at "unchanged"; a yes/no field is a choice of three."""
+        bulk = set(self.resource.bulk or ())
+        controls = []
+        for control in self.fields(session, {}):
+            if control.name not in bulk:
+                continue
+            if control.widget == "checkbox":
+                control.widget = "select"
+                control.options = [("true", "yes"), ("false", "no")]
+                control.nullable = False
+            control.value = ""
+            controls.append(control)
+        return controls
+
+    def read_bulk(self, form: MultiDict) -> dict[str, Any]:
+        """The bulk fields given a value (a field left at "unchanged" is not
+        sent; "(none)" clears a field that may be empty), as the API's body."""
+        raw: dict[str, Any] = {}
+        for name in self.resource.bulk or ():
+            if name not in self.schema_fields:
+                continue
+            text = form.get(name, "").strip()
+            if text == "":
+                continue
+            if text == CLEAR:
+                raw[name] = None
+                continue
+            schema_field = self.schema_fields[name]
+            widget = _widget(self.resource, name, schema_field, name in self.references)
+            if widget == "checkbox":
+                raw[name] = text == "true"
+            else:
+                raw[name] = _typed(widget, text)
+        return raw
+
+    # Nested parts -------------------------------------------------------------
+
+    def row_columns(self, name: str) -> list[RowColumn]:
+        part = self.resource.nesting[name]
+        schema_fields = part.create_schema().fields
+        columns = []
+        for key, each in schema_fields.items():
+            widget = _field_widget(part.columns, key, each, False)
+            columns.append(
+                RowColumn(
+                    name=key,
+                    label=field_label(key),
+                    widget="text" if widget == "textarea" else widget,
+                    required=bool(each.required),
+                    nullable=bool(each.allow_none),
+                    maxlength=_maxlength(each),
+                )
+            )
+        return columns
+
+    def _rows(
+        self, name: str, values: Mapping[str, Any], errors: Any, posted: MultiDict | None
+    ) -> NestedRows:
+        part: NestedPart = self.resource.nesting[name]
+        columns = self.row_columns(name)
+        if posted is not None and f"{name}-rows" in posted:
+            shown = [
+                {
+                    column.name: (
+                        f"{name}-{index}-{column.name}" in posted
+                        if column.widget == "checkbox"
+                        else posted.get(f"{name}-{index}-{column.name}", "")
+                    )
+                    for column in columns
+                }
+                for index, _row in self._posted_rows(name, posted)
+            ]
+        else:
+            stored = _writable(self.schema_fields[name], values.get(name))
+            stored = stored if isinstance(stored, list) else ([] if stored is None else [stored])
+            shown = [
+                {column.name: _shown(column.widget, row.get(column.name)) for column in columns}
+                for row in stored
+                if isinstance(row, dict)
+            ]
+        if part.many or not shown:
+            shown.append({column.name: "" for column in columns})  # room for one more
+        rowerrors: dict[int, dict[str, list[str]]] = {}
+        if isinstance(errors, dict):
+            for key, each in errors.items():
+                index = _index(key)
+                if index is not None and isinstance(each, dict):
+                    rowerrors[index] = {field: _messages(text) for field, text in each.items()}
+                elif not part.many and not str(key).startswith("_") and _index(key) is None:
+                    rowerrors.setdefault(0, {})[str(key)] = _messages(each)
+        return NestedRows(part.many, columns, shown, rowerrors)
+
+    def _posted_rows(self, name: str, form: MultiDict) -> list[tuple[int, dict[str, Any]]]:
+        """The rows of a nested part's editor as the API takes them, with
+        their row numbers on the page; a row left blank or marked for removal
+        is not sent (a one-row part left blank is null: no row)."""
+        columns = self.row_columns(name)
+        indices = sorted(
+            {
+                int(match["row"])
+                for key in form
+                if (match := ROW_FIELD.fullmatch(key)) and match["part"] == name
+            }
+        )
+        rows = []
+        for index in indices:
+            if f"{name}-{index}-{REMOVE}" in form:
+                continue
+            row: dict[str, Any] = {}
+            blank = True
+            for column in columns:
+                key = f"{name}-{index}-{column.name}"
+                if column.widget == "checkbox":
+                    row[column.name] = key in form
+                    continue
+                text = form.get(key, "").strip()
+                if text == "":
+                    if not column.required and column.nullable:
+                        row[column.name] = None
+                    continue
+                blank = False
+                if column.widget == "json":
+                    try:
+                        row[column.name] = json.loads(text)
+                    except ValueError:
+                        row[column.name] = text
+                else:
+                    row[column.name] = _typed(column.widget, text)
+            if not blank:
+                rows.append((index, row))
+        return rows
+
+
+def _index(key: Any) -> int | None:
+    if isinstance(key, int):
+        return key
+    return int(key) if isinstance(key, str) and key.isdigit() else None
+
+
+def _part_messages(value: Any) -> list[str]:
+    """A nested part's errors that belong to no one row (the list as a
+    whole, or the part of a record)."""
+    if isinstance(value, dict):
+        return [
+            message
+            for key, each in value.items()
+            if _index(key) is None and str(key).startswith("_")
+            for message in _messages(each)
+        ]
+    return _messages(value)
 
 
 def _typed(widget: str, text: str) -> Any:

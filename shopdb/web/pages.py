@@ -26,7 +26,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from shopdb.database import get_session
-from shopdb.errors import ConflictError, InvalidInputError
+from shopdb.errors import ConflictError, InvalidInputError, StaleRecordError
 from shopdb.http.envelope import ApiError
 from shopdb.http.identity import authorize, request_actor
 from shopdb.models import AuditLog
@@ -40,7 +40,10 @@ from shopdb.resources.queries import (
 )
 from shopdb.resources.schemas import camel
 from shopdb.services.unitofwork import unit_of_work
-from shopdb.web.forms import ResourceForm, general_errors
+from shopdb.web.bulk import bulk_controls, may_bulk
+from shopdb.web.deletes import delete_preview, retires
+from shopdb.web.forms import VERSION_FIELD, ResourceForm, general_errors
+from shopdb.web.locationtree import TreeNode, location_tree
 from shopdb.web.words import field_label
 
 if TYPE_CHECKING:
@@ -73,6 +76,7 @@ class FilterControl:
     options: list[tuple[Any, str]] | None = None
     low: str = ""
     high: str = ""
+    tree: list[TreeNode] | None = None  # the location tree picker
 
 
 class ResourcePages:
@@ -166,9 +170,9 @@ class ResourcePages:
                     FilterControl(parameter, field_label(parameter), "select", value, options)
                 )
             elif item.within:
-                options = self.site.location_options(session)
+                tree = location_tree(session, value)
                 controls.append(
-                    FilterControl(parameter, "Within location", "select", value, options)
+                    FilterControl(parameter, "Within location", "tree", value, tree=tree)
                 )
             elif parameter in references:
                 options = self.site.lookups.options(session, references[parameter])
@@ -228,6 +232,7 @@ class ResourcePages:
             "state": self.state(args),
             "pagesizes": PAGE_SIZES,
             "maywrite": self.may_write(),
+            "bulkable": may_bulk(self),
         }
         partial = (
             request.headers.get("HX-Request") == "true"
@@ -239,6 +244,9 @@ class ResourcePages:
             response.headers["HX-Push-Url"] = self.url(args)
         else:
             context["filters"] = self.filters(session, args)
+            if context["bulkable"]:
+                context["bulkcontrols"] = bulk_controls(self, session)
+                context["bulkverb"] = "Retire" if retires(self.resource) else "Delete"
             response = self.site.page("web/list.html", **context)
         response.headers["Vary"] = "HX-Request, HX-Target"
         return response
@@ -284,7 +292,13 @@ class ResourcePages:
             raw = self.posted(form)
             with unit_of_work(session, request_actor()):
                 instance = self.get_object(session, itemid, lock=True)
-                saved = self.save_record(session, raw, instance)
+                version = request.form.get(VERSION_FIELD) or None
+                saved = self.save_record(session, raw, instance, version=version)
+        except StaleRecordError as error:
+            # What the user typed stays on the form, now on the current
+            # version: saving again replaces the other change on purpose.
+            instance = self.get_object(session, itemid)
+            return self.form_page(session, form, instance, {}, status=409, stale=error)
         except (InvalidInputError, ConflictError) as error:
             instance = self.get_object(session, itemid)
             return self.form_page(session, form, instance, _details(error), status=_status(error))
@@ -298,7 +312,11 @@ class ResourcePages:
             return self.site.error(405, f"{self.title()} cannot be deleted here.")
         session = get_session()
         instance = self.get_object(session, itemid)
-        context = {**self.detail_context(session, instance), "problem": ""}
+        context = {
+            **self.detail_context(session, instance),
+            "problem": "",
+            "preview": delete_preview(self.site, self.resource, session, [instance])[0],
+        }
         if request.method == "GET":
             return self.site.page("web/delete.html", **context)
         try:
@@ -363,8 +381,14 @@ class ResourcePages:
             raise InvalidInputError("The record has invalid fields.", problems)
         return raw
 
-    def save_record(self, session: Session, raw: dict[str, Any], instance: Any | None) -> Any:
-        return self.resource.save(session, raw, instance, actor=request_actor())
+    def save_record(
+        self,
+        session: Session,
+        raw: dict[str, Any],
+        instance: Any | None,
+        version: str | None = None,
+    ) -> Any:
+        return self.resource.save(session, raw, instance, actor=request_actor(), version=version)
 
     def delete_record(self, session: Session, instance: Any) -> str:
         return self.resource.delete(session, instance, actor=request_actor())
@@ -376,6 +400,7 @@ class ResourcePages:
         instance: Any | None,
         errors: dict[str, Any],
         status: int = 200,
+        stale: StaleRecordError | None = None,
     ) -> ResponseReturnValue:
         values = self.detail_schema.dump(instance) if instance is not None else {}
         posted = request.form if request.method == "POST" else None
@@ -392,8 +417,17 @@ class ResourcePages:
             "title": self.record_title(values) if instance is not None else "",
             "maywrite": True,
             "status": status,
+            "version": self.resource.version(instance) if instance is not None else "",
+            "stale": stale,
+            "lastchange": self.last_change(session, instance) if stale is not None else None,
         }
         return self.site.page("web/form.html", **context)
+
+    def last_change(self, session: Session, instance: Any) -> AuditLog | None:
+        """The record's latest audit entry (who changed it, what), when the
+        caller may read the audit log."""
+        history = self.history(session, getattr(instance, self.resource.primary_key))
+        return history[0] if history else None
 
     # Names and addresses -----------------------------------------------------------
 

@@ -49,7 +49,8 @@ from shopdb.resources.definition import Resource
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
 from shopdb.version import __version__
-from shopdb.web import search, signin, transfer
+from shopdb.web import bulk, search, signin, transfer
+from shopdb.web.locationtree import location_tree, walk
 from shopdb.web.lookups import Lookups, title_field
 from shopdb.web.pages import ResourcePages
 from shopdb.web.words import field_label, humanize
@@ -232,22 +233,10 @@ class Site:
 
     def location_options(self, session: Session) -> list[tuple[Any, str]]:
         """Every location, in tree order, indented by depth (one query)."""
-        rows = session.execute(
-            select(Location.locationid, Location.name, Location.parentlocationid)
-        ).all()
-        known = {row.locationid for row in rows}
-        children: dict[Any, list[Any]] = {}
-        for row in rows:
-            parent = row.parentlocationid if row.parentlocationid in known else None
-            children.setdefault(parent, []).append(row)
-        ordered: list[tuple[Any, str]] = []
-        stack = [(row, 0) for row in sorted(children.get(None, []), key=_name, reverse=True)]
-        while stack:
-            row, depth = stack.pop()
-            ordered.append((row.locationid, "- " * depth + row.name))
-            below = sorted(children.get(row.locationid, []), key=_name, reverse=True)
-            stack.extend((child, depth + 1) for child in below)
-        return ordered
+        return [
+            (node.locationid, "- " * depth + node.name)
+            for node, depth in walk(location_tree(session))
+        ]
 
     # Rendering ---------------------------------------------------------------
 
@@ -271,10 +260,6 @@ class Site:
             except Exception:  # a failing banner must not take the page down
                 logger.exception("The plugin %r failed to give its page banners.", plugin.name)
         return found
-
-
-def _name(row: Any) -> str:
-    return str(row.name).lower()
 
 
 def current_site() -> Site:
@@ -377,6 +362,10 @@ def resource_delete(name: str, itemid: int) -> ResponseReturnValue:
     return _pages(name).delete(itemid)
 
 
+def resource_bulk(name: str) -> ResponseReturnValue:
+    return bulk.bulk(_pages(name))
+
+
 def plugin_redirect() -> ResponseReturnValue:
     return redirect(current_site().redirects[request.path], 302)
 
@@ -432,6 +421,7 @@ def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
         (f"/<{resource}>/<int:itemid>", "detail", resource_detail, ("GET",)),
         (f"/<{resource}>/<int:itemid>/edit", "edit", resource_edit, ("GET", "POST")),
         (f"/<{resource}>/<int:itemid>/delete", "delete", resource_delete, ("GET", "POST")),
+        (f"/<{resource}>/bulk", "bulk", resource_bulk, ("POST",)),
     ]
     for rule, endpoint, view, methods in rules:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))

@@ -440,6 +440,102 @@
     });
   }
 
+  // Selecting rows for the bulk actions ---------------------------------------
+
+  function selectionChanged() {
+    var boxes = document.querySelectorAll("input[data-select-row]");
+    var chosen = 0;
+    boxes.forEach(function (box) {
+      if (box.checked) {
+        chosen += 1;
+      }
+    });
+    document.querySelectorAll("[data-selected-count]").forEach(function (counter) {
+      counter.textContent = String(chosen);
+    });
+    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      all.checked = boxes.length > 0 && chosen === boxes.length;
+      all.indeterminate = chosen > 0 && chosen < boxes.length;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("input[data-select-all]")) {
+      document.querySelectorAll("input[data-select-row]").forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
+    if (target.matches && target.matches("input[data-select-all], input[data-select-row]")) {
+      selectionChanged();
+    }
+    if (target.matches && target.matches("input[data-remove-row]")) {
+      var row = target.closest("tr");
+      if (row) {
+        row.classList.toggle("opacity-50", target.checked);
+      }
+    }
+  });
+
+  // The bulk form returns to the list as it is now (htmx changes its address).
+  document.addEventListener("submit", function (event) {
+    var next = event.target.querySelector && event.target.querySelector("input[data-bulk-next]");
+    if (next) {
+      next.value = location.pathname + location.search;
+    }
+  }, true);
+
+  // Nested rows: "Add a row" copies the part's row template with a new number.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-row]");
+    if (!button) {
+      return;
+    }
+    var name = button.getAttribute("data-add-row");
+    var table = document.querySelector('table[data-rows="' + name + '"]');
+    var template = document.querySelector('template[data-row-template="' + name + '"]');
+    if (!table || !template) {
+      return;
+    }
+    var number = parseInt(table.getAttribute("data-next-row") || "0", 10);
+    table.setAttribute("data-next-row", String(number + 1));
+    var html = template.innerHTML.split("__row__").join(String(number));
+    var holder = document.createElement("tbody");
+    holder.innerHTML = html;
+    var row = holder.firstElementChild;
+    table.tBodies[0].appendChild(row);
+    var first = row.querySelector("input");
+    if (first) {
+      first.focus();
+    }
+  });
+
+  // Location tree: typing narrows the tree to matching places and their parents.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("input[data-tree-search]")) {
+      return;
+    }
+    var tree = document.getElementById(field.getAttribute("data-tree-search"));
+    if (!tree) {
+      return;
+    }
+    var words = field.value.trim().toLowerCase();
+    tree.querySelectorAll("li[data-tree-name]").forEach(function (item) {
+      var hit = !words || item.getAttribute("data-tree-name").indexOf(words) >= 0;
+      item.setAttribute("data-tree-hit", hit ? "1" : "");
+    });
+    tree.querySelectorAll("li[data-tree-name]").forEach(function (item) {
+      var shown = !words || item.querySelector('li[data-tree-hit="1"]') !== null ||
+        item.getAttribute("data-tree-hit") === "1";
+      item.hidden = !shown;
+      var branch = item.querySelector(":scope > details");
+      if (branch && words) {
+        branch.open = shown;
+      }
+    });
+  });
+
   // Start ---------------------------------------------------------------------
 
   function start() {
@@ -466,6 +562,7 @@
     filterCount();
     document.body.addEventListener("htmx:afterSwap", function (event) {
       searchable(event.target);
+      selectionChanged();
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.target.id === "searchsuggestions") {
