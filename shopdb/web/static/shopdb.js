@@ -510,7 +510,31 @@
     }
   });
 
-  // Location tree: typing narrows the tree to matching places and their parents.
+  // Location tree: branches fold behind their button; typing narrows the
+  // tree to matching places and the places that hold them.
+
+  function setOpen(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    var list = document.getElementById(button.getAttribute("aria-controls"));
+    if (list) {
+      list.hidden = !open;
+    }
+  }
+
+  function foldTrees(root) {
+    root.querySelectorAll("button[data-tree-folded]").forEach(function (button) {
+      button.removeAttribute("data-tree-folded");
+      setOpen(button, false);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-tree-toggle]");
+    if (button) {
+      setOpen(button, button.getAttribute("aria-expanded") !== "true");
+    }
+  });
+
   document.addEventListener("input", function (event) {
     var field = event.target;
     if (!field.matches || !field.matches("input[data-tree-search]")) {
@@ -521,17 +545,18 @@
       return;
     }
     var words = field.value.trim().toLowerCase();
-    tree.querySelectorAll("li[data-tree-name]").forEach(function (item) {
+    var items = tree.querySelectorAll("li[data-tree-name]");
+    items.forEach(function (item) {
       var hit = !words || item.getAttribute("data-tree-name").indexOf(words) >= 0;
       item.setAttribute("data-tree-hit", hit ? "1" : "");
     });
-    tree.querySelectorAll("li[data-tree-name]").forEach(function (item) {
-      var shown = !words || item.querySelector('li[data-tree-hit="1"]') !== null ||
-        item.getAttribute("data-tree-hit") === "1";
+    items.forEach(function (item) {
+      var shown = !words || item.getAttribute("data-tree-hit") === "1" ||
+        item.querySelector('li[data-tree-hit="1"]') !== null;
       item.hidden = !shown;
-      var branch = item.querySelector(":scope > details");
-      if (branch && words) {
-        branch.open = shown;
+      var button = item.querySelector(":scope > button[data-tree-toggle]");
+      if (button && words && shown) {
+        setOpen(button, true);
       }
     });
   });
@@ -560,6 +585,7 @@
     schedule();
     searchable(document);
     filterCount();
+    foldTrees(document);
     document.body.addEventListener("htmx:afterSwap", function (event) {
       searchable(event.target);
       selectionChanged();

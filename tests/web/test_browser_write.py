@@ -1,0 +1,85 @@
+"""The write side of the pages in a real browser (Debian's chromium through
+Playwright, on the demo site): a bulk edit of fifty records chosen with
+select-all, and a PC's network interfaces edited in place. Uses the browser,
+server and page fixtures of test_browser.py; marked `browser` and `slow`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from shopdb.database import get_session
+from shopdb.models import AssetStatus, AuditLog
+from tests.web import test_browser as base
+
+# The browser, the served demo site and its pages, shared with test_browser.py.
+browser, server, page_of = base.browser, base.server, base.page_of
+pytestmark = base.pytestmark
+shot = base.shot
+
+
+def status_id(app, name: str) -> int:
+    with app.app_context():
+        query = select(AssetStatus.assetstatusid).where(AssetStatus.assetstatus == name)
+        return get_session().scalar(query)
+
+
+def last_audit(app) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.max(AuditLog.auditlogid))) or 0
+
+
+def test_bulk_edit_of_fifty_records_audits_each_once(page_of, demo_app):
+    active, inactive = status_id(demo_app, "active"), status_id(demo_app, "inactive")
+    page = page_of("editor")
+    page.goto(f"/assets?perpage=50&assetstatusid={active}&sort=assetnumber")
+    boxes = page.locator("input[data-select-row]")
+    assert boxes.count() == 50
+    page.check("input[data-select-all]")
+    assert page.locator("[data-selected-count]").inner_text() == "50"
+    ids = [box.get_attribute("value") for box in boxes.all()]
+    page.select_option("#bulk-assetstatusid", str(inactive))
+    shot(page, "bulk-edit", full=False)
+    mark = last_audit(demo_app)
+    page.click("[data-testid=bulkedit]")
+    page.wait_for_load_state()
+    assert "Changed 50 of 50" in page.locator(".alert-success").inner_text()
+    with demo_app.app_context():
+        entries = get_session().scalars(
+            select(AuditLog).where(AuditLog.auditlogid > mark, AuditLog.entitytype == "assets")
+        )
+        per_record = Counter(entry.entityid for entry in entries if entry.action == "update")
+    assert per_record == Counter(dict.fromkeys(ids, 1))
+    # Back to the list it came from: those fifty are no longer active.
+    assert f"assetstatusid={active}" in page.url
+    shown = page.locator("input[data-select-row]")
+    assert not set(ids) & {box.get_attribute("value") for box in shown.all()}
+
+
+def test_a_pcs_interfaces_are_edited_in_place(page_of):
+    page = page_of("editor")
+    reply = page.request.get("/api/computers?perpage=100").json()["data"]
+    computer = next(row for row in reply if len(row["interfaces"]) >= 2)
+    assetid = computer["assetid"]
+    page.goto(f"/computers/{assetid}/edit")
+    rows = page.locator("[data-testid=rows-interfaces] tbody tr")
+    shown = rows.count()  # the stored rows and one blank row
+    assert shown == len(computer["interfaces"]) + 1
+    page.fill("#field-interfaces-0-ipaddress", "10.20.30.40")
+    page.check("#field-interfaces-1-_remove")
+    page.click("[data-testid=addrow-interfaces]")
+    assert rows.count() == shown + 1
+    added = shown  # rows are numbered from 0: the added one comes after the blank one
+    page.fill(f"#field-interfaces-{added}-name", "browser0")
+    page.fill(f"#field-interfaces-{added}-macaddress", "0a:00:00:00:b0:01")
+    shot(page, "interfaces-edit")
+    page.click("[data-testid=save]")
+    page.wait_for_url(re.compile(rf"/computers/{assetid}$"))
+    data = page.request.get(f"/api/computers/{assetid}").json()["data"]
+    macs = {row["macaddress"]: row for row in data["interfaces"]}
+    first, second = sorted(computer["interfaces"], key=lambda row: row["computerinterfaceid"])[:2]
+    assert macs[first["macaddress"]]["ipaddress"] == "10.20.30.40"
+    assert second["macaddress"] not in macs
+    assert macs["0a:00:00:00:b0:01"]["name"] == "browser0"
