@@ -26,6 +26,7 @@ from shopdb.resources.schemas import MAXIMUM_ID
 from shopdb.services.unitofwork import unit_of_work
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import FormField, ResourceForm, general_errors
+from shopdb.web.locationtree import in_tree_order
 from shopdb.web.signin import local_target
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ def bulk_controls(pages: ResourcePages, session: Session) -> list[FormField]:
     resource = pages.resource
     if not resource.bulk or not resource.allow_update:
         return []
-    return ResourceForm(resource, pages.site.lookups, creating=False).bulk_fields(session)
+    controls = ResourceForm(resource, pages.site.lookups, creating=False).bulk_fields(session)
+    in_tree_order(session, controls, pages.location_fields())
+    return controls
 
 
 def selected_ids() -> list[int]:

@@ -4,7 +4,7 @@ query, ordered by name at each level."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,11 +49,33 @@ def location_tree(session: Session, chosen: Any = None) -> list[TreeNode]:
         wanted = None
     seen: set[int] = set()
     current = parents.get(wanted) if wanted is not None else None
-    while current in nodes and current not in seen:
+    while isinstance(current, int) and current in nodes and current not in seen:
         seen.add(current)
         nodes[current].open = True
         current = parents.get(current)
     return top
+
+
+def tree_options(session: Session) -> list[tuple[Any, str]]:
+    """Every location as a select's option, in tree order, indented by depth."""
+    return [
+        (node.locationid, "- " * depth + node.name) for node, depth in walk(location_tree(session))
+    ]
+
+
+def in_tree_order(session: Session, controls: Sequence[Any], names: Collection[str]) -> None:
+    """Give the listed select controls (location fields of a form or of the
+    bulk bar) the locations in tree order, unless they search as the user
+    types (too many to list)."""
+    chosen = [
+        control
+        for control in controls
+        if control.name in names and control.options is not None and not control.remote
+    ]
+    if chosen:
+        options = tree_options(session)
+        for control in chosen:
+            control.options = options
 
 
 def walk(nodes: list[TreeNode], depth: int = 0) -> Iterator[tuple[TreeNode, int]]:

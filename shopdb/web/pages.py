@@ -43,7 +43,7 @@ from shopdb.services.unitofwork import unit_of_work
 from shopdb.web.bulk import bulk_controls, may_bulk
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import VERSION_FIELD, ResourceForm, general_errors
-from shopdb.web.locationtree import TreeNode, location_tree
+from shopdb.web.locationtree import TreeNode, in_tree_order, location_tree
 from shopdb.web.words import field_label
 
 if TYPE_CHECKING:
@@ -405,6 +405,7 @@ class ResourcePages:
         values = self.detail_schema.dump(instance) if instance is not None else {}
         posted = request.form if request.method == "POST" else None
         controls = form.fields(session, values, errors, posted)
+        in_tree_order(session, controls, self.location_fields())
         shown = [control.name for control in controls]
         context: dict[str, Any] = {
             "pages": self,
@@ -422,6 +423,11 @@ class ResourcePages:
             "lastchange": self.last_change(session, instance) if stale is not None else None,
         }
         return self.site.page("web/form.html", **context)
+
+    def location_fields(self) -> set[str]:
+        """The fields that name a location (their selects list the tree)."""
+        references = self.site.lookups.of(self.resource)
+        return {name for name, each in references.items() if each.target.name == "locations"}
 
     def last_change(self, session: Session, instance: Any) -> AuditLog | None:
         """The record's latest audit entry (who changed it, what), when the

@@ -50,7 +50,7 @@ from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
 from shopdb.version import __version__
 from shopdb.web import bulk, search, signin, transfer
-from shopdb.web.locationtree import location_tree, walk
+from shopdb.web.locationtree import tree_options
 from shopdb.web.lookups import Lookups, title_field
 from shopdb.web.pages import ResourcePages
 from shopdb.web.words import field_label, humanize
@@ -233,10 +233,7 @@ class Site:
 
     def location_options(self, session: Session) -> list[tuple[Any, str]]:
         """Every location, in tree order, indented by depth (one query)."""
-        return [
-            (node.locationid, "- " * depth + node.name)
-            for node, depth in walk(location_tree(session))
-        ]
+        return tree_options(session)
 
     # Rendering ---------------------------------------------------------------
 

@@ -83,3 +83,21 @@ def test_a_pcs_interfaces_are_edited_in_place(page_of):
     assert macs[first["macaddress"]]["ipaddress"] == "10.20.30.40"
     assert second["macaddress"] not in macs
     assert macs["0a:00:00:00:b0:01"]["name"] == "browser0"
+
+
+def test_axe_finds_no_serious_violation_on_the_write_pages(page_of):
+    page = page_of("admin", bypass_csp=True)  # axe is injected as a script
+    page.goto("/vendors")
+    vendor = page.locator("table[data-testid=results] tbody tr td:first-child a").first
+    page.goto(f"{vendor.get_attribute('href')}/delete")
+    base.report(page, page.url)
+    computer = page.request.get("/api/computers?perpage=1").json()["data"][0]
+    page.goto(f"/computers/{computer['assetid']}/edit")
+    base.report(page, page.url)
+    page.goto("/printers?perpage=10")
+    page.locator("input[data-select-row]").nth(0).check()
+    page.locator("input[data-select-row]").nth(1).check()
+    page.click("[data-testid=bulkdelete]")
+    page.wait_for_selector("[data-testid=bulkpreview]")
+    shot(page, "bulk-retire-preview")
+    base.report(page, page.url)
