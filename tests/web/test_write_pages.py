@@ -107,3 +107,19 @@ def _last_audit(app) -> int:
             .first()
         )
         return found or 0
+
+
+def test_a_mac_another_pc_has_is_named_beside_its_row(browser_of):
+    client = browser_of("editor")
+    reply = client.get("/api/computers?perpage=100").get_json()["data"]
+    mine, other = [row for row in reply if row["interfaces"]][:2]
+    taken = other["interfaces"][0]["macaddress"]
+    html = client.get(f"/computers/{mine['assetid']}/edit").get_data(True)
+    count = len(mine["interfaces"])
+    form = read_form(html)
+    form[f"interfaces-{count}-name"] = "dup"
+    form[f"interfaces-{count}-macaddress"] = taken
+    response = client.post(f"/computers/{mine['assetid']}/edit", data=form)
+    assert response.status_code == 409, response.status_code
+    page = response.get_data(True)
+    assert f'data-testid="error-interfaces-{count}-macaddress"' in page, page[-4000:]
