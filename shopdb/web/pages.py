@@ -421,6 +421,7 @@ class ResourcePages:
             "version": self.resource.version(instance) if instance is not None else "",
             "stale": stale,
             "lastchange": self.last_change(session, instance) if stale is not None else None,
+            "changedat": values.get("modifiedat") if stale is not None else None,
         }
         return self.site.page("web/form.html", **context)
 

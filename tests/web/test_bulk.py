@@ -296,6 +296,7 @@ def test_the_edit_form_says_when_the_record_changed_since_it_was_opened(app, cal
     assert response.status_code == 409
     html = response.get_data(True)
     assert 'data-testid="stale"' in html
+    assert re.search(r"The last change: update by \S+ at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", html)
     assert f'href="/vendors/{itemid}/edit"' in html
     assert 'value="https://mine.example"' in html  # what the user typed stays
     assert (
@@ -308,3 +309,21 @@ def test_the_edit_form_says_when_the_record_changed_since_it_was_opened(app, cal
     assert (
         admin.get(f"/api/vendors/{itemid}").get_json()["data"]["website"] == "https://mine.example"
     )
+
+
+def test_an_editor_is_told_when_the_record_changed(app, callers):
+    editor = callers[EDITOR]
+    itemid = editor.post("/api/vendors", json={"vendor": "Told vendor"}).get_json()["data"][
+        "vendorid"
+    ]
+    form = editor.get(f"/vendors/{itemid}/edit").get_data(True)
+    version = re.search(r'name="_version" value="([0-9a-f]+)"', form).group(1)
+    assert (
+        editor.patch(f"/api/vendors/{itemid}", json={"vendor": "Told vendor 2"}).status_code == 200
+    )
+    response = editor.post(
+        f"/vendors/{itemid}/edit", data={"vendor": "Told vendor 3", "_version": version}
+    )
+    assert response.status_code == 409
+    assert "It was last changed at" in response.get_data(True)
+    assert editor.get(f"/api/vendors/{itemid}").get_json()["data"]["vendor"] == "Told vendor 2"
