@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -195,12 +195,16 @@ class ResourceForm:
         values: Mapping[str, Any],
         errors: Mapping[str, Any] | None = None,
         posted: MultiDict | None = None,
+        only: Collection[str] | None = None,
     ) -> list[FormField]:
-        """The controls, filled with `values` (stored, or defaults) or with
-        what was `posted`, and the errors of the last attempt."""
+        """The controls (`only` those named), filled with `values` (stored,
+        or defaults) or with what was `posted`, and the errors of the last
+        attempt."""
         errors = errors or {}
         built = []
         for name in self.names:
+            if only is not None and name not in only:
+                continue
             schema_field = self.schema_fields[name]
             reference = self.references.get(name)
             widget = _widget(self.resource, name, schema_field, reference is not None)
@@ -300,11 +304,8 @@ class ResourceForm:
     def bulk_fields(self, session: Any) -> list[FormField]:
         """The controls of the resource's `bulk` fields for a list's action
         bar: each starts at "unchanged"; a yes/no field is a choice of three."""
-        bulk = set(self.resource.bulk or ())
         controls = []
-        for control in self.fields(session, {}):
-            if control.name not in bulk:
-                continue
+        for control in self.fields(session, {}, only=set(self.resource.bulk or ())):
             if control.widget == "checkbox":
                 control.widget = "select"
                 control.options = [("true", "yes"), ("false", "no")]
