@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from shopdb.database import get_session
-from shopdb.models import AssetStatus, AuditLog
+from shopdb.models import AssetStatus, AuditLog, Location
 from tests.web import test_browser as base
 
 # The browser, the served demo site and its pages, shared with test_browser.py.
@@ -101,3 +101,24 @@ def test_axe_finds_no_serious_violation_on_the_write_pages(page_of):
     page.wait_for_selector("[data-testid=bulkpreview]")
     shot(page, "bulk-retire-preview")
     base.report(page, page.url)
+
+
+def test_the_location_tree_narrows_as_one_types_and_filters(page_of, demo_app):
+    with demo_app.app_context():
+        session = get_session()
+        child = session.scalars(
+            select(Location).where(Location.parentlocationid.is_not(None)).order_by(Location.name)
+        ).first()
+        childid, childname = child.locationid, child.name
+    page = page_of("viewer")
+    page.goto("/computers")
+    page.locator("#filters > details > summary").click()
+    radio = page.locator(f"#tree-withinlocationid-{childid}")
+    assert not radio.is_visible()  # folded inside its parent
+    page.fill("input[data-tree-search]", childname)
+    radio.wait_for(state="visible")
+    hidden = page.locator("#tree-withinlocationid li[data-tree-name][hidden]")
+    assert hidden.count() > 0  # places that do not match are gone
+    radio.check()
+    page.wait_for_url(re.compile(rf"withinlocationid={childid}"))
+    shot(page, "location-tree", full=False)
