@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 
 from shopdb.resources.definition import Resource
 from shopdb.resources.nested import NestedPart
-from shopdb.web.lookups import Lookups, Reference
+from shopdb.web.lookups import Lookups, Reference, title_field
 from shopdb.web.words import field_label
 
 # The form field holding the CSRF value (config: JWT_CSRF_REQUEST_FORM_ACCESS_FIELD_NAME).
@@ -52,6 +52,7 @@ class RowColumn:
     required: bool = False
     nullable: bool = True
     maxlength: int | None = None
+    options: list[tuple[Any, str]] | None = None
 
 
 @dataclass
@@ -219,7 +220,7 @@ class ResourceForm:
                 errors=_messages(errors.get(name)),
             )
             if widget == "rows":
-                control.nested = self._rows(name, values, errors.get(name), posted)
+                control.nested = self._rows(session, name, values, errors.get(name), posted)
                 control.errors = _part_messages(errors.get(name))
                 part = self.resource.nesting[name]
                 control.help = (
@@ -337,29 +338,52 @@ class ResourceForm:
 
     # Nested parts -------------------------------------------------------------
 
-    def row_columns(self, name: str) -> list[RowColumn]:
+    def row_columns(self, name: str, session: Any = None) -> list[RowColumn]:
+        """The fields of a nested part's rows; a field that points at a small
+        lookup table is a select of its rows by name (given a `session`)."""
         part = self.resource.nesting[name]
         schema_fields = part.create_schema().fields
         columns = []
         for key, each in schema_fields.items():
-            widget = _field_widget(part.columns, key, each, False)
-            columns.append(
-                RowColumn(
-                    name=key,
-                    label=field_label(key),
-                    widget="text" if widget == "textarea" else widget,
-                    required=bool(each.required),
-                    nullable=bool(each.allow_none),
-                    maxlength=_maxlength(each),
-                )
+            reference = self._row_reference(part, key)
+            widget = _field_widget(part.columns, key, each, reference is not None)
+            column = RowColumn(
+                name=key,
+                label=field_label(key, reference is not None),
+                widget="text" if widget == "textarea" else widget,
+                required=bool(each.required),
+                nullable=bool(each.allow_none),
+                maxlength=_maxlength(each),
             )
+            if reference is not None and session is not None:
+                column.options = self.lookups.options(session, reference)
+                if column.options is None:
+                    column.widget = "number"  # too many to list: the id
+            columns.append(column)
         return columns
 
+    def _row_reference(self, part: NestedPart, name: str) -> Reference | None:
+        """The lookup a nested row's field points at, when a resource serves
+        that table and names its rows there (not an asset extension's)."""
+        for key in part.columns[name].foreign_keys:
+            target = self.lookups.by_table.get(key.column.table)  # type: ignore[arg-type]
+            if target is None or name == part.foreign_key:
+                continue
+            label = target.columns[title_field(target)]
+            if label.table is key.column.table:
+                return Reference(name, target, key.column, label)  # type: ignore[arg-type]
+        return None
+
     def _rows(
-        self, name: str, values: Mapping[str, Any], errors: Any, posted: MultiDict | None
+        self,
+        session: Any,
+        name: str,
+        values: Mapping[str, Any],
+        errors: Any,
+        posted: MultiDict | None,
     ) -> NestedRows:
         part: NestedPart = self.resource.nesting[name]
-        columns = self.row_columns(name)
+        columns = self.row_columns(name, session)
         if posted is not None and f"{name}-rows" in posted:
             shown = [
                 {

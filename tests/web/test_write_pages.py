@@ -123,3 +123,13 @@ def test_a_mac_another_pc_has_is_named_beside_its_row(browser_of):
     assert response.status_code == 409, response.status_code
     page = response.get_data(True)
     assert f'data-testid="error-interfaces-{count}-macaddress"' in page, page[-4000:]
+
+
+def test_a_nested_field_that_names_a_lookup_is_a_select_of_names(browser_of):
+    client = browser_of("editor")
+    reply = client.get("/api/notifications?perpage=100").get_json()["data"]
+    notice = next(row for row in reply if row["locations"])
+    html = client.get(f"/notifications/{notice['notificationid']}/edit").get_data(True)
+    select = html.split('name="locations-0-locationid"', 1)[1].split("</select>", 1)[0]
+    chosen = notice["locations"][0]["locationid"]
+    assert re.search(rf'<option value="{chosen}" selected>[^<]*[A-Za-z]', select), select[:500]
