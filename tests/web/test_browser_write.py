@@ -121,4 +121,6 @@ def test_the_location_tree_narrows_as_one_types_and_filters(page_of, demo_app):
     assert hidden.count() > 0  # places that do not match are gone
     radio.check()
     page.wait_for_url(re.compile(rf"withinlocationid={childid}"))
+    # The folded Filters section counts the one filter on, not every place.
+    assert page.locator("[data-filter-count]").inner_text() == "1 on"
     shot(page, "location-tree", full=False)

@@ -372,6 +372,11 @@
     }
     var count = 0;
     summary.parentElement.querySelectorAll("input, select").forEach(function (control) {
+      // Only what the form sends: not the tree's find box, not unchosen radios.
+      var box = control.type === "radio" || control.type === "checkbox";
+      if (!control.name || (box && !control.checked)) {
+        return;
+      }
       if (control.value && control.value.trim()) {
         count += 1;
       }
