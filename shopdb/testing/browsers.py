@@ -88,7 +88,7 @@ def chromium() -> Iterator[Any]:
             launched.close()
 
 
-def sign_in(page: Any, username: str, password: str, target: str = "/") -> None:
+def browser_sign_in(page: Any, username: str, password: str, target: str = "/") -> None:
     """Sign in through the sign-in page, as a person does, and wait until
     the browser is on `target` (or wherever the site sent it)."""
     page.goto(f"/signin?next={target}")

@@ -128,7 +128,7 @@ def page_of(web_browser: Any, web_server: str) -> Iterator[Any]:
     signed in as `role` when given. The test fails on a script error, a
     dialog (alert, confirm: no page opens one) or a Content-Security-Policy
     violation (something tried to run or load what the policy forbids)."""
-    from shopdb.testing.browsers import sign_in as browser_sign_in
+    from shopdb.testing.browsers import browser_sign_in
 
     contexts = []
     errors: list[str] = []

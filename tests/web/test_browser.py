@@ -150,12 +150,14 @@ def walk(page: Any, app: Flask, name: str, number: int) -> None:
     if detail:
         page.goto(detail)
         assert page.locator("[data-testid=fields]").is_visible()
+        shot(page, f"{name}-detail", full=False)
     if not resource.allow_create:
         return
     page.goto(f"/{name}/new")
     page.click("[data-testid=save]")
     assert page.locator("[data-testid=problems]").is_visible(), name
     assert page.locator(".invalid-feedback, [data-testid=problems] div").count() > 0
+    shot(page, f"{name}-form", full=False)
     fill_form(page, sample_values(app, name, number))
     page.click("[data-testid=save]")
     page.wait_for_load_state()
@@ -172,6 +174,8 @@ def walk(page: Any, app: Flask, name: str, number: int) -> None:
         assert page.locator(".alert-success, .alert-info").count()
     if resource.allow_delete:
         page.click("[data-testid=delete]")
+        page.wait_for_url(re.compile(rf"/{name}/\d+/delete$"))
+        shot(page, f"{name}-delete", full=False)
         page.click("[data-testid=confirmdelete]")
         page.wait_for_url(re.compile(rf"/{name}$"))
         assert page.locator(".alert-success").count()

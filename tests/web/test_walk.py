@@ -302,7 +302,7 @@ def test_the_readme_pictures(page_of):
     builds: after a change to the pages, take them again with
     `-k readme` and copy tests/screenshots/readme-*.png over
     docs/images/webui-list.png and webui-detail.png."""
-    page = page_of("admin", viewport={"width": 1100, "height": 640})
+    page = page_of("admin", viewport={"width": 1100, "height": 1000})
     page.goto("/computers?sort=hostname")
     shot(page, "readme-list", full=False)
     page.locator(ROW_LINKS).first.click()

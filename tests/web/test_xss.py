@@ -5,7 +5,7 @@ Records are created through the REST API (as an admin, with a bearer
 token) with a payload in each text field the input schema has, and a
 `javascript:` address in each URL field; a field whose rules refuse a
 payload (a hostname's pattern, a length) gets a shorter one, then its sample
-value. Then each resource's list (the page holding the record), the
+value. Then each resource's list (newest first, where it sorts so), the
 record's detail and edit pages, a list searched for a payload (reflected in
 the search box), the audit log's entries of those creates, the start page
 and an address holding a payload are opened. On each: the payload's flag
@@ -47,10 +47,15 @@ ATTEMPTS = len(PAYLOADS) + 2
 
 
 def text_fields(app: Flask, name: str) -> tuple[list[str], list[str]]:
-    """The create schema's text fields and URL fields."""
+    """The create schema's text fields and URL fields. A lookup's name sent
+    instead of its id (`computertype` beside `computertypeid`) is left out:
+    the lookup's own resource gets the payloads in its name."""
     resource = app.extensions["shopdb.resources"][name]
     texts, addresses = [], []
-    for key, field in resource.schemas.create().load_fields.items():
+    loaded = resource.schemas.create().load_fields
+    for key, field in loaded.items():
+        if f"{key}id" in loaded:
+            continue
         if isinstance(field, fields.Url):
             addresses.append(key)
         elif isinstance(field, fields.String) and not isinstance(field, fields.Email):
@@ -65,7 +70,9 @@ def create_with_payloads(
     rules allow; the reply's record and the payload each field kept."""
     body = sample_values(app, name, number)
     texts, addresses = text_fields(app, name)
-    choices = {key: iter([*PAYLOADS, body.get(key)]) for key in texts}
+    # Unique per record: some text fields are unique (an asset number).
+    payloads = [f"{payload} {number}" for payload in PAYLOADS]
+    choices = {key: iter([*payloads, body.get(key)]) for key in texts}
     choices.update({key: iter([ADDRESS, body.get(key)]) for key in addresses})
     current = {key: next(values) for key, values in choices.items()}
     reply = None
@@ -107,24 +114,26 @@ def nothing_ran(page: Any, where: str) -> None:
     assert made == 0, f"{where}: {made} elements made by payloads"
 
 
-def last_page(client: Any, headers: dict[str, str], name: str) -> int:
-    reply = client.get(f"/api/{name}", headers=headers, query_string={"perpage": 25})
-    return reply.get_json()["meta"]["pagination"]["totalpages"] or 1
+def newest_first(resource: Any) -> str | None:
+    """The list's sort that puts the newest record first, if it has one."""
+    for key in ("createdat", resource.primary_key):
+        if key in resource.sort:
+            return f"-{key}"
+    return None
 
 
 def test_stored_payloads_never_run_and_show_as_text(page_of, demo_app, stored):
     page = page_of("admin")
-    api = demo_app.test_client(use_cookies=False)
-    login = api.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {login.get_json()['data']['accesstoken']}"}
     shown_somewhere = set()
     for name, resource in demo_app.extensions["shopdb.resources"].items():
-        page.goto(f"/{name}?perpage=25&page={last_page(api, headers, name)}")
+        order = newest_first(resource)
+        page.goto(f"/{name}?sort={order}" if order else f"/{name}")
         nothing_ran(page, f"the list of {name}")
         if name not in stored:
             continue
         itemid, kept = stored[name]
-        assert page.locator(f"a[href='/{name}/{itemid}']").count(), f"{name} {itemid} not listed"
+        if order:
+            assert page.locator(f"a[href='/{name}/{itemid}']").count(), f"{name} {itemid}"
         listed = page.locator("#results").inner_text()
         shown_somewhere.update(value for value in kept.values() if value in listed)
         for url in (f"/{name}/{itemid}", f"/{name}/{itemid}/edit"):
@@ -135,7 +144,8 @@ def test_stored_payloads_never_run_and_show_as_text(page_of, demo_app, stored):
             if url.endswith("/edit"):
                 for key, value in kept.items():
                     field = page.locator(f"#field-{key}")
-                    if field.count() and field.evaluate("e => e.tagName") != "SELECT":
+                    shown_back = "e => e.tagName !== 'SELECT' && e.type !== 'password'"
+                    if field.count() and field.evaluate(shown_back):
                         assert field.input_value() == value, (url, key)
             else:
                 text = page.locator("main").inner_text()
@@ -146,7 +156,7 @@ def test_stored_payloads_never_run_and_show_as_text(page_of, demo_app, stored):
             page.goto(f"/{name}?q={quote(IMAGE)}")
             nothing_ran(page, f"the list of {name} searched for a payload")
             assert page.locator("#q").input_value() == IMAGE
-    assert SCRIPT + IMAGE in shown_somewhere
+    assert any(SCRIPT + IMAGE in each for each in shown_somewhere), shown_somewhere
     shot(page, "xss-detail")
 
 
