@@ -20,7 +20,6 @@ printed beside the times: on a shared machine they are upper bounds.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import statistics
@@ -31,12 +30,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-# bench/site.py by path: `site` is also the name of a standard module.
-_spec = importlib.util.spec_from_file_location("benchsite", HERE / "site.py")
-assert _spec is not None and _spec.loader is not None
-benchsite = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(benchsite)
+# bench/site.py, loaded by path there (`site` is also a standard module).
+from http_table import benchsite  # noqa: E402
 
 # The goal for list and detail pages (issue 13), p95 on SQLite.
 GOAL_MS = 100
@@ -123,6 +120,7 @@ def main() -> None:
         assets = session.scalar(select(func.count()).select_from(Asset))
         assetids = some_ids(session, Asset, options.requests)
         computerids = some_ids(session, Computer, options.requests)
+        bay = session.scalar(select(Asset.locationid).where(Asset.locationid.is_not(None)))
         session.close()
         engine = get_database().engine
     n = options.requests
@@ -133,7 +131,8 @@ def main() -> None:
         ("assets list, sorted, page 3", ["/assets?perpage=25&sort=-name&page=3"] * n),
         ("computers list, 25 rows", ["/computers?perpage=25"] * n),
         ("computers list, 100 rows", ["/computers?perpage=100"] * n),
-        ("computers list, filtered", ["/computers?perpage=25&q=PC0001"] * n),
+        ("computers list, by location", [f"/computers?perpage=25&locationid={bay}"] * n),
+        ("computers list, searched (q)", ["/computers?perpage=25&q=PC0001"] * n),
         ("asset detail", [f"/assets/{each}" for each in assetids]),
         ("computer detail", [f"/computers/{each}" for each in computerids]),
     ]
@@ -144,21 +143,23 @@ def main() -> None:
     )
     print(f"{'':32} {'wall time ms':>17} {'CPU time ms':>17}")
     print(f"{'page':32} {'p50':>8} {'p95':>8} {'p50':>8} {'p95':>8} {'statements':>11}")
-    missed = []
+    missed: dict[str, list[str]] = {"wall": [], "CPU": []}
     with app.test_client() as client:
         sign_in(client)
         for label, urls in pages:
             wall, cpu, statements = measure(client, engine, urls)
-            p95 = percentile(wall, 0.95)
+            p95 = {"wall": percentile(wall, 0.95), "CPU": percentile(cpu, 0.95)}
             print(
-                f"{label:32} {statistics.median(wall):8.1f} {p95:8.1f} "
-                f"{statistics.median(cpu):8.1f} {percentile(cpu, 0.95):8.1f} {statements:11d}",
+                f"{label:32} {statistics.median(wall):8.1f} {p95['wall']:8.1f} "
+                f"{statistics.median(cpu):8.1f} {p95['CPU']:8.1f} {statements:11d}",
                 flush=True,
             )
-            if not label.startswith("dashboard") and p95 > GOAL_MS:
-                missed.append(label)
-    verdict = f"missed by {missed}" if missed else "met"
-    print(f"goal: list and detail p95 <= {GOAL_MS} ms; {verdict}")
+            for kind, value in p95.items():
+                if not label.startswith("dashboard") and value > GOAL_MS:
+                    missed[kind].append(label)
+    for kind, labels in missed.items():
+        verdict = f"missed by {', '.join(labels)}" if labels else "met"
+        print(f"goal, list and detail p95 <= {GOAL_MS} ms, {kind} time: {verdict}")
     print(f"load average after: {', '.join(f'{each:.1f}' for each in os.getloadavg())}")
 
 
