@@ -26,7 +26,7 @@ from flask import Flask
 from marshmallow import fields
 
 from shopdb.testing.browsers import browser_marks
-from tests.web.browsing import shot
+from tests.web.browsing import navigation, shot
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import sample_values
 
@@ -160,8 +160,16 @@ def test_stored_payloads_never_run_and_show_as_text(page_of, demo_app, stored):
     shot(page, "xss-detail")
 
 
-def test_the_audit_log_start_page_and_a_bad_address_run_nothing(page_of, stored):
+def test_the_audit_log_start_page_and_a_bad_address_run_nothing(page_of, demo_app, stored):
+    """Also every page of the navigation that is not a resource's list (a
+    dashboard, a search page, a plugin's page), asked with a payload as its
+    `q`: nothing a page echoes runs."""
     page = page_of("admin")
+    page.goto("/")
+    resources = demo_app.extensions["shopdb.resources"]
+    for url in [url for _, url in navigation(page) if url.strip("/") not in resources]:
+        page.goto(f"{url}{'&' if '?' in url else '?'}q={quote(IMAGE)}")
+        nothing_ran(page, url)
     page.goto("/auditlogs?sort=-createdat&perpage=100")
     nothing_ran(page, "the audit log")
     links = page.locator("table[data-testid=results] tbody tr td:first-child a")
