@@ -20,10 +20,16 @@ from flask import Flask
 
 from shopdb.database import get_session
 from shopdb.testing.browsers import browser_marks
-from tests.web.browsing import shot
+from tests.web.browsing import axe_problems, shot
 from tests.web.conftest import PASSWORD
 
 pytestmark = browser_marks()
+
+
+def report(page: Any, where: str) -> None:
+    """axe-core finds no serious or critical violation on the page as it is."""
+    problems = axe_problems(page)
+    assert not problems, f"{where}: {problems}"
 
 
 # Sign-in, theme ----------------------------------------------------------------------
@@ -155,6 +161,7 @@ def walk(page: Any, app: Flask, name: str, number: int) -> None:
         return
     page.goto(f"/{name}/new")
     page.click("[data-testid=save]")
+    page.wait_for_load_state()  # the whole refusal, not only its first lines
     assert page.locator("[data-testid=problems]").is_visible(), name
     assert page.locator(".invalid-feedback, [data-testid=problems] div").count() > 0
     shot(page, f"{name}-form", full=False)

@@ -176,6 +176,13 @@ def test_the_audit_log_start_page_and_a_bad_address_run_nothing(page_of, demo_ap
     for href in [links.nth(index).get_attribute("href") for index in range(min(10, links.count()))]:
         page.goto(href)
         nothing_ran(page, href)
-    for url in ("/", f"/vendors/{quote(SCRIPT)}", f"/{quote(IMAGE)}", f"/signin?next={IMAGE}"):
+    asked = (
+        "/",
+        f"/search?q={quote(SCRIPT + IMAGE)}",
+        f"/vendors/{quote(SCRIPT)}",
+        f"/{quote(IMAGE)}",
+        f"/signin?next={IMAGE}",
+    )
+    for url in asked:
         page.goto(url)
         nothing_ran(page, url)
