@@ -12,12 +12,16 @@ production code never does (nothing outside this package imports it).
 - `databases`: empty databases (SQLite, or the server SHOPDB_TEST_DATABASE_URL
   names), `delete_all_rows`, `count_queries`;
 - `clients`: `make_callers`, one signed-in test client per role;
+- `browsers`: the web UI in a real browser: `served` (an app over HTTP),
+  `chromium` (Debian's, driven by Playwright), `browser_sign_in`,
+  `browser_missing` (why browser tests skip here, if they do);
 - `fuzzing`, `models`, `servers`: generated requests (schemathesis), test-only
   models, real gunicorn servers;
 - `contract`: the contract suite over every plugin a site finds, run with
   `python -m pytest --pyargs shopdb.testing.contract`.
 """
 
+from shopdb.testing.browsers import browser_missing, browser_sign_in, chromium, served
 from shopdb.testing.clients import Caller, make_callers
 from shopdb.testing.databases import (
     SERVER_URL,
@@ -36,9 +40,13 @@ __all__ = [
     "ResourceCase",
     "ResourceTests",
     "app_config",
+    "browser_missing",
+    "browser_sign_in",
+    "chromium",
     "count_queries",
     "delete_all_rows",
     "empty_database",
     "make_callers",
     "serial",
+    "served",
 ]

@@ -32,7 +32,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from shopdb.database import get_session
@@ -42,7 +42,7 @@ from shopdb.errors import (
     PermissionDeniedError,
     ShopDBError,
 )
-from shopdb.http.envelope import ApiError
+from shopdb.http.envelope import ApiError, _http_exception
 from shopdb.http.identity import current_identity, current_user
 from shopdb.models import Asset, Location, User
 from shopdb.resources.definition import Resource
@@ -238,13 +238,19 @@ class Site:
     # Rendering ---------------------------------------------------------------
 
     def page(self, template: str, status: int = 200, **context: Any) -> Response:
+        if request.blueprint != "web":  # an error page for an address no rule matched
+            context = {**_page_context(), **context}
         html = render_template(template, **context)
         response = current_app.make_response((html, status))
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    def error(self, status: int, message: str) -> Response:
-        return self.page("web/error.html", status=status, code=status, message=message)
+    def error(self, status: int, message: str, allow: Iterable[str] = ()) -> Response:
+        response = self.page("web/error.html", status=status, code=status, message=message)
+        if status == 405:
+            # Required on a 405 (RFC 9110); empty when the page takes no method at all.
+            response.headers["Allow"] = ", ".join(sorted(allow))
+        return response
 
     def banners(self) -> list[Any]:
         user = current_user()
@@ -389,6 +395,28 @@ def _refused(error: ShopDBError) -> ResponseReturnValue:
     raise error
 
 
+def wants_page() -> bool:
+    """A browser asking for a page (it names text/html), not a script, and
+    not for the API."""
+    if request.path.startswith("/api/"):
+        return False
+    return any(kind == "text/html" for kind, _ in request.accept_mimetypes)
+
+
+def _unrouted(error: HTTPException) -> ResponseReturnValue:
+    """No page at the address (404), or not for this method (405, with
+    Allow): an error page for browsers, the API's envelope for the rest. No
+    rule matched, so the blueprint's own handlers never see these."""
+    if not wants_page() or error.code is None:
+        return _http_exception(error)
+    site = current_site()
+    if isinstance(error, MethodNotAllowed):
+        allowed = sorted(error.valid_methods or ())
+        message = f"This page does not take {request.method}; it takes {', '.join(allowed)}."
+        return site.error(405, message, allow=allowed)
+    return site.error(error.code, "There is no page at this address.")
+
+
 class WebBlueprint(Blueprint):
     """Static files are addressed with the version (?v=), so browsers keep
     them for a day without asking again and an upgrade gets new ones."""
@@ -436,4 +464,6 @@ def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
     for path in site.redirects:
         blueprint.add_url_rule(path, f"plugin{path.strip('/')}", plugin_redirect)
     app.register_blueprint(blueprint)
+    app.register_error_handler(NotFound, _unrouted)
+    app.register_error_handler(MethodNotAllowed, _unrouted)
     return site

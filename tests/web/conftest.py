@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -94,3 +95,65 @@ def browser_of(demo_app: Flask):
         return client
 
     return make
+
+
+# The browser tests (tests/web/test_browser*.py, test_walk.py, ...) -----------------
+
+
+@pytest.fixture(scope="session")
+def web_server(demo_app: Flask) -> Iterator[str]:
+    """The demo site over real HTTP, one server for every browser test."""
+    from shopdb.testing.browsers import served
+
+    with served(demo_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def web_browser() -> Iterator[Any]:
+    """One chromium for every browser test of the process."""
+    from shopdb.testing.browsers import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+def is_csp_violation(message: Any) -> bool:
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
+@pytest.fixture
+def page_of(web_browser: Any, web_server: str) -> Iterator[Any]:
+    """New pages in fresh browser contexts (no cookies shared between them),
+    signed in as `role` when given. The test fails on a script error, a
+    dialog (alert, confirm: no page opens one) or a Content-Security-Policy
+    violation (something tried to run or load what the policy forbids)."""
+    from shopdb.testing.browsers import browser_sign_in
+
+    contexts = []
+    errors: list[str] = []
+
+    def dialog(found: Any) -> None:
+        errors.append(f"a {found.type} dialog opened: {found.message}")
+        found.dismiss()
+
+    def make(role: str | None = None, **options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = web_browser.new_context(base_url=web_server, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", dialog)
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if is_csp_violation(message) else None,
+        )
+        if role:
+            browser_sign_in(page, role, PASSWORD)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors

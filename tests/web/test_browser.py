@@ -1,111 +1,35 @@
 """The web UI in a real browser: Debian's chromium driven by Playwright
 against the demo site served by a real HTTP server in a thread.
 
-One browser for the module and one page per walk. Screenshots of each page go
-to tests/screenshots/ (git-ignored). Marked `browser` and `slow`; without
-/usr/bin/chromium (apt-get install chromium) they skip, unless
-SHOPDB_BROWSER_TESTS=required (CI sets it), then they fail.
+One browser and one server for the test process (tests/web/conftest.py),
+one page per test. Screenshots of each page go to tests/screenshots/
+(git-ignored). The walk over every resource, the viewer's refusals and the
+accessibility checks are in test_walk.py, the script payloads in
+test_xss.py. Marked `browser` and `slow`; without /usr/bin/chromium
+(apt-get install chromium) they skip, unless SHOPDB_BROWSER_TESTS=required
+(CI sets it), then they fail.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from shopdb.database import get_session
-from shopdb.testing.servers import free_port
-from shopdb.web.vendor import VENDOR_FOLDER
+from shopdb.testing.browsers import browser_marks
+from tests.web.browsing import axe_problems, shot
 from tests.web.conftest import PASSWORD
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-AXE = VENDOR_FOLDER / "axecore" / "axe.min.js"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and os.environ.get("SHOPDB_BROWSER_TESTS") != "required",
-        reason=f"no browser at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
+pytestmark = browser_marks()
 
 
-@pytest.fixture(scope="module")
-def server(demo_app: Flask) -> Iterator[str]:
-    """The demo site on a real HTTP server (werkzeug's, threaded)."""
-    port = free_port()
-    http = make_server("127.0.0.1", port, demo_app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    http.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page_of(browser: Any, server: str) -> Iterator[Any]:
-    """New pages in fresh browser contexts (no cookies shared between them);
-    every page fails the test on a script error."""
-    contexts = []
-    errors: list[str] = []
-
-    def make(role: str | None = None, **options: Any) -> Any:
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1280, "height": 900}, **options
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        if role:
-            sign_in(page, role)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
-
-
-def sign_in(page: Any, role: str, target: str = "/") -> None:
-    page.goto(f"/signin?next={target}")
-    page.fill("#username", role)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/signin).*$"))
-
-
-def shot(page: Any, name: str, full: bool = True) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full)
+def report(page: Any, where: str) -> None:
+    """axe-core finds no serious or critical violation on the page as it is."""
+    problems = axe_problems(page)
+    assert not problems, f"{where}: {problems}"
 
 
 # Sign-in, theme ----------------------------------------------------------------------
@@ -232,12 +156,15 @@ def walk(page: Any, app: Flask, name: str, number: int) -> None:
     if detail:
         page.goto(detail)
         assert page.locator("[data-testid=fields]").is_visible()
+        shot(page, f"{name}-detail", full=False)
     if not resource.allow_create:
         return
     page.goto(f"/{name}/new")
     page.click("[data-testid=save]")
+    page.wait_for_load_state()  # the whole refusal, not only its first lines
     assert page.locator("[data-testid=problems]").is_visible(), name
     assert page.locator(".invalid-feedback, [data-testid=problems] div").count() > 0
+    shot(page, f"{name}-form", full=False)
     fill_form(page, sample_values(app, name, number))
     page.click("[data-testid=save]")
     page.wait_for_load_state()
@@ -254,59 +181,8 @@ def walk(page: Any, app: Flask, name: str, number: int) -> None:
         assert page.locator(".alert-success, .alert-info").count()
     if resource.allow_delete:
         page.click("[data-testid=delete]")
+        page.wait_for_url(re.compile(rf"/{name}/\d+/delete$"))
+        shot(page, f"{name}-delete", full=False)
         page.click("[data-testid=confirmdelete]")
         page.wait_for_url(re.compile(rf"/{name}$"))
         assert page.locator(".alert-success").count()
-
-
-def test_every_resource_as_admin(page_of, demo_app):
-    """List, sort, search, filter, detail, create (refused, then fixed), edit
-    and delete, for every resource core and plugin, from the declarations."""
-    page = page_of("admin")
-    for number, name in enumerate(demo_app.extensions["shopdb.resources"], start=9000):
-        walk(page, demo_app, name, number)
-
-
-def test_viewers_find_no_write_controls_and_are_refused(page_of):
-    page = page_of("viewer")
-    page.goto("/vendors")
-    page.locator("table[data-testid=results] tbody tr td:first-child a").first.click()
-    page.wait_for_url(re.compile(r"/vendors/\d+$"))
-    itemid = page.url.rsplit("/", 1)[1]
-    for marker in ("create", "edit", "delete", "save", "confirmdelete"):
-        assert page.locator(f"[data-testid={marker}]").count() == 0
-    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
-    token = cookies["shopdb_csrf_access"]
-    for url in ("/vendors/new", f"/vendors/{itemid}/edit", f"/vendors/{itemid}/delete"):
-        reply = page.request.post(url, form={"csrf_token": token, "vendor": "Nope"})
-        assert reply.status == 403, url
-
-
-# Accessibility ------------------------------------------------------------------------
-
-
-def test_axe_finds_no_serious_or_critical_violation(page_of):
-    page = page_of("admin", bypass_csp=True)  # axe is injected as a script
-    for url in ("/", "/computers", "/computers/new", "/assets", "/vendors/new", "/locations"):
-        page.goto(url)
-        report(page, url)
-    page.goto("/computers")
-    page.locator("table[data-testid=results] tbody tr td:first-child a").first.click()
-    page.wait_for_url(re.compile(r"/computers/\d+$"))
-    shot(page, "computers-detail")
-    report(page, page.url)
-    anonymous = page_of(bypass_csp=True)
-    anonymous.goto("/signin")
-    report(anonymous, "/signin")
-
-
-def report(page: Any, url: str) -> None:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [
-        f"{each['id']} ({each['impact']}): {each['help']} at "
-        f"{[node['target'] for node in each['nodes'][:3]]}"
-        for each in result["violations"]
-        if each["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{url}: {bad}"

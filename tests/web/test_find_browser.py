@@ -1,24 +1,16 @@
 """The global search box, the export links and the import pages in a real
 browser (Debian's chromium through Playwright), on the demo site served by
 a real HTTP server: what a technician does with a keyboard and a file.
-Uses the fixtures of tests/web/test_browser.py; marked `browser` and `slow`
-like them."""
+Uses the fixtures of tests/web/conftest.py; marked `browser` and `slow`
+like tests/web/test_browser.py."""
 
-# The fixtures of test_browser.py are imported and then named as arguments:
-# ruff: noqa: F811
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from tests.web.test_browser import (  # noqa: F401  (fixtures, used by name)
-    browser,
-    page_of,
-    pytestmark,
-    report,
-    server,
-    shot,
-)
+# page_of, the browser and the server are fixtures of tests/web/conftest.py.
+from tests.web.test_browser import pytestmark, report, shot  # noqa: F401
 
 
 def test_the_search_box_by_keyboard(page_of):
