@@ -1,7 +1,7 @@
 """The write side of the pages in a real browser (Debian's chromium through
 Playwright, on the demo site): a bulk edit of fifty records chosen with
 select-all, and a PC's network interfaces edited in place. Uses the browser,
-server and page fixtures of test_browser.py; marked `browser` and `slow`."""
+server and page fixtures of tests/web/conftest.py; marked `browser` and `slow`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from shopdb.database import get_session
 from shopdb.models import AssetStatus, AuditLog, Location
 from tests.web import test_browser as base
 
-# The browser, the served demo site and its pages, shared with test_browser.py.
-browser, server, page_of = base.browser, base.server, base.page_of
+# page_of, the browser and the served demo site are fixtures of tests/web/conftest.py.
 pytestmark = base.pytestmark
 shot = base.shot
 
