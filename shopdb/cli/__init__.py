@@ -8,6 +8,7 @@ from shopdb.cli.backup import backup_command, restore_command
 from shopdb.cli.db import db_group
 from shopdb.cli.records import record_group
 from shopdb.cli.run import run_command
+from shopdb.cli.searchindex import search_group
 from shopdb.cli.seed import seed_command
 from shopdb.cli.transfer import export_command, import_command
 from shopdb.cli.user import user_group
@@ -22,6 +23,7 @@ COMMANDS = (
     restore_command,
     export_command,
     import_command,
+    search_group,
 )
 
 __all__ = ["COMMANDS"]

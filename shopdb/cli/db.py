@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from shopdb.cli.support import FriendlyGroup
+from shopdb.cli.searchindex import rebuild_if_empty
+from shopdb.cli.support import FriendlyGroup, transaction
 from shopdb.database import analyze, describe_url, get_database
 from shopdb.errors import ShopDBError
 from shopdb.services import migrations
@@ -32,6 +33,9 @@ def upgrade(revision: str) -> None:
         migrations.upgrade(engine, revision)
     after = migrations.current_revisions(engine)
     where = describe_url(engine.url)
+    if revision == "heads":
+        with transaction() as session:
+            rebuild_if_empty(session)  # the index is new (core 0005) or was never built
     analyze(engine)  # new tables and indexes get planner statistics at once
     if before == after:
         click.echo(f"The database {where} was already at {_names(after)}; nothing to do.")

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from shopdb.cli.searchindex import rebuild_index
 from shopdb.cli.support import FriendlyCommand, transaction
 from shopdb.errors import ShopDBError
 from shopdb.services.audit import audit_log
@@ -44,3 +45,5 @@ def seed_command(demo: bool) -> None:
             if summary:
                 audit_log(session, "seed", "demo", message=f"{name}: {summary}")
         click.echo(f"{name}: {summary or 'nothing to add.'}")
+    with transaction() as session:
+        rebuild_index(session)  # the demo rows were written below the write path

@@ -15,6 +15,7 @@ from shopdb.models.relationships import (
     AssetRelationship,
     RelationshipType,
 )
+from shopdb.models.searchindex import SearchEntry
 from shopdb.models.settings import Setting
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "RelationshipType",
     "RevokedToken",
     "Role",
+    "SearchEntry",
     "Setting",
     "TimestampMixin",
     "User",

@@ -57,6 +57,7 @@ from shopdb.resources.schemas import (
     build_schemas,
     check_rules,
 )
+from shopdb.resources.searchindex import refresh as refresh_search_index
 from shopdb.resources.storage import AssetExtensionStorage, AssetStorage, TableStorage
 from shopdb.services.access import Access
 from shopdb.services.actor import Actor, acting
@@ -140,6 +141,10 @@ class Resource:
     that changes nothing (then without an audit entry). `search` is the one
     declaration of searchable fields: the list `q` reads it, and so does
     `BasePlugin.get_searchable_fields()` by default (the global search).
+    `search_index` says whether `q` and the global search read the search
+    index (ADR 0015, `shopdb.resources.searchindex`): by default every
+    resource of asset data that searches; lookup tables, whose rows seeds
+    write, say False and are scanned.
     """
 
     model: type[Base]
@@ -172,6 +177,7 @@ class Resource:
     views: type | None = None
     last_seen: str = ""
     bulk: Sequence[str] | None = None
+    search_index: bool | None = None
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
@@ -517,7 +523,12 @@ class Resource:
         """After records are written (created, updated or found unchanged),
         in the write's transaction: the one place that `save` and `save_many`
         (so every interface) pass through, once per batch, for work that
-        follows every write, such as keeping a search index current."""
+        follows every write: here the search index is kept current (one
+        DELETE and one INSERT for the batch's changed records)."""
+        changed = [
+            getattr(result.record, self.primary_key) for result in saved if result.action != NOOP
+        ]
+        refresh_search_index(session, self, changed)
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
         """The creating half of `save`, from validated input: names resolved,
@@ -591,8 +602,11 @@ class Resource:
         """Delete (or retire, or revoke) one record through `remove` and audit
         it as `actor`; returns the audit action. Whether the caller may delete
         `permanent`ly (admins) is the interface's check, made with the others."""
+        itemid = getattr(instance, self.primary_key)
         with acting(session, actor):
-            return self.storage.delete(session, instance, permanent)
+            action = self.storage.delete(session, instance, permanent)
+        refresh_search_index(session, self, [itemid])  # gone, or retired
+        return action
 
     def version(self, instance: Any) -> str:
         """A fingerprint of what the record holds (its columns and nested

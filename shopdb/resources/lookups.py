@@ -68,5 +68,5 @@ def lookup_resource(
             *((("description", DESCRIPTION_WEIGHT),) if described else ()),
         ),
         list_columns=(label_column, *extra, *(("description",) if described else ()), *active),
-        **options,
+        **{"search_index": False, **options},
     )

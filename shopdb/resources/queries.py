@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from shopdb.http.envelope import ApiError
 from shopdb.models import Location
 from shopdb.resources.schemas import INTEGER_RANGE, UtcDateTime, safe_text
+from shopdb.resources.searchindex import is_indexed, list_condition, list_rank
 from shopdb.services.locations import locations_within
 
 if TYPE_CHECKING:
@@ -527,11 +528,19 @@ def apply_filters(resource: Resource, query: Select, args: dict[str, Any]) -> Se
 def apply_search(resource: Resource, query: Select, text: str | None) -> tuple[Select, Any]:
     """Match `text` in the search fields; returns the query and a rank expression.
 
+    A resource that reads the search index matches words from their start
+    (`shopdb.resources.searchindex`); one that does not (a lookup table)
+    scans its fields with LIKE for `text` anywhere.
+
     A field with a type is also matched by the stored spelling of `text` when
     the type reads it (`q=02-5D-00-00-0F-A2` finds `02:5d:00:00:0f:a2`); a
     nested field matches when any child row does (EXISTS)."""
     if not text or not resource.search_fields:
         return query, None
+    if is_indexed(resource):
+        # Through the search index (ADR 0015): a prefix range per spelling,
+        # matching a field's value from its start or from a later word's.
+        return query.where(list_condition(resource, text)), list_rank(resource, text)
     matches = []
     for target, weight in resource.search_fields:
         lowered = func.lower(target.column)

@@ -6,17 +6,19 @@ nothing is declared again here).
 Ranking, per record: an exact match of an identity field (a field unique in
 its table, or a serial number: asset number, hostname, machine number, MAC)
 first, then a match at the start of a field (or an exact match of another
-field), then a match anywhere; within each tier the weights of the fields
-that matched, added up. The query is matched in each field's stored spelling
-too (`Target.spellings`: a MAC in any accepted form, a PC's hostname without
-its domain, an IP), and results come grouped by resource (asset class) with
-its label, the id and the API and UI addresses (`/<resource>/<id>`).
+field), then a match inside it (from the start of a later word), then the
+weights of the fields that matched, added up. The query is matched in each
+field's stored spelling too (`Target.spellings`: a MAC in any accepted form,
+a PC's hostname without its domain, an IP), and results come grouped by
+resource (asset class) with its label, the id and the API and UI addresses
+(`/<resource>/<id>`).
 
 Who may search: whoever may read asset data (viewers, and anyone when the
 site allows anonymous reading); resources that need more (users, settings,
 the audit log) are never searched. One statement per searched resource,
-whatever the data. No index table yet: each statement scans its table with
-LIKE (see docs/adr/0013-import-export-and-search.md for the figures).
+whatever the data: an indexed resource reads `searchentries` by B-tree
+ranges (`shopdb.resources.searchindex`, ADR 0015), a lookup table of a few
+rows is scanned with LIKE.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from shopdb.database import get_session
@@ -35,17 +37,26 @@ from shopdb.http.envelope import data_response
 from shopdb.http.identity import guarded
 from shopdb.models import AssetType
 from shopdb.resources.definition import Resource
-from shopdb.resources.queries import MAXIMUM_TEXT, Target
+from shopdb.resources.queries import MAXIMUM_TEXT, _escape_like
 from shopdb.resources.schemas import safe_text
+from shopdb.resources.searchindex import (
+    ENTRIES,
+    RESOURCES_KEY,
+    exact_terms,
+    is_identity,
+    is_indexed,
+    matching,
+)
 from shopdb.resources.storage import AssetExtensionStorage, AssetStorage
 from shopdb.services.access import Access
-from shopdb.services.records import unique_groups
 
-RESOURCES_KEY = "shopdb.resources"  # where init_api keeps them (registry imports this)
+__all__ = ["RESOURCES_KEY", "build_search_blueprint", "global_search", "search_resource"]
 DEFAULT_LIMIT = 10
 MAXIMUM_LIMIT = 50
 EXACT_IDENTITY, PREFIX, ANYWHERE = 3, 2, 1
-IDENTITY_NAMES = frozenset({"serialnumber"})
+# Index entries ranked per resource and kind (whole values, later words): a
+# query that matches more ranks these, the first in the order of their text.
+CANDIDATES = 200
 
 
 class SearchArguments(Schema):
@@ -86,42 +97,12 @@ class SearchEnvelopeSchema(Schema):
     meta = fields.Nested(SearchMetaSchema, required=True)
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def is_identity(target: Target) -> bool:
-    column = target.column
-    table = getattr(column, "table", None)
-    name = getattr(column, "key", "")
-    if table is None:
-        return False
-    return name in IDENTITY_NAMES or (name,) in unique_groups(table)
-
-
 def searched(resources: dict[str, Resource]) -> list[Resource]:
     return [
         resource
         for resource in resources.values()
         if resource.read is Access.ASSET_READ and resource.search_fields
     ]
-
-
-def _conditions(target: Target, text: str) -> tuple[Any, Any, Any]:
-    """(exact, prefix, anywhere) conditions of one field for `text`."""
-    lowered = func.lower(target.column)
-    spellings = [spelling.lower() for spelling in target.spellings(text.strip())]
-    exact = or_(*(lowered == spelling for spelling in spellings))
-    prefix = or_(*(lowered.like(f"{_escape(s)}%", escape="\\") for s in spellings))
-    anywhere = or_(*(lowered.like(f"%{_escape(s)}%", escape="\\") for s in spellings))
-    part = target.part
-    if part is not None:
-        # One pass over the child table (IN), not a lookup per parent row (EXISTS).
-        def having(condition: Any) -> Any:
-            return part.parent_column.in_(select(part.child_column).where(condition))
-
-        return having(exact), having(prefix), having(anywhere)
-    return exact, prefix, anywhere
 
 
 def _label_columns(resource: Resource) -> list[ColumnElement[Any]]:
@@ -134,13 +115,63 @@ def _label_columns(resource: Resource) -> list[ColumnElement[Any]]:
     return found
 
 
-def search_resource(
-    session: Session, resource: Resource, text: str, limit: int, owned_types: list[str]
-) -> tuple[list[dict[str, Any]], int]:
-    """The best `limit` matches of one resource (and the best tier found)."""
+def _ranked_from_index(resource: Resource, text: str) -> Any:
+    """(recordid, tier, score) of the records whose entries match, from at
+    most CANDIDATES whole-value and CANDIDATES later-word entries (each an
+    index range walk), so a query that matches every record costs what one
+    that matches a few hundred does."""
+    entries = ENTRIES.c
+    condition = matching(resource, text)
+    exact = entries.term.in_(exact_terms(resource, text))
+    tier = case(
+        (and_(entries.isidentity, entries.iswhole, exact), EXACT_IDENTITY),
+        (entries.iswhole, PREFIX),
+        else_=ANYWHERE,
+    )
+    picked = [
+        select(entries.recordid, entries.field, entries.weight, tier.label("tier"))
+        .where(entries.iswhole == whole, condition)
+        .limit(CANDIDATES)
+        .subquery()
+        for whole in (True, False)
+    ]
+    candidates = union_all(*(select(*part.c) for part in picked)).subquery()
+    perfield = (
+        select(
+            candidates.c.recordid,
+            func.max(candidates.c.weight).label("weight"),
+            func.max(candidates.c.tier).label("tier"),
+        )
+        .group_by(candidates.c.recordid, candidates.c.field)
+        .subquery()
+    )
+    return (
+        select(
+            perfield.c.recordid,
+            func.max(perfield.c.tier).label("tier"),
+            func.sum(perfield.c.weight).label("score"),
+        )
+        .group_by(perfield.c.recordid)
+        .subquery()
+    )
+
+
+def _ranked_by_scan(resource: Resource, text: str) -> tuple[Any, Any, Any]:
+    """(match, tier, score) of a resource that is not indexed (a lookup
+    table of a few rows): LIKE over its fields, the rules of the index."""
     exacts, prefixes, anywheres, weights = [], [], [], []
     for target, weight in resource.search_fields:
-        exact, prefix, anywhere = _conditions(target, text)
+        lowered = func.lower(target.column)
+        spelled = [spelling.lower() for spelling in target.spellings(text.strip())]
+        exact = or_(*(lowered == s for s in spelled))
+        prefix = or_(*(lowered.like(f"{_escape_like(s)}%", escape="\\") for s in spelled))
+        anywhere = or_(*(lowered.like(f"%{_escape_like(s)}%", escape="\\") for s in spelled))
+        part = target.part
+        if part is not None:
+            exact, prefix, anywhere = (
+                part.parent_column.in_(select(part.child_column).where(condition))
+                for condition in (exact, prefix, anywhere)
+            )
         if is_identity(target):
             exacts.append(exact)
         prefixes += [exact, prefix]
@@ -151,12 +182,27 @@ def search_resource(
         (or_(*prefixes), PREFIX),
         else_=ANYWHERE,
     )
-    score = sum(weights, start=literal(0))
+    return or_(*anywheres), tier, sum(weights, start=literal(0))
+
+
+def search_resource(
+    session: Session, resource: Resource, text: str, limit: int, owned_types: list[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """The best `limit` matches of one resource (and the best tier found):
+    one statement, through the index when the resource is indexed."""
     key = resource.column(resource.primary_key)
     labels = _label_columns(resource)
-    query = resource.scope(
-        resource.storage.select().with_only_columns(key, *labels, tier.label("tier"), score)
-    ).where(or_(*anywheres))
+    base = resource.storage.select()
+    if is_indexed(resource):
+        ranked = _ranked_from_index(resource, text)
+        tier, score = ranked.c.tier, ranked.c.score
+        query = base.with_only_columns(key, *labels, tier, score).join(
+            ranked, ranked.c.recordid == key
+        )
+    else:
+        match, tier, score = _ranked_by_scan(resource, text)
+        query = base.with_only_columns(key, *labels, tier.label("tier"), score).where(match)
+    query = resource.scope(query)
     if type(resource.storage) is AssetStorage and owned_types:
         # A plugin's asset is found through its own resource, not twice.
         owned = select(AssetType.assettypeid).where(AssetType.assettype.in_(owned_types))

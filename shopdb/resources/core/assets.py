@@ -125,6 +125,7 @@ ASSET_RESOURCES = (
         sort=("assettype", "label", "modifiedat"),
         default_sort="assettype",
         search=(("assettype", 10), ("label", 8)),
+        search_index=False,  # seeded rows, a few: scanned
         write=Access.ADMIN,
         read_only=("pluginname",),  # set by the plugin that registers the type
         list_columns=("assettype", "label", "pluginname", "icon"),
@@ -135,6 +136,7 @@ ASSET_RESOURCES = (
         sort=("assetstatus", "modifiedat"),
         default_sort="assetstatus",
         search=(("assetstatus", 10), ("description", 2)),
+        search_index=False,  # seeded rows, a few: scanned
         write=Access.ADMIN,
         list_columns=("assetstatus", "description"),
     ),
@@ -144,6 +146,7 @@ ASSET_RESOURCES = (
         sort=("relationshiptype", "modifiedat"),
         default_sort="relationshiptype",
         search=(("relationshiptype", 10), ("description", 2)),
+        search_index=False,  # seeded rows, a few: scanned
         write=Access.ADMIN,
         list_columns=("relationshiptype", "description", "propagatesthroughid"),
     ),

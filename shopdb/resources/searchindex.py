@@ -1,0 +1,348 @@
+"""The search index (ADR 0015): the rows of `searchentries` that the global
+search and every list's `q` read, kept current by the write path.
+
+What is indexed: each resource that holds asset data (`read` is
+`Access.ASSET_READ`) and declares `search`, unless it says
+`search_index=False` (lookup tables: a few seeded rows, scanned with LIKE).
+Per record and declared field (a nested field's values belong to the
+parent record) the index holds the value folded to lower case with its
+spaces collapsed (`fold`), as the whole value (`iswhole`: exact and prefix
+matches) and from the start of each later word on (matches inside the
+value): a word starts after a character that is neither a letter nor a
+digit, where digits follow letters (`pc42`), and at the first significant
+digit of a number with leading zeros (`000123` is found by `123`).
+
+Who writes it: `Resource.written` (after every save and save_many, once per
+batch) and `Resource.delete` call `refresh`, which reads the searchable
+columns of the batch's records again (one query per resource and nested
+part) and replaces their entries with one DELETE and one INSERT. An asset's
+row is shown by two resources (`assets` and its asset class), so a write of
+either refreshes both. Rows written below the write path (a restore copies
+the table with the rest; seeds, the demo, a plugin enabled again) are
+covered by `rebuild` (`shopdb search rebuild`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from shopdb.models.searchindex import TERM_LENGTH, SearchEntry
+from shopdb.services.access import Access
+from shopdb.services.records import unique_groups
+
+if TYPE_CHECKING:
+    from shopdb.resources.definition import Resource
+    from shopdb.resources.nested import NestedPart
+    from shopdb.resources.queries import Target
+
+RESOURCES_KEY = "shopdb.resources"  # where init_api keeps the registered resources
+ENTRIES = SearchEntry.__table__
+# Terms kept per value: a long text (notes, an article) is found by its
+# first words, not by every word of ten pages.
+MAXIMUM_TERMS = 100
+# Fields that identify a record although their column is not unique.
+IDENTITY_NAMES = frozenset({"serialnumber"})
+# Records read per statement when the whole index is built.
+REBUILD_CHUNK = 2000
+# Entries inserted per statement.
+INSERT_CHUNK = 10_000
+
+
+# Terms ----------------------------------------------------------------------------
+
+
+def fold(value: Any) -> str:
+    """The searched form of a value or a query: lower case, runs of white
+    space as one space, no space at either end."""
+    return " ".join(str(value).lower().split())
+
+
+def _starts(text: str) -> list[int]:
+    """Where the words after the first begin."""
+    found = []
+    for position in range(1, len(text)):
+        here, before = text[position], text[position - 1]
+        if not here.isalnum():
+            continue
+        if not before.isalnum() or (before.isalpha() and here.isdigit()):
+            found.append(position)
+    starts = []
+    for position in [0, *found]:
+        if position:
+            starts.append(position)
+        # The significant digits of a number written with leading zeros.
+        end = position
+        while end < len(text) and text[end] == "0":
+            end += 1
+        if end > position and end < len(text) and text[end].isdigit():
+            starts.append(end)
+    return starts
+
+
+def terms(value: Any) -> list[tuple[str, bool]]:
+    """(term, is the whole value) of one stored value: the whole, then the
+    text from each later word on, each cut to TERM_LENGTH; no repeats."""
+    text = fold(value)
+    if not text:
+        return []
+    found = {text[:TERM_LENGTH].rstrip(): True}
+    for start in _starts(text):
+        if len(found) >= MAXIMUM_TERMS:
+            break
+        found.setdefault(text[start : start + TERM_LENGTH].rstrip(), False)
+    return list(found.items())
+
+
+def successor(term: str) -> str:
+    """The smallest text greater than every text that starts with `term`."""
+    return term[:-1] + chr(ord(term[-1]) + 1)
+
+
+# What a resource indexes --------------------------------------------------------------
+
+
+def is_identity(target: Target) -> bool:
+    """A field that names one record: unique in its table, or a serial number."""
+    column = target.column
+    table = getattr(column, "table", None)
+    name = getattr(column, "key", "")
+    if table is None:
+        return False
+    return name in IDENTITY_NAMES or (name,) in unique_groups(table)
+
+
+def is_indexed(resource: Resource) -> bool:
+    """Whether the resource's `q` and global search read the index."""
+    if not resource.search_fields:
+        return False
+    if resource.search_index is not None:
+        return resource.search_index
+    return resource.read is Access.ASSET_READ
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    weight: int
+    isidentity: bool
+    target: Target
+
+
+def fields_of(resource: Resource) -> list[Field]:
+    return [
+        Field(target.path, weight, is_identity(target), target)
+        for target, weight in resource.search_fields
+    ]
+
+
+def _registered() -> Mapping[str, Resource]:
+    if not has_app_context():
+        return {}
+    found: Mapping[str, Resource] = current_app.extensions.get(RESOURCES_KEY, {})
+    return found
+
+
+def sharing(resource: Resource, resources: Mapping[str, Resource]) -> list[Resource]:
+    """The indexed resources whose records are (also) the rows `resource`
+    writes: itself, and for an asset record every asset resource (the core
+    `assets` list shows a computer's asset row, the computers list its
+    extension row; which class an asset is, only its row says)."""
+    from shopdb.resources.storage import AssetStorage
+
+    chosen = {resource.name: resource} if is_indexed(resource) else {}
+    if isinstance(resource.storage, AssetStorage):
+        for other in resources.values():
+            if isinstance(other.storage, AssetStorage) and is_indexed(other):
+                chosen.setdefault(other.name, other)
+    return list(chosen.values())
+
+
+# Reading the records -------------------------------------------------------------------
+
+
+def _values(
+    session: Session, resource: Resource, ids: Sequence[int]
+) -> dict[int, list[tuple[Field, Any]]]:
+    """The searchable values of these records, by record id: one query for
+    the record's own fields and one per nested part searched."""
+    key = resource.column(resource.primary_key)
+    found: dict[int, list[tuple[Field, Any]]] = {itemid: [] for itemid in ids}
+    own = [field for field in fields_of(resource) if field.target.part is None]
+    wanted = list(ids)
+    if own:
+        query = (
+            resource.storage.select()
+            .with_only_columns(key, *(field.target.column for field in own))
+            .where(key.in_(wanted))
+        )
+        present: set[int] = set()
+        for itemid, *values in session.execute(query):
+            present.add(itemid)
+            found[itemid].extend(zip(own, values, strict=True))
+        for itemid in ids:
+            if itemid not in present:
+                found.pop(itemid, None)  # gone (or not this resource's): no entries
+    parts: dict[str, tuple[NestedPart, list[Field]]] = {}
+    for field in fields_of(resource):
+        part = field.target.part
+        if part is not None:
+            parts.setdefault(part.name, (part, []))[1].append(field)
+    for part, searched in parts.values():
+        query = (
+            select(part.parent_column, *(field.target.column for field in searched))
+            .select_from(part.parent_column.table)
+            .join(part.table, part.child_column == part.parent_column)
+            .where(part.parent_column.in_(wanted))
+        )
+        for itemid, *values in session.execute(query):
+            if itemid in found:
+                found[itemid].extend(zip(searched, values, strict=True))
+    return found
+
+
+def entries(resource: Resource, values: Mapping[int, list[tuple[Field, Any]]]) -> list[dict]:
+    """The index rows of these records' values."""
+    rows = []
+    for itemid, pairs in values.items():
+        seen: set[tuple[str, str]] = set()
+        for field, value in pairs:
+            if value is None or value == "":
+                continue
+            for term, whole in terms(value):
+                if not term or (field.path, term) in seen:
+                    continue
+                seen.add((field.path, term))
+                rows.append(
+                    {
+                        "resource": resource.name,
+                        "recordid": itemid,
+                        "field": field.path,
+                        "term": term,
+                        "iswhole": whole,
+                        "weight": field.weight,
+                        "isidentity": field.isidentity,
+                    }
+                )
+    return rows
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(ENTRIES), rows[start : start + INSERT_CHUNK])
+
+
+# Keeping it current --------------------------------------------------------------------
+
+
+def refresh(session: Session, resource: Resource, ids: Iterable[int]) -> None:
+    """Replace the entries of these records (written, changed or deleted) in
+    every resource that shows them: one DELETE, one read per resource (and
+    nested part), one INSERT, whatever the number of records."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return
+    chosen = sharing(resource, _registered() or {resource.name: resource})
+    if not chosen:
+        return
+    session.flush()
+    session.execute(
+        delete(ENTRIES).where(
+            ENTRIES.c.resource.in_([each.name for each in chosen]),
+            ENTRIES.c.recordid.in_(wanted),
+        )
+    )
+    rows = []
+    for each in chosen:
+        rows += entries(each, _values(session, each, wanted))
+    _insert(session, rows)
+
+
+def rebuild(
+    session: Session, resources: Iterable[Resource], progress: Any = None
+) -> dict[str, int]:
+    """Build the entries of these resources from their records: the old
+    ones go in one DELETE per resource, the records are read REBUILD_CHUNK
+    at a time in key order. Returns the entries written per resource."""
+    counts = {}
+    for resource in resources:
+        if not is_indexed(resource):
+            continue
+        session.execute(delete(ENTRIES).where(ENTRIES.c.resource == resource.name))
+        key = resource.column(resource.primary_key)
+        ids = list(session.scalars(resource.storage.select().with_only_columns(key).order_by(key)))
+        written = 0
+        for start in range(0, len(ids), REBUILD_CHUNK):
+            chunk = ids[start : start + REBUILD_CHUNK]
+            rows = entries(resource, _values(session, resource, chunk))
+            _insert(session, rows)
+            written += len(rows)
+            if progress is not None:
+                progress(len(chunk))
+        counts[resource.name] = written
+    return counts
+
+
+# Reading it ----------------------------------------------------------------------------
+
+
+def spellings(resource: Resource, text: str) -> list[tuple[str, list[str] | None]]:
+    """The folded query, for every field, and the stored spellings the
+    fields' types read it as (a MAC with dashes), each for its fields."""
+    base = fold(text)[:TERM_LENGTH].rstrip()
+    extra: dict[str, list[str]] = {}
+    for target, _weight in resource.search_fields:
+        for spelling in target.spellings(text.strip())[1:]:
+            folded = fold(spelling)[:TERM_LENGTH].rstrip()
+            if folded and folded != base:
+                extra.setdefault(folded, []).append(target.path)
+    found: list[tuple[str, list[str] | None]] = [(base, None)] if base else []
+    return found + list(extra.items())
+
+
+def matching(resource: Resource, text: str) -> ColumnElement[bool]:
+    """Entries of `resource` whose term starts with the query, in one of its
+    spellings: B-tree ranges on (resource, iswhole, term)."""
+    ranges = []
+    for term, paths in spellings(resource, text):
+        condition = and_(ENTRIES.c.term >= term, ENTRIES.c.term < successor(term))
+        if paths is not None:
+            condition = and_(ENTRIES.c.field.in_(paths), condition)
+        ranges.append(condition)
+    if not ranges:
+        return false()
+    return and_(ENTRIES.c.resource == resource.name, or_(*ranges))
+
+
+def exact_terms(resource: Resource, text: str) -> list[str]:
+    return [term for term, _paths in spellings(resource, text)]
+
+
+def list_condition(resource: Resource, text: str) -> ColumnElement[bool]:
+    """The records of a list whose searched fields match `text`."""
+    key = resource.column(resource.primary_key)
+    found = select(ENTRIES.c.recordid).where(
+        ENTRIES.c.iswhole.in_([True, False]), matching(resource, text)
+    )
+    return key.in_(found)
+
+
+def list_rank(resource: Resource, text: str) -> Any:
+    """The weight of the fields a record matched by, added up (each field
+    once), for a list ordered by relevance; ties broken by which fields."""
+    key = resource.column(resource.primary_key)
+    codes = [
+        (ENTRIES.c.field == field.path, field.weight * 1024 + index)
+        for index, field in enumerate(fields_of(resource))
+    ]
+    code = case(*codes, else_=0)
+    return (
+        select(func.coalesce(func.sum(code.distinct()), 0))
+        .where(ENTRIES.c.recordid == key, matching(resource, text))
+        .scalar_subquery()
+    )
