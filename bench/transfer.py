@@ -11,11 +11,13 @@ interface each), then prints:
   computers` (CSV) and `assets` as XLSX, in this process;
 - import: the computers CSV imported into an empty site (`import_file`,
   the write path), rows per second, then the same file again (all unchanged);
-- search: p50/p95 of GET /api/search?q= over a mix of identities, prefixes
-  and substrings, and the statements per request.
+- search rebuild: `shopdb search rebuild` over the bulk-inserted rows;
+- search: p50/p95 of GET /api/search?q=, /api/computers?q= and
+  /api/assets?q= over a mix of identities, prefixes, a word in every name
+  and a number inside values, and the statements per request.
 
-Goals at 100,000 assets: export <= 5 s; import <= 10 s on SQLite; search p95
-<= 50 ms on SQLite and PostgreSQL.
+Goals at 100,000 assets: export <= 5 s; import <= 10 s on SQLite; search and
+list q p95 <= 50 ms on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -118,9 +120,7 @@ def timed_export(app: Flask, resource: str, target: Path) -> float:
     return time.perf_counter() - start
 
 
-def search_figures(app: Flask, count: int) -> None:
-    callers = make_callers(app)
-    admin = callers["admin"]
+def search_queries(count: int) -> list[str]:
     rng = random.Random(7)
     queries = []
     for _ in range(60):
@@ -131,30 +131,57 @@ def search_figures(app: Flask, count: int) -> None:
             "02-5E-" + "-".join(f"{b:02X}" for b in n.to_bytes(4)),  # MAC, other spelling
             f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}",  # IP
             f"pc-{n // 10:05d}",  # a prefix
-            "DMU",  # a substring in many names
+            "DMU",  # a word in every name
+            f"{n}",  # a number inside the asset number, hostname and name
         ]
-    times = []
+    return queries
+
+
+def timed_requests(app: Flask, path: str, queries: list[str], label: str) -> None:
+    """p50/p95 of GET path?q= over the queries, and the statements per request."""
+    admin = make_callers(app)["admin"]
+    times: dict[str, list[float]] = {}
     engine = get_database(app).engine
     statements = set()
     for q in queries:
         with count_queries(engine) as counted:
             start = time.perf_counter()
-            response = admin.get("/api/search", query_string={"q": q})
-            times.append((time.perf_counter() - start) * 1000)
+            response = admin.get(path, query_string={"q": q})
+            elapsed = (time.perf_counter() - start) * 1000
         assert response.status_code == 200, response.get_json()
         statements.add(counted.count)
-    times.sort()
-    p95 = times[int(len(times) * 0.95) - 1]
-    print(
-        f"search: {len(times)} requests, p50 {statistics.median(times):.1f} ms, "
-        f"p95 {p95:.1f} ms, max {times[-1]:.1f} ms, statements per request {sorted(statements)}"
-    )
+        kind = "DMU" if q == "DMU" else "number" if q.isdigit() else "identity/prefix"
+        times.setdefault("all", []).append(elapsed)
+        times.setdefault(kind, []).append(elapsed)
+    for kind, found in times.items():
+        found.sort()
+        p95 = found[max(int(len(found) * 0.95) - 1, 0)]
+        print(
+            f"{label} [{kind}]: {len(found)} requests, p50 {statistics.median(found):.1f} ms, "
+            f"p95 {p95:.1f} ms, max {found[-1]:.1f} ms"
+            + (f", statements per request {sorted(statements)}" if kind == "all" else "")
+        )
+
+
+def search_figures(app: Flask, count: int) -> None:
+    queries = search_queries(count)
+    timed_requests(app, "/api/search", queries, "search /api/search")
+    timed_requests(app, "/api/computers", queries, "list /api/computers?q=")
+    timed_requests(app, "/api/assets", queries, "list /api/assets?q=")
+
+
+def timed_rebuild(app: Flask, count: int, kind: str) -> None:
+    start = time.perf_counter()
+    output = command(app, "search", "rebuild")
+    seconds = time.perf_counter() - start
+    print(f"search rebuild {kind}: {count} computers in {seconds:.2f} s: {output.strip()}")
 
 
 def run(url: str, folder: Path, count: int) -> None:
     kind = make_url(url).get_backend_name()
     source = site(url, folder)
     fill(source, count)
+    timed_rebuild(source, count, kind)  # the rows were written below the write path
     with source.app_context():
         for resource in ("assets", "computers"):
             seconds = timed_export(source, resource, folder / f"{resource}.csv")

@@ -15,10 +15,11 @@ resource (asset class) with its label, the id and the API and UI addresses
 
 Who may search: whoever may read asset data (viewers, and anyone when the
 site allows anonymous reading); resources that need more (users, settings,
-the audit log) are never searched. One statement per searched resource,
-whatever the data: an indexed resource reads `searchentries` by B-tree
-ranges (`shopdb.resources.searchindex`, ADR 0015), a lookup table of a few
-rows is scanned with LIKE.
+the audit log) are never searched. A constant number of statements,
+whatever the data: one statement in all, a UNION ALL of each searched
+resource's best matches; an indexed resource reads `searchentries` by
+B-tree ranges (`shopdb.resources.searchindex`, ADR 0015), a lookup table of
+a few rows is scanned with LIKE.
 """
 
 from __future__ import annotations
@@ -29,7 +30,20 @@ from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from shopdb.database import get_session
@@ -185,73 +199,107 @@ def _ranked_by_scan(resource: Resource, text: str) -> tuple[Any, Any, Any]:
     return or_(*anywheres), tier, sum(weights, start=literal(0))
 
 
-def search_resource(
-    session: Session, resource: Resource, text: str, limit: int, owned_types: list[str]
-) -> tuple[list[dict[str, Any]], int]:
-    """The best `limit` matches of one resource (and the best tier found):
-    one statement, through the index when the resource is indexed."""
+def _member(resource: Resource, text: str, limit: int, owned_types: list[str]) -> Select[Any]:
+    """The best `limit` matches of one resource as rows of (resource, id,
+    two label parts, tier, score): through the index when the resource is
+    indexed, else a scan of its few rows."""
     key = resource.column(resource.primary_key)
-    labels = _label_columns(resource)
+    labels = [cast(column, String) for column in _label_columns(resource)]
+    labels = (labels + [cast(null(), String)] * 2)[:2]
     base = resource.storage.select()
     if is_indexed(resource):
         ranked = _ranked_from_index(resource, text)
         tier, score = ranked.c.tier, ranked.c.score
-        query = base.with_only_columns(key, *labels, tier, score).join(
-            ranked, ranked.c.recordid == key
-        )
+        query = base.with_only_columns(
+            literal(resource.name, String).label("resource"),
+            key.label("id"),
+            labels[0].label("label1"),
+            labels[1].label("label2"),
+            tier.label("tier"),
+            score.label("score"),
+        ).join(ranked, ranked.c.recordid == key)
     else:
         match, tier, score = _ranked_by_scan(resource, text)
-        query = base.with_only_columns(key, *labels, tier.label("tier"), score).where(match)
+        query = base.with_only_columns(
+            literal(resource.name, String).label("resource"),
+            key.label("id"),
+            labels[0].label("label1"),
+            labels[1].label("label2"),
+            tier.label("tier"),
+            score.label("score"),
+        ).where(match)
     query = resource.scope(query)
     if type(resource.storage) is AssetStorage and owned_types:
         # A plugin's asset is found through its own resource, not twice.
         owned = select(AssetType.assettypeid).where(AssetType.assettype.in_(owned_types))
         query = query.where(resource.column("assettypeid").not_in(owned))
-    query = query.order_by(tier.desc(), score.desc(), key.asc()).limit(limit)
-    found = []
-    best = 0
-    for row in session.execute(query):
-        itemid, *shown, rowtier, rowscore = row
-        best = max(best, rowtier)
-        found.append(
+    return query.order_by(tier.desc(), score.desc(), key.asc()).limit(limit)
+
+
+def _results(resources: dict[str, Resource], rows: Any) -> dict[str, list[dict[str, Any]]]:
+    """Result rows by resource name, best first."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    ordered = sorted(rows, key=lambda row: (row.resource, -row.tier, -(row.score or 0), row.id))
+    for row in ordered:
+        name = resources[row.resource].name
+        shown = [value for value in (row.label1, row.label2) if value not in (None, "")]
+        found.setdefault(name, []).append(
             {
-                "id": itemid,
-                "label": " - ".join(str(value) for value in shown if value not in (None, "")),
-                "match": {EXACT_IDENTITY: "exact", PREFIX: "prefix"}.get(rowtier, "substring"),
-                "score": int(rowscore or 0),
-                "url": f"/api/{resource.name}/{itemid}",
-                "uiurl": f"/{resource.name}/{itemid}",
+                "id": row.id,
+                "label": " - ".join(str(value) for value in shown),
+                "match": {EXACT_IDENTITY: "exact", PREFIX: "prefix"}.get(row.tier, "substring"),
+                "score": int(row.score or 0),
+                "tier": row.tier,
+                "url": f"/api/{name}/{row.id}",
+                "uiurl": f"/{name}/{row.id}",
             }
         )
+    return found
+
+
+def search_resource(
+    session: Session, resource: Resource, text: str, limit: int, owned_types: list[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """The best `limit` matches of one resource (and the best tier found)."""
+    rows = session.execute(_member(resource, text, limit, owned_types))
+    found = _results({resource.name: resource}, rows).get(resource.name, [])
+    best = max((result.pop("tier") for result in found), default=0)
     return found, best
 
 
 def global_search(
     session: Session, resources: dict[str, Resource], text: str, limit: int = DEFAULT_LIMIT
 ) -> list[dict[str, Any]]:
-    """Groups of results, the group with the best match first."""
+    """Groups of results, the group with the best match first: one
+    statement (a UNION ALL of each searched resource's best matches)."""
     chosen = searched(resources)
+    if not chosen:
+        return []
     owned = [
         resource.asset_type
         for resource in chosen
         if isinstance(resource.storage, AssetExtensionStorage)
     ]
+    members = [_member(resource, text, limit, owned).subquery() for resource in chosen]
+    query = union_all(*(select(*member.c) for member in members))
+    found = _results({resource.name: resource for resource in chosen}, session.execute(query))
     groups = []
     for resource in chosen:
-        results, best = search_resource(session, resource, text, limit, owned)
-        if results:
-            top = results[0]["score"]
-            groups.append(
-                (
-                    (-best, -top, resource.name),
-                    {
-                        "resource": resource.name,
-                        "label": resource.label,
-                        "assettype": resource.asset_type or None,
-                        "results": results,
-                    },
-                )
+        results = found.get(resource.name)
+        if not results:
+            continue
+        best = max(result.pop("tier") for result in results)
+        groups.append(
+            (
+                (-best, -results[0]["score"], resource.name),
+                {
+                    "resource": resource.name,
+                    "label": resource.label,
+                    "assettype": resource.asset_type or None,
+                    "results": results,
+                },
             )
+        )
     return [group for _, group in sorted(groups, key=lambda item: item[0])]
 
 

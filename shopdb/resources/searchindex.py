@@ -24,12 +24,13 @@ covered by `rebuild` (`shopdb search rebuild`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from shopdb.models.searchindex import TERM_LENGTH, SearchEntry
@@ -63,25 +64,27 @@ def fold(value: Any) -> str:
     return " ".join(str(value).lower().split())
 
 
+# A later word starts at a letter or digit after any other character, or at
+# a digit after a letter (`pc42`, `sn0042`).
+WORD_START = re.compile(r"(?<=[\W_])[^\W_]|(?<=[^\W\d_])\d")
+# A number: its leading zeros are dropped when it has three digits or more
+# (`000123` is found by `123`; the octets of a MAC or an address are not).
+NUMBER = re.compile(r"\d+")
+
+
 def _starts(text: str) -> list[int]:
-    """Where the words after the first begin."""
-    found = []
-    for position in range(1, len(text)):
-        here, before = text[position], text[position - 1]
-        if not here.isalnum():
-            continue
-        if not before.isalnum() or (before.isalpha() and here.isdigit()):
-            found.append(position)
+    """Where the words after the first begin (and the significant digits
+    of a number written with leading zeros)."""
     starts = []
-    for position in [0, *found]:
+    for position in [0, *(match.start() for match in WORD_START.finditer(text, 1))]:
         if position:
             starts.append(position)
-        # The significant digits of a number written with leading zeros.
-        end = position
-        while end < len(text) and text[end] == "0":
-            end += 1
-        if end > position and end < len(text) and text[end].isdigit():
-            starts.append(end)
+        if text[position] == "0":
+            number = NUMBER.match(text, position)
+            digits = number.group() if number is not None else ""
+            significant = digits.lstrip("0")
+            if len(digits) >= 3 and significant:
+                starts.append(position + len(digits) - len(significant))
     return starts
 
 
@@ -167,19 +170,25 @@ def sharing(resource: Resource, resources: Mapping[str, Resource]) -> list[Resou
 
 
 def _values(
-    session: Session, resource: Resource, ids: Sequence[int]
+    session: Session, resource: Resource, ids: Sequence[int], ranged: bool = False
 ) -> dict[int, list[tuple[Field, Any]]]:
     """The searchable values of these records, by record id: one query for
-    the record's own fields and one per nested part searched."""
+    the record's own fields and one per nested part searched. `ranged`:
+    `ids` are in key order and the only records between the first and the
+    last (a rebuild's chunk), read by a key range instead of a long IN."""
     key = resource.column(resource.primary_key)
     found: dict[int, list[tuple[Field, Any]]] = {itemid: [] for itemid in ids}
     own = [field for field in fields_of(resource) if field.target.part is None]
     wanted = list(ids)
+
+    def within(column: Any) -> Any:
+        return column.between(wanted[0], wanted[-1]) if ranged else column.in_(wanted)
+
     if own:
         query = (
             resource.storage.select()
             .with_only_columns(key, *(field.target.column for field in own))
-            .where(key.in_(wanted))
+            .where(within(key))
         )
         present: set[int] = set()
         for itemid, *values in session.execute(query):
@@ -198,7 +207,7 @@ def _values(
             select(part.parent_column, *(field.target.column for field in searched))
             .select_from(part.parent_column.table)
             .join(part.table, part.child_column == part.parent_column)
-            .where(part.parent_column.in_(wanted))
+            .where(within(part.parent_column))
         )
         for itemid, *values in session.execute(query):
             if itemid in found:
@@ -206,35 +215,37 @@ def _values(
     return found
 
 
-def entries(resource: Resource, values: Mapping[int, list[tuple[Field, Any]]]) -> list[dict]:
-    """The index rows of these records' values."""
+COLUMNS = ("resource", "recordid", "field", "term", "iswhole", "weight", "isidentity")
+
+
+def entries(resource: Resource, values: Mapping[int, list[tuple[Field, Any]]]) -> list[tuple]:
+    """The index rows of these records' values, as tuples in COLUMNS order."""
     rows = []
+    name = resource.name
     for itemid, pairs in values.items():
-        seen: set[tuple[str, str]] = set()
         for field, value in pairs:
             if value is None or value == "":
                 continue
+            path, weight, identity = field.path, field.weight, field.isidentity
             for term, whole in terms(value):
-                if not term or (field.path, term) in seen:
-                    continue
-                seen.add((field.path, term))
-                rows.append(
-                    {
-                        "resource": resource.name,
-                        "recordid": itemid,
-                        "field": field.path,
-                        "term": term,
-                        "iswhole": whole,
-                        "weight": field.weight,
-                        "isidentity": field.isidentity,
-                    }
-                )
+                rows.append((name, itemid, path, term, whole, weight, identity))
     return rows
 
 
-def _insert(session: Session, rows: list[dict]) -> None:
+def _insert(session: Session, rows: list[tuple]) -> None:
+    """INSERT of many rows straight through the driver: the rows are plain
+    values made here, and SQLAlchemy's per-row parameter handling was most
+    of a rebuild's time."""
+    if not rows:
+        return
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {ENTRIES.name} ({', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(COLUMNS))})"
+    )
     for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(ENTRIES), rows[start : start + INSERT_CHUNK])
+        connection.exec_driver_sql(statement, rows[start : start + INSERT_CHUNK])
 
 
 # Keeping it current --------------------------------------------------------------------
@@ -279,7 +290,7 @@ def rebuild(
         written = 0
         for start in range(0, len(ids), REBUILD_CHUNK):
             chunk = ids[start : start + REBUILD_CHUNK]
-            rows = entries(resource, _values(session, resource, chunk))
+            rows = entries(resource, _values(session, resource, chunk, ranged=True))
             _insert(session, rows)
             written += len(rows)
             if progress is not None:

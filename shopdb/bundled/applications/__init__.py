@@ -15,7 +15,7 @@ from shopdb.api import Base, BasePlugin, CollectorPart, NavigationItem, Resource
 
 from .collector import FILTER_SETTING, PART, SOFTWARE_SCHEMA, write_software
 from .demo import seed_demo_applications
-from .models import MODELS, Application, Installation
+from .models import MODELS
 from .resources import RESOURCES
 
 if TYPE_CHECKING:
@@ -40,13 +40,6 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Applications", url="/applications", icon=ICON)]
-
-    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
-        # The name outranks the version and who to call.
-        return {
-            Application: [("name", 10), ("version", 3), ("supportcontact", 2), ("notes", 1)],
-            Installation: [("version", 1)],
-        }
 
     def get_collector_parts(self) -> list[CollectorPart]:
         return [CollectorPart("computers", PART, SOFTWARE_SCHEMA, write_software)]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from shopdb.api import Base, BasePlugin, NavigationItem, Resource
 
 from .demo import seed_demo_articles
-from .models import MODELS, Article, ArticleTag
+from .models import MODELS
 from .resources import RESOURCES
 
 if TYPE_CHECKING:
@@ -37,10 +37,6 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Knowledge base", url="/knowledgebase", icon=ICON)]
-
-    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
-        # A title match outranks a tag, a tag outranks a word in the body.
-        return {Article: [("title", 10), ("body", 2)], ArticleTag: [("tag", 5)]}
 
     def seed_demo(self, session: Session) -> str | None:
         return seed_demo_articles(session)

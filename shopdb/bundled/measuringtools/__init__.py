@@ -96,14 +96,6 @@ class Plugin(BasePlugin):
             ),
         ]
 
-    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
-        # Identities outrank the certificate trail and the free text.
-        return {
-            MeasuringTool: [("measurementsoftware", 2), ("measuringrange", 1)],
-            Calibration: [("certificatenumber", 8), ("performername", 3), ("notes", 1)],
-            InstrumentType: [("instrumenttype", 5)],
-        }
-
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [
             DashboardWidget(

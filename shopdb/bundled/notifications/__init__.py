@@ -27,7 +27,7 @@ from shopdb.api import (
 from .active import active_notifications, active_query, message_html
 from .demo import seed_demo_notifications
 from .kiosk import DEFAULT_SECONDS, SECONDS_SETTING, kiosk_blueprint
-from .models import INFO, MODELS, OUTAGE, WARNING, Notification
+from .models import INFO, MODELS, OUTAGE, WARNING
 from .resources import NOTIFICATIONS
 
 if TYPE_CHECKING:
@@ -58,9 +58,6 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Notifications", url="/notifications", icon=ICON)]
-
-    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
-        return {Notification: [("title", 10), ("message", 3)]}
 
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [

@@ -23,7 +23,7 @@ from shopdb.api import (
 
 from .cli import COMMANDS
 from .demo import PRINTER_TYPES, seed_printers_demo
-from .models import MODELS, Printer, PrinterSupply, PrinterType
+from .models import MODELS, PrinterType
 from .printviews import PRINT_VIEWS
 from .resources import (
     ASSET_LABEL,
@@ -67,14 +67,6 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Printers", url="/printers", icon=ICON)]
-
-    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
-        # Identities outrank the queue and the supplies.
-        return {
-            Printer: [("hostname", 10), ("ipaddress", 10), ("macaddress", 10), ("queuename", 5)],
-            PrinterType: [("printertype", 5)],
-            PrinterSupply: [("name", 1)],
-        }
 
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [

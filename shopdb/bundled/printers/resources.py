@@ -205,6 +205,7 @@ PRINTERS = Printers(
         ("serialnumber", 8),
         ("queuename", 8),
         ("name", 5),
+        ("supplies.name", 1),  # a supply (toner, ribbon) finds its printers
     ),
     list_columns=(
         "hostname",

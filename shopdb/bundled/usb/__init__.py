@@ -19,7 +19,7 @@ from shopdb.api import (
 )
 
 from .demo import seed_usb_demo
-from .models import MODELS, UsbDevice, UsbIssue
+from .models import MODELS
 from .printviews import PRINT_VIEWS
 from .resources import ASSET_LABEL, ASSET_TYPE, ICON, USBDEVICES, USBISSUES
 
@@ -43,12 +43,6 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="USB devices", url="/usbdevices", icon=ICON)]
-
-    def get_searchable_fields(self) -> dict[type[Base], list[tuple[str, int]]]:
-        return {
-            UsbDevice: [("serial", 10), ("labelnumber", 10), ("assignedto", 3)],
-            UsbIssue: [("issuedto", 3), ("reason", 1)],
-        }
 
     def get_print_views(self) -> list[PrintView]:
         return list(PRINT_VIEWS)
