@@ -12,10 +12,12 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from shopdb.cli.support import FriendlyCommand, transaction
 from shopdb.database import describe_url, get_database
 from shopdb.errors import ShopDBError
+from shopdb.models import SearchEntry
 from shopdb.services import migrations
 from shopdb.services.archive import (
     ArchiveReader,
@@ -124,5 +126,10 @@ def restore_command(file: Path, replace: bool, yes: bool) -> None:
             "database",
             message=report.summary() + (f" Replaced {report.replaced}." if report.replaced else ""),
         )
+        # An archive made before the search index (core 0005) brings none;
+        # this process does not know the restored site's plugins to build it.
+        unindexed = session.scalar(select(SearchEntry.searchentryid).limit(1)) is None
     click.echo(report.summary())
+    if unindexed:
+        click.echo("The archive has no search index: run 'shopdb search rebuild' to build it.")
     click.echo("Restart ShopDB (the server processes) to serve the restored site.")

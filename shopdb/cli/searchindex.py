@@ -62,8 +62,12 @@ def rebuild_index(session: Session, names: tuple[str, ...] = (), quiet: bool = F
 def rebuild_if_empty(session: Session) -> None:
     """Build the index when it holds nothing (just created by the upgrade
     to core revision 0005, or restored from an older archive)."""
-    if session.scalar(select(ENTRIES.c.searchentryid).limit(1)) is None:
+    if index_is_empty(session):
         rebuild_index(session)
+
+
+def index_is_empty(session: Session) -> bool:
+    return session.scalar(select(ENTRIES.c.searchentryid).limit(1)) is None
 
 
 @click.group("search", cls=FriendlyGroup)
