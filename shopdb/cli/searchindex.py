@@ -48,7 +48,7 @@ def rebuild_index(session: Session, names: tuple[str, ...] = (), quiet: bool = F
     with progress_bar("Search index") as bar:
         if not quiet:
             bar.start(total)
-        counts = rebuild(session, chosen, progress=bar.update)
+        counts = rebuild(session, chosen, progress=bar.update, whole=not names)
     written = sum(counts.values())
     if not quiet:
         seconds = time.perf_counter() - start

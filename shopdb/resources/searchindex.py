@@ -274,29 +274,57 @@ def refresh(session: Session, resource: Resource, ids: Iterable[int]) -> None:
     _insert(session, rows)
 
 
+# Databases whose DDL is part of the transaction: a whole rebuild there
+# drops the table's indexes and builds them once after the rows are in
+# (sorting once is far cheaper than keeping two B-trees through millions
+# of inserts). MySQL/MariaDB would commit at the DDL, so it keeps them.
+TRANSACTIONAL_DDL = frozenset({"sqlite", "postgresql"})
+
+
 def rebuild(
-    session: Session, resources: Iterable[Resource], progress: Any = None
+    session: Session, resources: Iterable[Resource], progress: Any = None, whole: bool = False
 ) -> dict[str, int]:
     """Build the entries of these resources from their records: the old
-    ones go in one DELETE per resource, the records are read REBUILD_CHUNK
-    at a time in key order. Returns the entries written per resource."""
+    ones go in one DELETE per resource (`whole`: every entry of the table,
+    for a rebuild of every indexed resource), the records are read
+    REBUILD_CHUNK at a time in key order. Returns the entries written per
+    resource."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    rebuilt = not whole or dialect not in TRANSACTIONAL_DDL
+    if whole:
+        session.execute(delete(ENTRIES))
+        if not rebuilt:
+            for index in ENTRIES.indexes:
+                index.drop(connection)
     counts = {}
-    for resource in resources:
-        if not is_indexed(resource):
-            continue
-        session.execute(delete(ENTRIES).where(ENTRIES.c.resource == resource.name))
-        key = resource.column(resource.primary_key)
-        ids = list(session.scalars(resource.storage.select().with_only_columns(key).order_by(key)))
-        written = 0
-        for start in range(0, len(ids), REBUILD_CHUNK):
-            chunk = ids[start : start + REBUILD_CHUNK]
-            rows = entries(resource, _values(session, resource, chunk, ranged=True))
-            _insert(session, rows)
-            written += len(rows)
-            if progress is not None:
-                progress(len(chunk))
-        counts[resource.name] = written
+    try:
+        for resource in resources:
+            if not is_indexed(resource):
+                continue
+            if not whole:
+                session.execute(delete(ENTRIES).where(ENTRIES.c.resource == resource.name))
+            counts[resource.name] = _rebuild_one(session, resource, progress)
+    finally:
+        if not rebuilt:
+            for index in ENTRIES.indexes:
+                index.create(connection)
+            connection.exec_driver_sql(f"ANALYZE {ENTRIES.name}")
     return counts
+
+
+def _rebuild_one(session: Session, resource: Resource, progress: Any) -> int:
+    key = resource.column(resource.primary_key)
+    ids = list(session.scalars(resource.storage.select().with_only_columns(key).order_by(key)))
+    written = 0
+    for start in range(0, len(ids), REBUILD_CHUNK):
+        chunk = ids[start : start + REBUILD_CHUNK]
+        rows = entries(resource, _values(session, resource, chunk, ranged=True))
+        _insert(session, rows)
+        written += len(rows)
+        if progress is not None:
+            progress(len(chunk))
+    return written
 
 
 # Reading it ----------------------------------------------------------------------------
