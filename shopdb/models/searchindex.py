@@ -48,5 +48,6 @@ class SearchEntry(Base):
 
     __table_args__ = (
         Index(None, "resource", "iswhole", "term"),
-        Index(None, "resource", "recordid"),
+        # The writes find a record's entries, a list's rank its matching ones.
+        Index(None, "resource", "recordid", "term"),
     )

@@ -2,9 +2,9 @@
 searchable word of a record's field, read by GET /api/search and every
 list's `q` through B-tree ranges instead of scanning with LIKE.
 
-The table starts empty; `shopdb search rebuild` fills it from the records
-(`shopdb db upgrade` runs it after this revision, see
-shopdb/cli/searchindex.py), and the write path keeps it current.
+The table starts empty: `shopdb db upgrade` then runs `shopdb search
+rebuild` (shopdb/cli/searchindex.py), which fills it from the records, and
+the write path keeps it current.
 
 Revision ID: 0005
 Revises: 0004
@@ -51,11 +51,13 @@ def upgrade() -> None:
         ["resource", "iswhole", "term"],
     )
     op.create_index(
-        "idx_searchentries_resource_recordid", "searchentries", ["resource", "recordid"]
+        "idx_searchentries_resource_recordid_term",
+        "searchentries",
+        ["resource", "recordid", "term"],
     )
 
 
 def downgrade() -> None:
-    op.drop_index("idx_searchentries_resource_recordid", table_name="searchentries")
+    op.drop_index("idx_searchentries_resource_recordid_term", table_name="searchentries")
     op.drop_index("idx_searchentries_resource_iswhole_term", table_name="searchentries")
     op.drop_table("searchentries")
