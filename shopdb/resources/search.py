@@ -206,28 +206,23 @@ def _member(resource: Resource, text: str, limit: int, owned_types: list[str]) -
     key = resource.column(resource.primary_key)
     labels = [cast(column, String) for column in _label_columns(resource)]
     labels = (labels + [cast(null(), String)] * 2)[:2]
-    base = resource.storage.select()
     if is_indexed(resource):
         ranked = _ranked_from_index(resource, text)
         tier, score = ranked.c.tier, ranked.c.score
-        query = base.with_only_columns(
-            literal(resource.name, String).label("resource"),
-            key.label("id"),
-            labels[0].label("label1"),
-            labels[1].label("label2"),
-            tier.label("tier"),
-            score.label("score"),
-        ).join(ranked, ranked.c.recordid == key)
     else:
         match, tier, score = _ranked_by_scan(resource, text)
-        query = base.with_only_columns(
-            literal(resource.name, String).label("resource"),
-            key.label("id"),
-            labels[0].label("label1"),
-            labels[1].label("label2"),
-            tier.label("tier"),
-            score.label("score"),
-        ).where(match)
+    query = resource.storage.select().with_only_columns(
+        literal(resource.name, String).label("resource"),
+        key.label("id"),
+        labels[0].label("label1"),
+        labels[1].label("label2"),
+        tier.label("tier"),
+        score.label("score"),
+    )
+    if is_indexed(resource):
+        query = query.join(ranked, ranked.c.recordid == key)
+    else:
+        query = query.where(match)
     query = resource.scope(query)
     if type(resource.storage) is AssetStorage and owned_types:
         # A plugin's asset is found through its own resource, not twice.
