@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from shopdb.http.envelope import ApiError
 from shopdb.models import Location
 from shopdb.resources.schemas import INTEGER_RANGE, UtcDateTime, safe_text
-from shopdb.resources.searchindex import is_indexed, list_condition, list_rank
+from shopdb.resources.searchindex import is_broad, is_indexed, list_condition, list_rank
 from shopdb.services.locations import locations_within
 
 if TYPE_CHECKING:
@@ -540,7 +540,9 @@ def apply_search(resource: Resource, query: Select, text: str | None) -> tuple[S
     if is_indexed(resource):
         # Through the search index (ADR 0015): a prefix range per spelling,
         # matching a field's value from its start or from a later word's.
-        return query.where(list_condition(resource, text)), list_rank(resource, text)
+        # A query matching thousands is listed in the default order (BROAD).
+        rank = None if is_broad(resource, text) else list_rank(resource, text)
+        return query.where(list_condition(resource, text)), rank
     matches = []
     for target, weight in resource.search_fields:
         lowered = func.lower(target.column)

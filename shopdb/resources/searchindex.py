@@ -33,6 +33,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, and_, case, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from shopdb.database import get_session
 from shopdb.models.searchindex import TERM_LENGTH, SearchEntry
 from shopdb.services.access import Access
 from shopdb.services.records import unique_groups
@@ -53,6 +54,10 @@ IDENTITY_NAMES = frozenset({"serialnumber"})
 REBUILD_CHUNK = 2000
 # Entries inserted per statement.
 INSERT_CHUNK = 10_000
+# A list's `q` matching more entries than this is listed in the list's
+# default order, not by relevance: ranking 100,000 matches cost a second
+# (a word in every name), and relevance means little at that breadth.
+BROAD = 2000
 
 
 # Terms ----------------------------------------------------------------------------
@@ -380,6 +385,19 @@ def list_condition(resource: Resource, text: str) -> ColumnElement[bool]:
         ENTRIES.c.iswhole.in_([True, False]), matching(resource, text)
     )
     return key.in_(found)
+
+
+def is_broad(resource: Resource, text: str) -> bool:
+    """Whether `text` matches more than BROAD entries of the resource: one
+    index range walk of at most BROAD + 1 entries."""
+    walked = (
+        select(ENTRIES.c.recordid)
+        .where(ENTRIES.c.iswhole.in_([True, False]), matching(resource, text))
+        .limit(BROAD + 1)
+        .subquery()
+    )
+    found = get_session().scalar(select(func.count()).select_from(walked)) or 0
+    return found > BROAD
 
 
 def list_rank(resource: Resource, text: str) -> Any:

@@ -270,3 +270,20 @@ def test_list_ranks_by_weight_and_statements_stay_constant(site):
             counts.add((path, counted.count))
     assert len(counts) == 2, counts
     assert dict(counts)["/api/search"] <= 3  # the caller, a setting, the one search
+
+
+@pytest.mark.database
+def test_a_broad_query_is_listed_in_the_default_order(site, monkeypatch):
+    from shopdb.resources import searchindex
+
+    tag = f"zb{next(NUMBERS)}x"
+    first = computer(site, name=f"{tag} bench", hostname=f"a{tag}")
+    second = computer(site, hostname=f"{tag}-host")
+    assert listed(site, tag)[:2] == [second["assetid"], first["assetid"]]  # by weight
+    monkeypatch.setattr(searchindex, "BROAD", 1)
+    reply = site.editor.get("/api/computers", query_string={"q": tag, "perpage": 1}).get_json()
+    assert [item["hostname"] for item in reply["data"]] == [f"a{tag}"]  # by hostname
+    after = site.editor.get(
+        "/api/computers", query_string={"q": tag, "perpage": 1, "cursor": reply["meta"]["next"]}
+    ).get_json()
+    assert [item["assetid"] for item in after["data"]] == [second["assetid"]]
