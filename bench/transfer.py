@@ -1,7 +1,7 @@
 """Export, import and global search on a large site.
 
     .venv/bin/python bench/transfer.py [--assets 100000] [--postgresql URL]
-        [--no-import] [--no-sqlite]
+        [--no-import] [--no-sqlite] [--no-export] [--rounds 60]
 
 Builds a throw-away site (SQLite; with --postgresql a new database on that
 server, created and dropped here) with the computers plugin and ASSETS
@@ -187,17 +187,18 @@ def timed_rebuild(app: Flask, count: int, kind: str) -> None:
     print(f"search rebuild {kind}: {count} computers in {seconds:.2f} s: {output.strip()}")
 
 
-def run(url: str, folder: Path, count: int, rounds: int) -> None:
+def run(url: str, folder: Path, count: int, rounds: int, exports: bool = True) -> None:
     kind = make_url(url).get_backend_name()
     source = site(url, folder)
     fill(source, count)
     timed_rebuild(source, count, kind)  # the rows were written below the write path
     with source.app_context():
-        for resource in ("assets", "computers"):
+        for resource in ("assets", "computers") if exports else ():
             seconds = timed_export(source, resource, folder / f"{resource}.csv")
             print(f"export {kind}: {count} {resource} as CSV in {seconds:.2f} s")
-        seconds = timed_export(source, "assets", folder / "assets.xlsx")
-        print(f"export {kind}: {count} assets as XLSX in {seconds:.2f} s")
+        if exports:
+            seconds = timed_export(source, "assets", folder / "assets.xlsx")
+            print(f"export {kind}: {count} assets as XLSX in {seconds:.2f} s")
     search_figures(source, count, rounds)
     get_database(source).dispose()
 
@@ -236,11 +237,13 @@ def main() -> None:
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--rounds", type=int, default=60, help="queries of each kind")
     parser.add_argument("--no-sqlite", action="store_true", help="only the --postgresql run")
+    parser.add_argument("--no-export", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         if not args.no_sqlite:
-            run(f"sqlite:///{folder}/bench.db", folder, args.assets, args.rounds)
+            url = f"sqlite:///{folder}/bench.db"
+            run(url, folder, args.assets, args.rounds, not args.no_export)
         if not args.no_import and not args.no_sqlite:
             empty = folder / "empty"
             empty.mkdir()
@@ -257,7 +260,7 @@ def main() -> None:
                 url = server.set(database=database).render_as_string(hide_password=False)
                 pg = folder / "pg"
                 pg.mkdir()
-                run(url, pg, args.assets, args.rounds)
+                run(url, pg, args.assets, args.rounds, not args.no_export)
             finally:
                 with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                     connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
