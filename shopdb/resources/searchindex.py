@@ -161,12 +161,17 @@ def sharing(resource: Resource, resources: Mapping[str, Resource]) -> list[Resou
     writes: itself, and for an asset record every asset resource (the core
     `assets` list shows a computer's asset row, the computers list its
     extension row; which class an asset is, only its row says)."""
-    from shopdb.resources.storage import AssetStorage
+    from shopdb.resources.storage import AssetExtensionStorage, AssetStorage
 
     chosen = {resource.name: resource} if is_indexed(resource) else {}
     if isinstance(resource.storage, AssetStorage):
+        # An asset class's record is its class's and the core list's; a
+        # core asset record may be of any class.
+        extension = isinstance(resource.storage, AssetExtensionStorage)
         for other in resources.values():
-            if isinstance(other.storage, AssetStorage) and is_indexed(other):
+            if not isinstance(other.storage, AssetStorage) or not is_indexed(other):
+                continue
+            if not extension or not isinstance(other.storage, AssetExtensionStorage):
                 chosen.setdefault(other.name, other)
     return list(chosen.values())
 
