@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import ColumnElement, and_, case, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -395,6 +395,10 @@ def list_condition(resource: Resource, text: str) -> ColumnElement[bool]:
 def is_broad(resource: Resource, text: str) -> bool:
     """Whether `text` matches more than BROAD entries of the resource: one
     index range walk of at most BROAD + 1 entries."""
+    # Asked twice per list (its query, its order): walked once per request.
+    memory = g.setdefault("shopdb.searchindex.broad", {}) if has_request_context() else {}
+    if (resource.name, text) in memory:
+        return bool(memory[(resource.name, text)])
     walked = (
         select(ENTRIES.c.recordid)
         .where(ENTRIES.c.iswhole.in_([True, False]), matching(resource, text))
@@ -402,6 +406,7 @@ def is_broad(resource: Resource, text: str) -> bool:
         .subquery()
     )
     found = get_session().scalar(select(func.count()).select_from(walked)) or 0
+    memory[(resource.name, text)] = found > BROAD
     return found > BROAD
 
 
