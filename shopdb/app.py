@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,7 @@ from shopdb.http.jsonbody import BoundedJSONProvider
 from shopdb.plugins import endpoints as plugin_endpoints
 from shopdb.plugins import printviews
 from shopdb.plugins.commands import plugin_group
+from shopdb.plugins.reports import plugin_reports
 from shopdb.plugins.runtime import (
     check_resource_names,
     current_runtime,
@@ -90,7 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(plugin_endpoints.blueprint)
     wire_plugins(app, api)
     printviews.init_app(app)
-    init_web(app, _plugin_pages(app))
+    init_web(app, _plugin_pages(app), functools.partial(plugin_reports, current_runtime(app)))
     return app
 
 
@@ -103,6 +105,7 @@ def _plugin_pages(app: Flask) -> list[PluginPages]:
             loaded.parts.navigation,
             [resource.name for resource in loaded.parts.resources],
             loaded.plugin.page_banners,
+            widgets=loaded.parts.widgets,
         )
         for loaded in current_runtime(app).loaded
     ]

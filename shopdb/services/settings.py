@@ -46,6 +46,8 @@ class SettingDefinition:
     description: str
     minimum: int | float | None = None
     maximum: int | float | None = None
+    # A string setting that takes one of these values only (a choice).
+    choices: tuple[str, ...] = ()
 
     def value_schema(self) -> dict[str, Any]:
         """The OpenAPI 3.0 schema of the values this setting takes."""
@@ -58,6 +60,8 @@ class SettingDefinition:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
             schema["maximum"] = self.maximum
+        if self.choices:
+            schema["enum"] = list(self.choices)
         return schema
 
 
@@ -72,18 +76,24 @@ def define_setting(
     *,
     minimum: int | float | None = None,
     maximum: int | float | None = None,
+    choices: tuple[str, ...] = (),
 ) -> None:
     """Declare a setting; the declaration is what validates writes to it.
     An integer setting takes a database integer unless `minimum` and
-    `maximum` narrow it further."""
+    `maximum` narrow it further; a string setting with `choices` takes one
+    of them only (the admin page offers them as a list)."""
     if valuetype not in VALUE_TYPES:
         raise ValueError(f"unknown setting type {valuetype!r} for {key!r}")
     if (minimum is not None or maximum is not None) and valuetype not in ("integer", "number"):
         raise ValueError(f"the setting {key!r} is a {valuetype}: only numbers take bounds")
+    if choices and (valuetype != "string" or default not in choices):
+        raise ValueError(f"the setting {key!r}: choices need a string setting whose default is one")
     if valuetype == "integer":
         minimum = INTEGER_BOUNDS[0] if minimum is None else minimum
         maximum = INTEGER_BOUNDS[1] if maximum is None else maximum
-    DEFINITIONS[key] = SettingDefinition(key, valuetype, default, description, minimum, maximum)
+    DEFINITIONS[key] = SettingDefinition(
+        key, valuetype, default, description, minimum, maximum, tuple(choices)
+    )
 
 
 define_setting("site.name", "string", "ShopDB", "Name of the site, shown in the page header")
@@ -93,6 +103,15 @@ define_setting(
     False,
     "Let callers who are not signed in read asset data (users, tokens, settings "
     "and the audit log always need a login)",
+)
+STALE_DAYS_SETTING = "dashboard.staledays"
+define_setting(
+    STALE_DAYS_SETTING,
+    "integer",
+    7,
+    "The dashboard lists PCs and devices a collector has not reported for this many days",
+    minimum=1,
+    maximum=3650,
 )
 
 
@@ -130,6 +149,8 @@ def coerce(key: str, value: Any) -> Any:
             raise _refused(key, f"takes at least {definition.minimum}")
         if definition.maximum is not None and value > definition.maximum:
             raise _refused(key, f"takes at most {definition.maximum}")
+    if definition.choices and value not in definition.choices:
+        raise _refused(key, f"takes one of {', '.join(definition.choices)}")
     if kind == "string" and isinstance(value, str) and len(value) > MAXIMUM_STRING:
         raise _refused(key, f"takes at most {MAXIMUM_STRING} characters")
     if len(text) > MAXIMUM_JSON_BYTES:

@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -44,7 +44,7 @@ from shopdb.errors import (
 )
 from shopdb.http.envelope import ApiError, _http_exception
 from shopdb.http.identity import current_identity, current_user
-from shopdb.models import Asset, Location, User
+from shopdb.models import Location
 from shopdb.resources.definition import Resource
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
@@ -60,7 +60,9 @@ THEME_COOKIE = "shopdb_theme"
 THEMES = ("dark", "light")
 STATIC_MAX_AGE = 24 * 3600
 # Names the web UI's own pages take; no resource may be served under them.
-RESERVED = frozenset({"api", "print", "static", "ui", "signin", "signout", "renew", "theme"})
+RESERVED = frozenset(
+    {"api", "print", "static", "ui", "signin", "signout", "renew", "theme", "admin", "reports"}
+)
 # ... and the global search's (shopdb.web.search).
 RESERVED |= {"search"}
 logger = logging.getLogger("shopdb.web")
@@ -89,6 +91,8 @@ class PluginPages:
     navigation: Sequence[Any] = ()
     resources: Sequence[str] = ()
     banners: Callable[[Session, int | None, int | None], Sequence[Any]] | None = None
+    # Its dashboard cards (`DashboardWidget`: name, title, template, order, context).
+    widgets: Sequence[Any] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,23 @@ class NavEntry:
     url: str
     icon: str = ""
     resource: str = ""  # shown only to who may read it; "" for plugin pages
+    access: Access | None = None  # a page of the UI's own: shown only to who may read it
+
+
+# The UI's own pages in the navigation: the reports (shopdb.web.reports) and
+# the admin pages (shopdb.web.admin), which stand in for the generic pages
+# of the resources in ADMIN_REPLACED (those stay, linked from the admin pages).
+REPORT_ENTRIES = (
+    NavEntry("PC relationships", "/reports/pcrelationships", "diagram-3", access=Access.ASSET_READ),
+)
+ADMIN_ENTRIES = (
+    NavEntry("Users", "/admin/users", "people", access=Access.ADMIN),
+    NavEntry("API tokens", "/admin/tokens", "key", access=Access.ADMIN),
+    NavEntry("Settings", "/admin/settings", "sliders", access=Access.ADMIN),
+    NavEntry("Plugins", "/admin/plugins", "plug", access=Access.ADMIN),
+    NavEntry("Audit log", "/admin/audit", "journal-check", access=Access.ADMIN),
+)
+ADMIN_REPLACED = frozenset({"users", "apitokens", "settings", "auditlogs"})
 
 
 @dataclass
@@ -122,6 +143,9 @@ class Site:
         self.pages = {name: ResourcePages(self, each) for name, each in self.resources.items()}
         self.redirects: dict[str, str] = {}
         self.sections: list[NavSection] = []
+        # Every plugin found or installed, with its state (`PluginReport`s),
+        # for the admin's plugin page; handed over by the app factory.
+        self.plugin_reports: Callable[[], Sequence[Any]] = lambda: ()
 
     # Navigation --------------------------------------------------------------
 
@@ -136,6 +160,7 @@ class Site:
             if name in self.resources:
                 assets.entries.append(self.entry(name))
                 reached.add(name)
+        assets.entries.extend(REPORT_ENTRIES)
         plugin_entries = []
         for plugin in self.plugins:
             for item in plugin.navigation:
@@ -159,8 +184,10 @@ class Site:
         ]
         for name in ADMIN_SECTION:
             if name in self.resources:
-                admin.entries.append(self.entry(name))
+                if name not in ADMIN_REPLACED:
+                    admin.entries.append(self.entry(name))
                 reached.add(name)
+        admin.entries[0:0] = ADMIN_ENTRIES
         for name in self.resources:
             if name not in reached:
                 reference.entries.append(self.entry(name))
@@ -198,15 +225,18 @@ class Site:
         """The sections as the caller may see them."""
         shown = []
         for section in self.sections:
-            entries = [
-                entry
-                for entry in section.entries
-                if not entry.resource
-                or self.allows(self.resources[entry.resource].read, write=False)
-            ]
+            entries = [entry for entry in section.entries if self.shows(entry)]
             if entries:
                 shown.append(NavSection(section.label, section.icon, entries))
         return shown
+
+    def shows(self, entry: NavEntry) -> bool:
+        """Whether the caller may open the entry's page."""
+        if entry.access is not None:
+            return self.allows(entry.access, write=False)
+        if entry.resource:
+            return self.allows(self.resources[entry.resource].read, write=False)
+        return True
 
     # Permissions -------------------------------------------------------------
 
@@ -306,21 +336,6 @@ def table_keys(rows: Iterable[Any]) -> list[str]:
 
 
 # Views -----------------------------------------------------------------------
-
-
-def index() -> ResponseReturnValue:
-    """The start page: what this site holds (the dashboard comes later)."""
-    session = get_session()
-    counts = []
-    site = current_site()
-    if site.allows(Access.ASSET_READ, write=False):
-        counts = [
-            ("Assets", "/assets", session.scalar(select(func.count()).select_from(Asset))),
-            ("Locations", "/locations", session.scalar(select(func.count()).select_from(Location))),
-        ]
-    if site.allows(Access.ADMIN, write=False):
-        counts.append(("Users", "/users", session.scalar(select(func.count()).select_from(User))))
-    return site.page("web/index.html", counts=counts)
 
 
 def set_theme() -> ResponseReturnValue:
@@ -425,9 +440,19 @@ class WebBlueprint(Blueprint):
         return STATIC_MAX_AGE
 
 
-def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
-    """Serve the web UI on `app`, after its resources and plugins are in place."""
+def init_app(
+    app: Flask,
+    plugins: Iterable[PluginPages] = (),
+    plugin_reports: Callable[[], Sequence[Any]] | None = None,
+) -> Site:
+    """Serve the web UI on `app`, after its resources and plugins are in place.
+    `plugin_reports` gives every plugin found or installed, with its state,
+    for the admin's plugin page."""
+    from shopdb.web import admin, dashboard, reports  # they use this module's Site
+
     site = Site(app, list(plugins))
+    if plugin_reports is not None:
+        site.plugin_reports = plugin_reports
     app.extensions[SITE_KEY] = site
     blueprint = WebBlueprint(
         "web",
@@ -439,7 +464,7 @@ def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
     names = ", ".join(sorted(site.resources))
     resource = f"any({names}):name" if names else "any(none):name"
     rules: list[tuple[str, str, Callable[..., Any], tuple[str, ...]]] = [
-        ("/", "index", index, ("GET",)),
+        ("/", "index", dashboard.dashboard, ("GET",)),
         ("/theme", "theme", set_theme, ("POST",)),
         (f"/<{resource}>", "list", resource_list, ("GET",)),
         (f"/<{resource}>/new", "create", resource_create, ("GET", "POST")),
@@ -453,6 +478,8 @@ def init_app(app: Flask, plugins: Iterable[PluginPages] = ()) -> Site:
     signin.register(blueprint)
     search.register(blueprint)
     transfer.register(blueprint, resource)
+    reports.register(blueprint)
+    admin.register(blueprint)
     blueprint.add_app_template_filter(shown_text, "shown_text")
     blueprint.add_app_template_filter(table_keys, "table_keys")
     blueprint.add_app_template_filter(field_label, "field_label")
