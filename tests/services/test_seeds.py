@@ -23,7 +23,7 @@ def test_seed_creates_the_reference_data(session):
         "locationtypes": 5,
         "relationshiptypes": 8,
         "roles": 3,
-        "settings": 2,
+        "settings": 3,  # site.name, security.allowanonymousread, dashboard.staledays
     }
     assert set(session.scalars(select(AssetStatus.assetstatus))) == {
         "active",
