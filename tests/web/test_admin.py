@@ -76,7 +76,11 @@ def test_only_admins_reach_the_admin_pages(browser_of, role):
     assert client.post("/admin/users", data={**token, "username": "x"}).status_code == 403
     assert client.post("/admin/tokens", data={**token, "name": "x"}).status_code == 403
     assert client.post("/admin/users/1/active", data=token).status_code == 403
-    assert "/admin/users" not in client.get("/").get_data(True)
+    html = client.get("/").get_data(True)
+    assert "/admin/users" not in html
+    # Their own tokens stay a click away, in the user menu.
+    assert 'href="/apitokens"' in html
+    assert client.get("/apitokens").status_code == 200
 
 
 def test_admins_reach_every_admin_page_from_the_navigation(browser_of):
