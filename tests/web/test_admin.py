@@ -19,8 +19,6 @@ from shopdb.services.settings import (
 )
 from tests.web.conftest import csrf, sign_in
 
-pytestmark = pytest.mark.database
-
 PAGES = ("/admin/users", "/admin/tokens", "/admin/settings", "/admin/plugins", "/admin/audit")
 STRONG = "an admin page passphrase"
 

@@ -21,8 +21,6 @@ from shopdb.testing.databases import count_queries
 from shopdb.web import PluginPages
 from tests.web.conftest import csrf, sign_in
 
-pytestmark = pytest.mark.database
-
 
 def total_of(client, url: str) -> int:
     page = client.get(url)
