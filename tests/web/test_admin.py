@@ -199,6 +199,14 @@ def test_a_token_is_shown_once_works_records_its_use_and_is_revoked(demo_app, br
     refused = admin.post("/admin/tokens", data={**data, "name": ""})
     assert refused.status_code == 400
     assert 'data-testid="error-name"' in refused.get_data(True)
+    past = admin.post(
+        "/admin/tokens", data={**data, "name": "Old", "expiresat": "2020-01-01T10:00"}
+    )
+    assert past.status_code == 400
+    assert "in the future" in past.get_data(True).split('data-testid="error-expiresat"', 1)[1]
+    later = {**data, "name": "Expiring", "expiresat": "2031-05-01T10:30"}
+    assert admin.post("/admin/tokens", data=later).status_code == 201
+    assert "2031-05-01 10:30:00 UTC" in admin.get("/admin/tokens").get_data(True)
     created = admin.post("/admin/tokens", data={**data, "name": "Inventory script"})
     assert created.status_code == 201
     html = created.get_data(True)

@@ -63,7 +63,10 @@ def controls(
     found = []
     for row in rows:
         definition = DEFINITIONS.get(row.setting, UNDECLARED)
-        value = None if row.value is None else json.loads(row.value)
+        try:
+            value = None if row.value is None else json.loads(row.value)
+        except ValueError:  # stored beside the API: shown as it is, to fix
+            value = row.value
         control = SettingControl(
             row.settingid,
             row.setting,
