@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -38,7 +38,8 @@ from shopdb.models import (
 )
 from shopdb.resources.queries import MAXIMUM_TEXT, paginate
 from shopdb.resources.schemas import MAXIMUM_ID
-from shopdb.resources.transfer.exporting import FORMATS, MEDIA_TYPES, chunks
+from shopdb.resources.transfer.endpoints import file_response
+from shopdb.resources.transfer.exporting import FORMATS, chunks
 from shopdb.services.access import Access
 from shopdb.web.site import current_site
 
@@ -146,30 +147,43 @@ def location_paths(session: Session) -> dict[int, str]:
     return paths
 
 
+def machine_query(edge: Any, end: Any) -> Select:
+    """`edge` (a column of the edge) and the asset at the edge's `end`:
+    its id, number, name, location and type, by number."""
+    machine = aliased(Asset)
+    return (
+        select(
+            edge,
+            machine.assetid,
+            machine.assetnumber,
+            machine.name,
+            machine.locationid,
+            AssetType.label.label("assettype"),
+        )
+        .join(machine, machine.assetid == end)
+        .outerjoin(AssetType, AssetType.assettypeid == machine.assettypeid)
+        .order_by(machine.assetnumber, machine.assetid)
+    )
+
+
+def controlling(controls: int, controllers: Select) -> tuple[Any, ...]:
+    """The conditions of the active `controls` edges leaving `controllers`."""
+    return (
+        AssetRelationship.relationshiptypeid == controls,
+        AssetRelationship.isactive.is_(True),
+        AssetRelationship.sourceassetid.in_(controllers),
+    )
+
+
 def machines_of(
     session: Session, controllers: Select, controls: int, through: int | None
 ) -> dict[int, list[Machine]]:
     """The machines each controller of `controllers` (a query of asset ids)
     controls: direct edges, then what is part of their targets."""
-    target = aliased(Asset)
     direct = session.execute(
-        select(
-            AssetRelationship.sourceassetid,
-            AssetRelationship.label,
-            target.assetid,
-            target.assetnumber,
-            target.name,
-            target.locationid,
-            AssetType.label.label("assettype"),
-        )
-        .join(target, target.assetid == AssetRelationship.targetassetid)
-        .outerjoin(AssetType, AssetType.assettypeid == target.assettypeid)
-        .where(
-            AssetRelationship.relationshiptypeid == controls,
-            AssetRelationship.isactive.is_(True),
-            AssetRelationship.sourceassetid.in_(controllers),
-        )
-        .order_by(target.assetnumber, target.assetid)
+        machine_query(AssetRelationship.sourceassetid, AssetRelationship.targetassetid)
+        .add_columns(AssetRelationship.label)
+        .where(*controlling(controls, controllers))
     ).all()
     paths = location_paths(session)
     found: dict[int, list[Machine]] = {}
@@ -188,30 +202,15 @@ def machines_of(
         )
     if through is None or not targets:
         return found
-    part = aliased(Asset)
+    controlled = select(AssetRelationship.targetassetid).where(*controlling(controls, controllers))
     parts = session.execute(
-        select(
-            AssetRelationship.targetassetid.label("parentid"),
-            part.assetid,
-            part.assetnumber,
-            part.name,
-            part.locationid,
-            AssetType.label.label("assettype"),
-        )
-        .join(part, part.assetid == AssetRelationship.sourceassetid)
-        .outerjoin(AssetType, AssetType.assettypeid == part.assettypeid)
-        .where(
+        machine_query(
+            AssetRelationship.targetassetid.label("parentid"), AssetRelationship.sourceassetid
+        ).where(
             AssetRelationship.relationshiptypeid == through,
             AssetRelationship.isactive.is_(True),
-            AssetRelationship.targetassetid.in_(
-                select(AssetRelationship.targetassetid).where(
-                    AssetRelationship.relationshiptypeid == controls,
-                    AssetRelationship.isactive.is_(True),
-                    AssetRelationship.sourceassetid.in_(controllers),
-                )
-            ),
+            AssetRelationship.targetassetid.in_(controlled),
         )
-        .order_by(part.assetnumber, part.assetid)
     ).all()
     below: dict[int, list[Any]] = {}
     for each in parts:
@@ -317,9 +316,8 @@ def pc_relationships() -> ResponseReturnValue:
         ids = select(Asset.assetid).where(Asset.assetid.in_([each.assetid for each in page.rows]))
         controllers = report_rows(session, page.rows, ids, controls, through)
     if kind:
-        body = chunks(kind, HEADERS, flat(controllers), REPORT)
-        response = Response(stream_with_context(body), mimetype=MEDIA_TYPES[kind])
-        response.headers["Content-Disposition"] = f'attachment; filename="{REPORT}.{kind}"'
+        rows = flat(controllers)  # read now: the file is written after the request's session
+        response = file_response(chunks(kind, HEADERS, rows, REPORT), kind, REPORT)
         response.headers["Cache-Control"] = "no-store"
         return response
     return site.page(
