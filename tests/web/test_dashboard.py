@@ -181,7 +181,7 @@ def test_the_dashboard_statements_do_not_grow_with_the_data(demo_app, browser_of
             client,
             "/api/computers",
             {
-                "hostname": f"dashpc{number:02d}",
+                "hostname": f"zzdashpc{number:02d}",
                 "assetstatusid": statuses[number % len(statuses)],
             },
         )
@@ -189,7 +189,7 @@ def test_the_dashboard_statements_do_not_grow_with_the_data(demo_app, browser_of
         session = get_session()
         session.execute(
             update(Computer)
-            .where(Computer.hostname.like("dashpc%"))
+            .where(Computer.hostname.like("zzdashpc%"))
             .values(lastseen=utcnow() - timedelta(days=90))
         )
         session.commit()
@@ -215,7 +215,7 @@ def cell(demo_app):
     machine = api_post(
         client, "/api/assettypes", {"assettype": "reportmachine", "label": "Report machine"}
     )
-    pc = api_post(client, "/api/computers", {"hostname": "reportpc01"})
+    pc = api_post(client, "/api/computers", {"hostname": "zzreportpc01"})
     body = {
         "assettypeid": machine["assettypeid"],
         "assetstatusid": active,
@@ -240,11 +240,11 @@ def cell(demo_app):
 def test_the_report_shows_each_pc_its_machines_and_where_they_stand(browser_of, cell):
     client = browser_of("viewer")
     html = client.get(
-        f"/reports/pcrelationships?q=reportpc&assettypeid={cell['pc']['assettypeid']}"
+        f"/reports/pcrelationships?q=zzreportpc&assettypeid={cell['pc']['assettypeid']}"
     )
     html = html.get_data(True)
-    assert "REPORTPC01" in html
-    block = html.split("REPORTPC01", 1)[1].split("rowgroup", 1)[0]
+    assert "ZZREPORTPC01" in html
+    block = html.split("ZZREPORTPC01", 1)[1].split("rowgroup", 1)[0]
     assert "REPCELL-1" in block and "REPM-1" in block and "REPM-2" in block
     assert "Report hall" in block
     # The machines part of the cell come through it.
@@ -253,12 +253,12 @@ def test_the_report_shows_each_pc_its_machines_and_where_they_stand(browser_of, 
 
 def test_the_report_exports_csv_and_xlsx_without_formulas(browser_of, cell):
     client = browser_of("viewer")
-    reply = client.get("/reports/pcrelationships?format=csv&q=REPORTPC0")
+    reply = client.get("/reports/pcrelationships?format=csv&q=ZZREPORTPC0")
     assert reply.status_code == 200
     assert reply.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(reply.get_data(True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["controller", "controllername", "controllertype", "machine"]
-    mine = [row for row in rows if row[0] == "REPORTPC01"]
+    mine = [row for row in rows if row[0] == "ZZREPORTPC01"]
     assert {row[3] for row in mine} == {"REPCELL-1", "REPM-1", "REPM-2"}
     derived = next(row for row in mine if row[3] == "REPM-1")
     assert derived[4] == "'=1+2"  # neutralised, as every export is
@@ -266,7 +266,7 @@ def test_the_report_exports_csv_and_xlsx_without_formulas(browser_of, cell):
     assert derived[8] == "Report hall"
     second = next(row for row in mine if row[3] == "REPM-2")
     assert second[8] == "Report hall"  # stands where the cell it is part of stands
-    reply = client.get("/reports/pcrelationships?format=xlsx&q=REPORTPC0")
+    reply = client.get("/reports/pcrelationships?format=xlsx&q=ZZREPORTPC0")
     assert reply.status_code == 200
     sheet = load_workbook(io.BytesIO(reply.data), read_only=True).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -282,7 +282,7 @@ def test_the_report_statements_do_not_grow_with_the_data(demo_app, browser_of, c
     with count_queries(engine) as before:
         assert client.get("/reports/pcrelationships").status_code == 200
     admin = browser_of("admin")
-    pc = api_post(admin, "/api/computers", {"hostname": "reportpc02"})
+    pc = api_post(admin, "/api/computers", {"hostname": "zzreportpc02"})
     for number in range(5):
         machine = api_post(
             admin,
