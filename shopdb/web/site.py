@@ -30,7 +30,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -44,7 +43,6 @@ from shopdb.errors import (
 )
 from shopdb.http.envelope import ApiError, _http_exception
 from shopdb.http.identity import current_identity, current_user
-from shopdb.models import Location
 from shopdb.resources.definition import Resource
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
