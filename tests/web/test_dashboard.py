@@ -172,6 +172,23 @@ def dashboard_statements(app, client) -> int:
 
 def test_the_dashboard_statements_do_not_grow_with_the_data(demo_app, browser_of):
     client = browser_of("admin")
+    # One stale PC first: a list with rows also loads their nested parts
+    # (one statement), whatever the number of rows.
+    with demo_app.app_context():
+        session = get_session()
+        session.execute(
+            update(Computer)
+            .where(
+                Computer.assetid
+                == select(func.min(Asset.assetid))
+                .join(Computer, Computer.assetid == Asset.assetid)
+                .where(Asset.isactive.is_(True))
+                .scalar_subquery()
+            )
+            .values(lastseen=utcnow() - timedelta(days=400))
+        )
+        session.commit()
+    dashboard_statements(demo_app, client)
     before = dashboard_statements(demo_app, client)
     with demo_app.app_context():
         session = get_session()
@@ -193,6 +210,7 @@ def test_the_dashboard_statements_do_not_grow_with_the_data(demo_app, browser_of
             .values(lastseen=utcnow() - timedelta(days=90))
         )
         session.commit()
+    dashboard_statements(demo_app, client)  # what the writes left to do (search index) runs once
     assert dashboard_statements(demo_app, client) == before
     assert dashboard_statements(demo_app, browser_of("viewer")) <= before
 
