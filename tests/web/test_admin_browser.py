@@ -1,6 +1,6 @@
 """The dashboard and an admin flow in a real browser (Debian's chromium,
-Playwright), with axe-core on each page: the same server, browser and page
-fixtures as tests/web/test_browser.py."""
+Playwright), with axe-core on each page: the fixtures of
+tests/web/conftest.py, marked like tests/web/test_browser.py."""
 
 from __future__ import annotations
 
@@ -8,21 +8,12 @@ import re
 
 import pytest
 
-from tests.web.test_browser import (  # fixtures and helpers shared with the generic walk
-    CHROMIUM,
-    browser,
-    page_of,
-    pytestmark,
-    report,
-    server,
-    shot,
-)
-
-__all__ = ["CHROMIUM", "browser", "page_of", "pytestmark", "server"]
+# page_of, the browser and the server are fixtures of tests/web/conftest.py.
+from tests.web.test_browser import pytestmark, report, shot  # noqa: F401
 
 
 def test_the_dashboard_links_each_count_to_its_list(page_of):
-    page = page_of("viewer", bypass_csp=True)  # axe is injected as a script
+    page = page_of("viewer")
     page.goto("/")
     assert page.locator("[data-testid=counts] table").is_visible()
     assert page.locator("[data-testid=stale]").is_visible()
@@ -39,7 +30,7 @@ def test_the_dashboard_links_each_count_to_its_list(page_of):
 
 
 def test_an_admin_creates_a_user_and_a_token_shown_once(page_of):
-    page = page_of("admin", bypass_csp=True)
+    page = page_of("admin")
     page.goto("/")
     assert page.locator("[data-testid=changes]").is_visible()
     report(page, "/")  # the admin's dashboard has the recent changes too
