@@ -24,7 +24,8 @@ def test_a_model_imported_but_not_installed_does_not_break_a_delete(app, admin):
         response = admin.delete(f"/api/vendors/{vendorid}")
         assert response.status_code == 204, response.get_json()
     finally:
-        snapshot.restore(["shopdb.bundled.applications"])
+        # Forget every plugin module the import pulled in (it imports the computers models).
+        snapshot.restore(["shopdb.bundled"])
 
 
 def test_a_reference_in_a_core_table_still_refuses_the_delete(app, admin):
