@@ -40,6 +40,7 @@ from shopdb.resources.queries import (
 )
 from shopdb.resources.schemas import camel
 from shopdb.services.unitofwork import unit_of_work
+from shopdb.web import detail
 from shopdb.web.bulk import bulk_controls, may_bulk
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import VERSION_FIELD, ResourceForm, general_errors
@@ -164,7 +165,9 @@ class ResourcePages:
             if item.names is not None and item.names.idfield in resource.list_filters:
                 continue  # the id filter shows the names already
             options: list[tuple[Any, str]] | None
-            if item.target is None:
+            if item.custom is not None:
+                controls.append(FilterControl(parameter, field_label(parameter), "text", value))
+            elif item.target is None:
                 options = [(name, name) for name in item.choices]
                 controls.append(
                     FilterControl(parameter, field_label(parameter), "select", value, options)
@@ -219,6 +222,8 @@ class ResourcePages:
         page = self.list_page(session, args)
         rows, labels = self.rows(session, page)
         columns = self.columns()
+        extra = detail.add_plugin_columns(self.site, self, session, rows)
+        columns += [Column(name, label, False) for name, label in extra]
         context: dict[str, Any] = {
             "pages": self,
             "resource": self.resource,
@@ -353,6 +358,9 @@ class ResourcePages:
             "references": {name: each.target.name for name, each in references.items()},
             "title": self.record_title(data),
             "maywrite": self.may_write(),
+            "edgeeditor": detail.edge_editor(self.site, session, data),
+            "panels": detail.panels(self.site, self, session, instance),
+            "positionname": detail.position_name(session, data),
         }
 
     def history(self, session: Session, itemid: int) -> Sequence[AuditLog] | None:
