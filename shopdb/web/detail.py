@@ -119,6 +119,19 @@ def panels(site: Site, pages: ResourcePages, session: Session, instance: Any) ->
     return shown
 
 
+def named_labels(resource: Any, rows: Sequence[dict[str, Any]]) -> dict[str, dict[Any, str]]:
+    """{field: {id: name}} from the name objects the API puts in rows
+    (`shopdb.resources.naming`), as the list templates read labels."""
+    labels: dict[str, dict[Any, str]] = {}
+    for field, named in resource.named_lookups.items():
+        found = labels.setdefault(field, {})
+        for row in rows:
+            value = row.get(named.key)
+            if isinstance(value, dict) and value.get("name") is not None:
+                found[value["id"]] = value["name"]
+    return labels
+
+
 def position_name(session: Session, data: dict[str, Any]) -> str | None:
     """The name of the asset or location a resolved position comes from."""
     position = data.get("position") or {}

@@ -32,6 +32,7 @@ from shopdb.http.identity import authorize, request_actor
 from shopdb.models import AuditLog
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceViews
+from shopdb.resources.naming import name_lookups
 from shopdb.resources.queries import (
     DEFAULT_PERPAGE,
     Page,
@@ -211,7 +212,9 @@ class ResourcePages:
 
     def rows(self, session: Session, page: Page) -> tuple[list[dict[str, Any]], dict]:
         dumped = self.output.dump(page.rows, many=True)
-        return dumped, self.site.lookups.labels(session, self.resource, dumped)
+        # The API's names of the lookups (one query per referenced table).
+        name_lookups(session, self.resource.named_lookups, dumped)
+        return dumped, detail.named_labels(self.resource, dumped)
 
     # Verbs ---------------------------------------------------------------------
 
