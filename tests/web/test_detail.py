@@ -100,7 +100,7 @@ def test_the_api_filters_assets_by_direct_and_derived_relationships(demo_app, br
 
 
 def test_an_editor_adds_and_removes_an_edge_from_the_detail_page(demo_app, browser_of):
-    pc, machine, part = derived_pair(demo_app)
+    pc, _machine, part = derived_pair(demo_app)
     client = browser_of("editor")
     page = client.get(f"/assets/{part}").get_data(True)
     assert 'data-testid="addedge"' in page
@@ -199,11 +199,14 @@ def test_plugin_panels_and_list_columns_render(demo_app, browser_of):
 
 
 def test_the_position_names_its_rule_and_source(demo_app, browser_of):
-    pc, machine, part = derived_pair(demo_app)
+    pc, _machine, _part = derived_pair(demo_app)
     client = browser_of("viewer")
     position = client.get(f"/api/assets/{pc}").get_json()["data"]["position"]
     page = client.get(f"/assets/{pc}").get_data(True)
-    if position and position["rule"] == "related":
-        assert "rule: a related asset" in page
-    elif position and position["rule"] == "location":
-        assert "rule: its location" in page
+    assert position is not None
+    if position["rule"] == "related":  # the PC shows where what it drives stands
+        number = client.get(f"/api/assets/{position['assetid']}").get_json()["data"]["assetnumber"]
+        assert f">{number}</a> (rule: a related asset" in page
+    else:
+        assert position["rule"] in ("asset", "location")
+        assert "its own position" in page or "rule: its location" in page
