@@ -78,7 +78,7 @@ from shopdb.resources import (
 from shopdb.resources.batch import Saved
 from shopdb.resources.byname import ByName
 from shopdb.resources.lookups import lookup_resource
-from shopdb.resources.queries import Conditions
+from shopdb.resources.queries import Conditions, FilterBy
 from shopdb.services.access import SCOPE_COLLECTOR, Access
 from shopdb.services.actor import Actor, actor_of
 from shopdb.services.audit import audit_log
@@ -122,6 +122,7 @@ __all__ = [
     "ConflictError",
     "DashboardWidget",
     "DetailPanel",
+    "FilterBy",
     "HasMany",
     "HasOne",
     "HostOrAddress",
