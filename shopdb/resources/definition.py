@@ -49,7 +49,7 @@ from shopdb.resources.batch import (
 from shopdb.resources.byname import ByName, NameLookup
 from shopdb.resources.naming import lookup_names
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
-from shopdb.resources.queries import Conditions, bind_filters, bind_search
+from shopdb.resources.queries import Conditions, FilterBy, bind_filters, bind_search
 from shopdb.resources.samples import sample_body
 from shopdb.resources.schemas import (
     MAXIMUM_ID,
@@ -151,7 +151,7 @@ class Resource:
     model: type[Base]
     name: str = ""
     label: str = ""
-    filters: Sequence[str | tuple[str, str] | tuple[str, Conditions]] = ()
+    filters: Sequence[str | tuple[str, str] | tuple[str, Conditions] | tuple[str, FilterBy]] = ()
     sort: Sequence[str] = ()
     default_sort: str = ""
     search: Sequence[tuple[str, int]] = ()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, missing
-from sqlalchemy import Column, String, Table, select
+from sqlalchemy import Column, String, Table, UniqueConstraint, select
 from sqlalchemy.orm import Session
 
 
@@ -55,7 +55,7 @@ class LookupName:
     label: Column  # the referenced label column
 
     def output_field(self) -> fields.Field:
-        table = self.label.table.name  # type: ignore[attr-defined]
+        table = self.label.table.name
         return LookupNameField(
             LookupNameSchema,
             dump_only=True,
@@ -94,7 +94,7 @@ def label_column(table: Table) -> Column | None:
     unique = {
         next(iter(constraint.columns)).key
         for constraint in table.constraints
-        if constraint.__class__.__name__ == "UniqueConstraint" and len(constraint.columns) == 1
+        if isinstance(constraint, UniqueConstraint) and len(constraint.columns) == 1
     }
     for column in texts:
         if not column.nullable and (column.unique or column.key in unique):
@@ -118,12 +118,12 @@ def lookup_names(
         if key in taken or key in found:
             continue
         for foreign in column.foreign_keys:
-            target: Column = foreign.column  # type: ignore[assignment]
+            target: Column = foreign.column
             for _ in range(3):  # an asset extension's row is named as its asset
                 if not (target.primary_key and target.foreign_keys):
                     break
-                target = next(iter(target.foreign_keys)).column  # type: ignore[assignment]
-            label = label_column(target.table)  # type: ignore[arg-type]
+                target = next(iter(target.foreign_keys)).column
+            label = label_column(target.table)
             if label is not None:
                 found[name] = LookupName(name, key, target, label)
                 break
