@@ -23,6 +23,7 @@ from shopdb.database import get_session
 from shopdb.errors import ConflictError, InvalidInputError, NotFoundError
 from shopdb.http.identity import authorize, request_actor
 from shopdb.models import Asset, Location
+from shopdb.resources.naming import name_lookups
 from shopdb.services.unitofwork import unit_of_work
 
 if TYPE_CHECKING:
@@ -130,6 +131,24 @@ def named_labels(resource: Any, rows: Sequence[dict[str, Any]]) -> dict[str, dic
             if isinstance(value, dict) and value.get("name") is not None:
                 found[value["id"]] = value["name"]
     return labels
+
+
+def history_names(
+    session: Session, resource: Any, history: Sequence[Any] | None
+) -> dict[str, dict[Any, str]]:
+    """{field: {id: name}} for the lookup ids the history's before and after
+    values hold, so a change reads "active -> retired", not "1 -> 4": one
+    query per referenced table for the whole history."""
+    rows = [
+        {field: change.get(side)}
+        for entry in history or ()
+        for field, change in (entry.changes or {}).items()
+        if field in resource.named_lookups and isinstance(change, dict)
+        for side in ("before", "after")
+        if isinstance(change.get(side), int)
+    ]
+    name_lookups(session, resource.named_lookups, rows)
+    return named_labels(resource, rows)
 
 
 def position_name(session: Session, data: dict[str, Any]) -> str | None:

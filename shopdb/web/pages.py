@@ -350,11 +350,13 @@ class ResourcePages:
         data = self.detail_data(session, instance)
         references = self.site.lookups.of(self.resource)
         itemid = getattr(instance, self.resource.primary_key)
+        history = self.history(session, itemid)
         return {
             "pages": self,
             "resource": self.resource,
             "itemid": itemid,
-            "history": self.history(session, itemid),
+            "history": history,
+            "historynames": detail.history_names(session, self.resource, history),
             "historyshown": HISTORY_SHOWN,
             "data": data,
             "labels": self.site.lookups.labels(session, self.resource, [data]),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from shopdb.database import get_database, get_session
 from shopdb.models import AssetRelationship, AuditLog, RelationshipType
 from shopdb.testing.databases import count_queries
+from shopdb.web.words import field_label
 from tests.web.conftest import csrf
 
 
@@ -210,3 +211,22 @@ def test_the_position_names_its_rule_and_source(demo_app, browser_of):
     else:
         assert position["rule"] in ("asset", "location")
         assert "its own position" in page or "rule: its location" in page
+
+
+def test_the_history_names_lookups_in_its_changes(demo_app, browser_of):
+    admin = browser_of("admin")
+    statuses = {
+        row["assetstatus"]: row["assetstatusid"]
+        for row in admin.get("/api/assetstatuses").get_json()["data"]
+    }
+    asset = admin.get("/api/assets?perpage=1&sort=-assetnumber").get_json()["data"][0]
+    new = next(name for name, key in statuses.items() if key != asset["assetstatusid"])
+    headers = {"X-CSRF-TOKEN": csrf(admin)}
+    changed = admin.patch(
+        f"/api/assets/{asset['assetid']}", json={"assetstatusid": statuses[new]}, headers=headers
+    )
+    assert changed.status_code == 200, changed.get_json()
+    html = admin.get(f"/assets/{asset['assetid']}").get_data(True)
+    history = html.split('data-testid="history"', 1)[1].split("</table>", 1)[0]
+    line = history.split(f"{field_label('assetstatusid', True)}:", 1)[1].split("</li>", 1)[0]
+    assert asset["assetstatus"]["name"] in line and new in line
