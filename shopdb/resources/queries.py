@@ -268,14 +268,7 @@ def _conditions_filter(
 ) -> ListFilter:
     """A (parameter, Conditions) filter, checked: its own parameter, named
     conditions that are functions."""
-    if not isinstance(parameter, str) or not PARAMETER_NAME.fullmatch(parameter):
-        raise ValueError(
-            f"{owner}: the filter parameter {parameter!r} must be lowercase letters and "
-            "digits, run together."
-        )
-    if parameter in taken or parameter in resource.columns:
-        holder = taken.get(parameter, "a field of the resource")
-        raise ValueError(f"{owner}: the filter {parameter!r} takes a name already {holder}.")
+    _own_parameter(owner, resource, parameter, taken)
     named = declared.conditions
     if not named or not all(
         isinstance(name, str) and callable(condition) for name, condition in named.items()
@@ -288,11 +281,8 @@ def _conditions_filter(
     return ListFilter(parameter, None, conditions=declared)
 
 
-def _custom_filter(
-    owner: str, resource: Resource, parameter: Any, declared: FilterBy, taken: dict[str, str]
-) -> ListFilter:
-    """A (parameter, FilterBy) filter, checked: its own parameter, a field
-    to read the values and a function to make the condition."""
+def _own_parameter(owner: str, resource: Resource, parameter: Any, taken: dict[str, str]) -> None:
+    """A filter that names its own parameter: a valid name, not taken."""
     if not isinstance(parameter, str) or not PARAMETER_NAME.fullmatch(parameter):
         raise ValueError(
             f"{owner}: the filter parameter {parameter!r} must be lowercase letters and "
@@ -301,6 +291,14 @@ def _custom_filter(
     if parameter in taken or parameter in resource.columns:
         holder = taken.get(parameter, "a field of the resource")
         raise ValueError(f"{owner}: the filter {parameter!r} takes a name already {holder}.")
+
+
+def _custom_filter(
+    owner: str, resource: Resource, parameter: Any, declared: FilterBy, taken: dict[str, str]
+) -> ListFilter:
+    """A (parameter, FilterBy) filter, checked: its own parameter, a field
+    to read the values and a function to make the condition."""
+    _own_parameter(owner, resource, parameter, taken)
     if not (isinstance(declared.field, fields.Field) and callable(declared.condition)):
         raise ValueError(
             f"{owner}: the filter {parameter!r} needs FilterBy(<marshmallow field>, "

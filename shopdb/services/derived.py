@@ -29,31 +29,12 @@ _KIND = aliased(RelationshipType, name="kind")
 _THROUGHKIND = aliased(RelationshipType, name="throughkind")
 
 
-def _pairs() -> Select:
-    """(edge, through) pairs: both active, the through edge of the type the
-    edge's type propagates through, pointing at the edge's target, and not
-    back at the edge's own source."""
+def _meeting(*columns: Any) -> Select:
+    """`columns` of the (edge, through) pairs: both active, the through edge
+    of the type the edge's type propagates through, pointing at the edge's
+    target, and not back at the edge's own source."""
     return (
-        select(_EDGE, _THROUGH, _KIND.relationshiptype, _THROUGHKIND.relationshiptype)
-        .join(_KIND, _KIND.relationshiptypeid == _EDGE.relationshiptypeid)
-        .join(
-            _THROUGH,
-            and_(
-                _THROUGH.targetassetid == _EDGE.targetassetid,
-                _THROUGH.relationshiptypeid == _KIND.propagatesthroughid,
-                _THROUGH.sourceassetid != _EDGE.sourceassetid,
-            ),
-        )
-        .join(_THROUGHKIND, _THROUGHKIND.relationshiptypeid == _THROUGH.relationshiptypeid)
-        .where(_EDGE.isactive.is_(True), _THROUGH.isactive.is_(True))
-    )
-
-
-def derived_from(assetids: Sequence[int]) -> Select:
-    """The ids of the assets the given assets relate to through a derived
-    edge (what a PC controls through a cell it controls)."""
-    return (
-        select(_THROUGH.sourceassetid)
+        select(*columns)
         .select_from(_EDGE)
         .join(_KIND, _KIND.relationshiptypeid == _EDGE.relationshiptypeid)
         .join(
@@ -64,35 +45,20 @@ def derived_from(assetids: Sequence[int]) -> Select:
                 _THROUGH.sourceassetid != _EDGE.sourceassetid,
             ),
         )
-        .where(
-            _EDGE.sourceassetid.in_(assetids),
-            _EDGE.isactive.is_(True),
-            _THROUGH.isactive.is_(True),
-        )
+        .where(_EDGE.isactive.is_(True), _THROUGH.isactive.is_(True))
     )
+
+
+def derived_from(assetids: Sequence[int]) -> Select:
+    """The ids of the assets the given assets relate to through a derived
+    edge (what a PC controls through a cell it controls)."""
+    return _meeting(_THROUGH.sourceassetid).where(_EDGE.sourceassetid.in_(assetids))
 
 
 def derived_to(assetids: Sequence[int]) -> Select:
     """The ids of the assets that relate to the given assets through a
     derived edge (the PC that controls the cell a machine is part of)."""
-    return (
-        select(_EDGE.sourceassetid)
-        .select_from(_THROUGH)
-        .join(_KIND, _KIND.propagatesthroughid == _THROUGH.relationshiptypeid)
-        .join(
-            _EDGE,
-            and_(
-                _EDGE.targetassetid == _THROUGH.targetassetid,
-                _EDGE.relationshiptypeid == _KIND.relationshiptypeid,
-                _EDGE.sourceassetid != _THROUGH.sourceassetid,
-            ),
-        )
-        .where(
-            _THROUGH.sourceassetid.in_(assetids),
-            _EDGE.isactive.is_(True),
-            _THROUGH.isactive.is_(True),
-        )
-    )
+    return _meeting(_EDGE.sourceassetid).where(_THROUGH.sourceassetid.in_(assetids))
 
 
 def _of_kind(query: Select, column: Any, kind: str | None) -> Select:
@@ -136,8 +102,8 @@ def related_pairs(assetids: Sequence[int], kind: str) -> Select:
         AssetRelationship.targetassetid.in_(assetids), AssetRelationship.isactive.is_(True)
     )
     direct = _of_kind(direct, AssetRelationship.relationshiptypeid, kind)
-    derived = derived_to(assetids).add_columns(_THROUGH.sourceassetid)
-    derived = derived.with_only_columns(_THROUGH.sourceassetid, _EDGE.sourceassetid)
+    derived = _meeting(_THROUGH.sourceassetid, _EDGE.sourceassetid)
+    derived = derived.where(_THROUGH.sourceassetid.in_(assetids))
     derived = _of_kind(derived, _EDGE.relationshiptypeid, kind)
     return select(union(direct, derived).subquery())
 
@@ -155,7 +121,8 @@ def derived_edges(session: Session, assetid: int) -> dict[str, list[dict[str, An
     middle = aliased(Asset, name="middle")
     part = aliased(Asset, name="part")
     query = (
-        _pairs()
+        _meeting(_EDGE, _THROUGH, _KIND.relationshiptype, _THROUGHKIND.relationshiptype)
+        .join(_THROUGHKIND, _THROUGHKIND.relationshiptypeid == _THROUGH.relationshiptypeid)
         .add_columns(source, middle, part)
         .join(source, source.assetid == _EDGE.sourceassetid)
         .join(middle, middle.assetid == _EDGE.targetassetid)
