@@ -15,7 +15,6 @@ whatever its size; a field that points at the same table as another
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,17 +132,22 @@ def lookup_names(
 def name_lookups(
     session: Session, names: Mapping[str, LookupName], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Add the name objects to dumped rows: one query per referenced table."""
+    """Add the name objects to dumped rows: one query per referenced table
+    (none for an empty page)."""
     if not names or not rows:
         return
-    wanted: dict[Column, set[Any]] = defaultdict(set)
+    # Every referenced table is asked, even when no row of the page points
+    # at it: the statements of a page then depend on the declaration alone,
+    # not on which ids its rows happen to hold.
+    wanted: dict[Column, set[Any]] = {}
     labels: dict[Column, Column] = {}
     for lookup in names.values():
         labels[lookup.idcolumn] = lookup.label
+        ids = wanted.setdefault(lookup.idcolumn, set())
         for row in rows:
             value = row.get(lookup.field)
             if value is not None:
-                wanted[lookup.idcolumn].add(value)
+                ids.add(value)
     found: dict[Column, dict[Any, Any]] = {}
     for idcolumn, ids in wanted.items():
         query = select(idcolumn, labels[idcolumn]).where(idcolumn.in_(sorted(ids)))
