@@ -8,9 +8,10 @@ resource's shown columns. The object's key is the field without its `id`
 (`sourceassetid` -> `sourceasset`), unless the resource already has a field
 of that name; the name is the referenced table's label column (see
 `label_column`; a row of an asset extension is named by its asset's
-number). A page of rows is named with one query per referenced table,
-whatever its size; a field that points at the same table as another
-(`sourceassetid`, `targetassetid`) shares its query.
+number). A page of rows is named with one statement, whatever its size
+and however many tables it references: a UNION ALL of one SELECT per
+referenced table (fields that point at the same table, `sourceassetid` and
+`targetassetid`, share theirs).
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, missing
-from sqlalchemy import Column, String, Table, UniqueConstraint, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    cast,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 
@@ -132,8 +143,8 @@ def lookup_names(
 def name_lookups(
     session: Session, names: Mapping[str, LookupName], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Add the name objects to dumped rows: one query per referenced table
-    (none for an empty page)."""
+    """Add the name objects to dumped rows: one statement for the page (a
+    UNION ALL of one SELECT per referenced table), none for an empty page."""
     if not names or not rows:
         return
     # Every referenced table is asked, even when no row of the page points
@@ -148,10 +159,19 @@ def name_lookups(
             value = row.get(lookup.field)
             if value is not None:
                 ids.add(value)
-    found: dict[Column, dict[Any, Any]] = {}
-    for idcolumn, ids in wanted.items():
-        query = select(idcolumn, labels[idcolumn]).where(idcolumn.in_(sorted(ids)))
-        found[idcolumn] = {row[0]: row[1] for row in session.execute(query)}
+    keys = list(wanted)
+    parts = [
+        select(
+            literal_column(str(number), Integer).label("part"),
+            idcolumn.label("id"),
+            cast(labels[idcolumn], String).label("name"),
+        ).where(idcolumn.in_(sorted(wanted[idcolumn])))
+        for number, idcolumn in enumerate(keys)
+    ]
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    found: dict[Column, dict[Any, Any]] = {idcolumn: {} for idcolumn in keys}
+    for part, key, label in session.execute(query):
+        found[keys[part]][key] = label
     for row in rows:
         for lookup in names.values():
             if lookup.field not in row:
@@ -160,5 +180,5 @@ def name_lookups(
             if value is None:
                 row[lookup.key] = None
                 continue
-            label = found.get(lookup.idcolumn, {}).get(value)
+            label = found[lookup.idcolumn].get(value)
             row[lookup.key] = {"id": value, "name": None if label is None else str(label)}
