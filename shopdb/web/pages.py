@@ -212,7 +212,7 @@ class ResourcePages:
 
     def rows(self, session: Session, page: Page) -> tuple[list[dict[str, Any]], dict]:
         dumped = self.output.dump(page.rows, many=True)
-        # The API's names of the lookups (one query per referenced table).
+        # The API's names of the lookups (one statement for the page).
         name_lookups(session, self.resource.named_lookups, dumped)
         return dumped, detail.named_labels(self.resource, dumped)
 
