@@ -106,6 +106,8 @@ def _plugin_pages(app: Flask) -> list[PluginPages]:
             [resource.name for resource in loaded.parts.resources],
             loaded.plugin.page_banners,
             widgets=loaded.parts.widgets,
+            listcolumns=loaded.parts.listcolumns,
+            panels=loaded.parts.panels,
         )
         for loaded in current_runtime(app).loaded
     ]

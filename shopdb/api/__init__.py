@@ -52,6 +52,8 @@ from shopdb.plugins import (
     CollectorPart,
     CollectorSchema,
     DashboardWidget,
+    DetailPanel,
+    ListColumn,
     NavigationItem,
     PluginContractError,
     PluginDependencyError,
@@ -76,10 +78,11 @@ from shopdb.resources import (
 from shopdb.resources.batch import Saved
 from shopdb.resources.byname import ByName
 from shopdb.resources.lookups import lookup_resource
-from shopdb.resources.queries import Conditions
+from shopdb.resources.queries import Conditions, FilterBy
 from shopdb.services.access import SCOPE_COLLECTOR, Access
 from shopdb.services.actor import Actor, actor_of
 from shopdb.services.audit import audit_log
+from shopdb.services.derived import related_from, related_pairs, related_to
 from shopdb.services.locations import locations_above
 from shopdb.services.markdown import render_markdown
 from shopdb.services.positions import ResolvedPosition, resolve_asset_position
@@ -118,12 +121,15 @@ __all__ = [
     "Conditions",
     "ConflictError",
     "DashboardWidget",
+    "DetailPanel",
+    "FilterBy",
     "HasMany",
     "HasOne",
     "HostOrAddress",
     "Hostname",
     "InvalidInputError",
     "IpAddress",
+    "ListColumn",
     "Location",
     "LocationType",
     "MacAddress",
@@ -170,6 +176,9 @@ __all__ = [
     "name100",
     "plugin_key",
     "register_asset_type",
+    "related_from",
+    "related_pairs",
+    "related_to",
     "render_markdown",
     "request_actor",
     "resolve_asset_position",

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
         CollectorPart,
         CollectorSchema,
         DashboardWidget,
+        DetailPanel,
+        ListColumn,
         NavigationItem,
         PrintView,
     )
@@ -123,6 +125,34 @@ class BasePlugin(abc.ABC):
 
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         """Cards for the dashboard (`DashboardWidget`). Runs once at load time."""
+        return []
+
+    def get_list_columns(self) -> list[ListColumn]:
+        """Extra columns on resources' list pages in the web UI (`ListColumn`).
+
+        Runs once at load time. Each column names its resource, a column
+        name, a label and `values(session, ids)`, called once per page with
+        the ids of the page's records, returning {id: value}. Checked at load:
+        only ListColumn values, a resource and name of lowercase letters and
+        digits, a non-blank label, a callable `values`, an integer order, no
+        (resource, name) twice. At app start a column of a resource this app
+        does not serve, or named like one of its fields, is left out with a
+        warning. See docs/PLUGIN-HOOKS.md.
+        """
+        return []
+
+    def get_detail_panels(self) -> list[DetailPanel]:
+        """Cards on records' detail pages in the web UI (`DetailPanel`).
+
+        Runs once at load time. Each panel names its resource, a name, a
+        title, a template of the plugin's `templates` folder and
+        `context(session, record)`, called when the page is shown, returning
+        the template's variables or None (no card for that record). Checked at
+        load: only DetailPanel values, a resource and name of lowercase letters
+        and digits, unique names, a non-blank title and template, a callable
+        context, an integer order. A panel that fails when shown is left out of
+        that page and logged; the page still shows. See docs/PLUGIN-HOOKS.md.
+        """
         return []
 
     def get_print_views(self) -> list[PrintView]:

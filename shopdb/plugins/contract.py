@@ -24,6 +24,8 @@ from shopdb.plugins.contributions import (
     CollectorPart,
     CollectorSchema,
     DashboardWidget,
+    DetailPanel,
+    ListColumn,
     NavigationItem,
     PrintView,
 )
@@ -56,6 +58,9 @@ class PluginParts:
     # Parts of other plugins' collector records this plugin writes.
     collector_parts: tuple[CollectorPart, ...] = ()
     printviews: tuple[PrintView, ...] = ()
+    # Web UI contributions: list columns and detail panels.
+    listcolumns: tuple[ListColumn, ...] = ()
+    panels: tuple[DetailPanel, ...] = ()
 
 
 def collect_parts(plugin: BasePlugin) -> PluginParts:
@@ -96,6 +101,8 @@ def collect_parts(plugin: BasePlugin) -> PluginParts:
             name, plugin.meta.dependencies, _call(plugin, "get_collector_parts")
         ),
         printviews=_printviews(name, _call(plugin, "get_print_views")),
+        listcolumns=_listcolumns(name, _call(plugin, "get_list_columns")),
+        panels=_panels(name, _call(plugin, "get_detail_panels")),
     )
 
 
@@ -288,6 +295,77 @@ def _check_printview(plugin: str, hook: str, view: PrintView) -> None:
         )
     if not _is_int(view.maxids) or view.maxids < 1:
         raise _fail(plugin, hook, f"returned the view {view.name!r} with a maxids below 1.")
+
+
+# Web UI contributions: the names are part of element ids and addresses.
+UI_NAME = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def _listcolumns(plugin: str, value: Any) -> tuple[ListColumn, ...]:
+    hook = "get_list_columns"
+    columns = _items(plugin, hook, value, ListColumn, _check_listcolumn)
+    keys = [(column.resource, column.name) for column in columns]
+    doubled = sorted(
+        {f"{resource}.{name}" for resource, name in keys if keys.count((resource, name)) > 1}
+    )
+    if doubled:
+        raise _fail(plugin, hook, f"returned the column(s) {doubled} twice.")
+    return columns
+
+
+def _check_listcolumn(plugin: str, hook: str, column: ListColumn) -> None:
+    _check_ui_names(plugin, hook, "column", column.resource, column.name)
+    if not (isinstance(column.label, str) and column.label.strip()):
+        raise _fail(plugin, hook, f"returned the column {column.name!r} whose label is not text.")
+    if not callable(column.values):
+        raise _fail(
+            plugin, hook, f"returned the column {column.name!r} with values that cannot be called."
+        )
+    if not _is_int(column.order):
+        raise _fail(plugin, hook, f"returned the column {column.name!r} with a non-integer order.")
+
+
+def _panels(plugin: str, value: Any) -> tuple[DetailPanel, ...]:
+    hook = "get_detail_panels"
+    panels = _items(plugin, hook, value, DetailPanel, _check_panel)
+    names = [panel.name for panel in panels]
+    doubled = sorted({name for name in names if names.count(name) > 1})
+    if doubled:
+        raise _fail(plugin, hook, f"returned the panel name(s) {doubled} twice.")
+    return panels
+
+
+def _check_panel(plugin: str, hook: str, panel: DetailPanel) -> None:
+    _check_ui_names(plugin, hook, "panel", panel.resource, panel.name)
+    for field in ("title", "template"):
+        value = getattr(panel, field)
+        if not (isinstance(value, str) and value.strip()):
+            raise _fail(
+                plugin, hook, f"returned the panel {panel.name!r} whose {field} is not text."
+            )
+    if not callable(panel.context):
+        raise _fail(
+            plugin, hook, f"returned the panel {panel.name!r} with a context that cannot be called."
+        )
+    if not _is_int(panel.order):
+        raise _fail(plugin, hook, f"returned the panel {panel.name!r} with a non-integer order.")
+
+
+def _check_ui_names(plugin: str, hook: str, what: str, resource: Any, name: Any) -> None:
+    if not (isinstance(resource, str) and UI_NAME.match(resource)):
+        raise _fail(
+            plugin,
+            hook,
+            f"returned a {what} for the resource {resource!r}; name a resource (lowercase "
+            "letters and digits, such as 'assets').",
+        )
+    if not (isinstance(name, str) and UI_NAME.match(name)):
+        raise _fail(
+            plugin,
+            hook,
+            f"returned a {what} named {name!r}; a {what} name is lowercase letters and digits, "
+            "starting with a letter.",
+        )
 
 
 def _check_command(plugin: str, hook: str, command: click.Command) -> None:

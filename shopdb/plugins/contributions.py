@@ -45,6 +45,48 @@ class DashboardWidget:
     context: Callable[[Session], Mapping[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class ListColumn:
+    """One more column on a resource's list page, returned by
+    `get_list_columns()`.
+
+    `resource` names the resource whose list shows it (a core one such as
+    "assets", or a plugin's); `name` is unique among that list's columns and
+    no field of the resource; `label` heads the column. `values(session,
+    ids)` is called once per page with the ids of the page's records and
+    returns {id: value} (plain text, escaped by the UI; an id left out shows
+    empty): one query for the page, never one per row. Lower `order` comes
+    first; the plugin columns follow the declared ones.
+    """
+
+    resource: str
+    name: str
+    label: str
+    values: Callable[[Session, list[int]], Mapping[int, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DetailPanel:
+    """One card on a record's detail page, returned by `get_detail_panels()`.
+
+    `resource` names the resource whose detail pages show it; `name` is
+    unique within the plugin (the card's element id); `title` heads the card;
+    `template` is a Jinja template in the plugin's `templates` folder, named
+    with the plugin's name in front, as for dashboard widgets;
+    `context(session, record)` gets the request's session and the record (the
+    model instance the page shows) and returns the template's variables, or
+    None to leave the card out for that record. Lower `order` comes first.
+    """
+
+    resource: str
+    name: str
+    title: str
+    template: str
+    context: Callable[[Session, Any], Mapping[str, Any] | None]
+    order: int = 100
+
+
 # How loud a banner is, quietest first; the web UI maps each to its colours.
 BANNER_LEVELS = ("info", "warning", "critical")
 

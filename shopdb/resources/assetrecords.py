@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from shopdb.errors import NotFoundError
 from shopdb.models import Asset, AssetRelationship, AssetStatus, RelationshipType
+from shopdb.services.derived import derived_edges
 from shopdb.services.positions import resolve_asset_position
 
 ACTIVE = "active"
@@ -42,9 +43,52 @@ class EdgeSchema(Schema):
     asset = fields.Nested(RelatedAssetSchema, required=True)
 
 
+class EdgeBriefSchema(Schema):
+    assetrelationshipid = fields.Integer(required=True)
+    relationshiptype = fields.String(required=True)
+
+
+class ThroughEdgeSchema(EdgeBriefSchema):
+    asset = fields.Nested(
+        RelatedAssetSchema,
+        required=True,
+        metadata={"description": "The asset the two edges meet at (the cell)"},
+    )
+
+
+class DerivedEdgeSchema(Schema):
+    relationshiptype = fields.String(required=True)
+    asset = fields.Nested(RelatedAssetSchema, required=True)
+    edge = fields.Nested(
+        EdgeBriefSchema,
+        required=True,
+        metadata={"description": "The edge that propagates (PC controls cell)"},
+    )
+    through = fields.Nested(
+        ThroughEdgeSchema,
+        required=True,
+        metadata={"description": "The edge it propagates through (machine partof cell)"},
+    )
+
+
+class DerivedEdgesSchema(Schema):
+    outgoing = fields.List(fields.Nested(DerivedEdgeSchema), required=True)
+    incoming = fields.List(fields.Nested(DerivedEdgeSchema), required=True)
+
+
 class RelationshipsSchema(Schema):
     outgoing = fields.List(fields.Nested(EdgeSchema), required=True)
     incoming = fields.List(fields.Nested(EdgeSchema), required=True)
+    derived = fields.Nested(
+        DerivedEdgesSchema,
+        required=True,
+        metadata={
+            "description": (
+                "Edges that follow from a type's propagatesthroughid: a PC that controls a "
+                "cell controls what is partof the cell"
+            )
+        },
+    )
 
 
 def asset_detail_fields() -> dict[str, fields.Field]:
@@ -98,7 +142,9 @@ def add_asset_detail(session: Session, asset: Asset, data: dict[str, Any]) -> di
     """Add where the asset shows on the map and its edges to a detail reply."""
     position = resolve_asset_position(asset, session)
     data["position"] = None if position is None else asdict(position)
-    data["relationships"] = asset_edges(session, asset.assetid)
+    edges: dict[str, Any] = asset_edges(session, asset.assetid)
+    edges["derived"] = derived_edges(session, asset.assetid)
+    data["relationships"] = edges
     return data
 
 

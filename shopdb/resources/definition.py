@@ -47,8 +47,9 @@ from shopdb.resources.batch import (
     write_batch,
 )
 from shopdb.resources.byname import ByName, NameLookup
+from shopdb.resources.naming import lookup_names
 from shopdb.resources.nested import HasMany, HasOne, NestedPart
-from shopdb.resources.queries import Conditions, bind_filters, bind_search
+from shopdb.resources.queries import Conditions, FilterBy, bind_filters, bind_search
 from shopdb.resources.samples import sample_body
 from shopdb.resources.schemas import (
     MAXIMUM_ID,
@@ -150,7 +151,7 @@ class Resource:
     model: type[Base]
     name: str = ""
     label: str = ""
-    filters: Sequence[str | tuple[str, str] | tuple[str, Conditions]] = ()
+    filters: Sequence[str | tuple[str, str] | tuple[str, Conditions] | tuple[str, FilterBy]] = ()
     sort: Sequence[str] = ()
     default_sort: str = ""
     search: Sequence[tuple[str, int]] = ()
@@ -248,6 +249,12 @@ class Resource:
             raise ValueError(
                 f"resource {self.name!r} has bulk fields that are no changeable column: {unknown}"
             )
+        # The lookups replies name beside their ids (shopdb.resources.naming).
+        self.named_lookups = lookup_names(
+            self.columns,
+            (self.primary_key, *self.hidden),
+            {*known, *self.nested, *self.output_fields, *self.detail_fields},
+        )
         self.list_filters = bind_filters(self)  # may name nested fields: after nesting
         self.search_fields = bind_search(self)
 

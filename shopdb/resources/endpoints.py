@@ -26,6 +26,7 @@ from shopdb.http.envelope import data_response
 from shopdb.http.identity import authorize, guarded, request_actor
 from shopdb.resources import operationdocs as docs
 from shopdb.resources.definition import Resource
+from shopdb.resources.naming import name_lookups
 from shopdb.resources.queries import (
     SortKey,
     apply_filters,
@@ -160,13 +161,16 @@ class ResourceViews:
             keys=self.list_order(args),
             cursor=args.get("cursor"),
         )
-        return data_response(self.output.dump(page.rows, many=True), meta=page.meta())
+        rows = self.output.dump(page.rows, many=True)
+        name_lookups(session, self.resource.named_lookups, rows)
+        return data_response(rows, meta=page.meta())
 
     def get_object(self, session: Session, itemid: int, *, lock: bool = False) -> Any:
         return self.resource.get_row(session, itemid, lock=lock)
 
     def reply(self, session: Session, instance: Any, status: int = 200, **extra: Any) -> Any:
         data = self.resource.detail(session, instance, self.detail.dump(instance))
+        name_lookups(session, self.resource.named_lookups, [data])
         return data_response({**data, **extra}, status)
 
     def create_record(self, session: Session, values: dict[str, Any]) -> Any:

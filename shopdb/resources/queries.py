@@ -119,6 +119,19 @@ class Conditions:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class FilterBy:
+    """A filter that takes values of `field` (a marshmallow field, as the
+    query string reads it) and makes its own condition on the resource's
+    query from them: `("relatedto", FilterBy(fields.Integer(), related_to,
+    "Assets related to this asset"))`. For what no one field holds (assets
+    related to another, directly or through a derived edge)."""
+
+    field: fields.Field
+    condition: Callable[[list[Any]], ColumnElement[bool]]
+    description: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class ListFilter:
     """One filter: the query parameter and the field it compares. A filter
@@ -131,6 +144,7 @@ class ListFilter:
     names: NameLookup | None = None
     within: bool = False  # a location and every location below it
     conditions: Conditions | None = None
+    custom: FilterBy | None = None
 
     @property
     def ranged(self) -> bool:
@@ -142,6 +156,8 @@ class ListFilter:
         return self.conditions.conditions if self.conditions is not None else {}
 
     def condition(self, values: list[Any]) -> ColumnElement[bool]:
+        if self.custom is not None:
+            return self.custom.condition(values)
         if self.target is None:
             return or_(*(self.choices[value]() for value in values))
         column = self.target.column
@@ -204,6 +220,9 @@ def bind_filters(resource: Resource) -> dict[str, ListFilter]:
         if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], Conditions):
             found[entry[0]] = _conditions_filter(owner, resource, entry[0], entry[1], taken)
             continue
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], FilterBy):
+            found[entry[0]] = _custom_filter(owner, resource, entry[0], entry[1], taken)
+            continue
         if isinstance(entry, str):
             parameter, path = entry.rpartition(".")[2], entry
         elif (
@@ -249,14 +268,7 @@ def _conditions_filter(
 ) -> ListFilter:
     """A (parameter, Conditions) filter, checked: its own parameter, named
     conditions that are functions."""
-    if not isinstance(parameter, str) or not PARAMETER_NAME.fullmatch(parameter):
-        raise ValueError(
-            f"{owner}: the filter parameter {parameter!r} must be lowercase letters and "
-            "digits, run together."
-        )
-    if parameter in taken or parameter in resource.columns:
-        holder = taken.get(parameter, "a field of the resource")
-        raise ValueError(f"{owner}: the filter {parameter!r} takes a name already {holder}.")
+    _own_parameter(owner, resource, parameter, taken)
     named = declared.conditions
     if not named or not all(
         isinstance(name, str) and callable(condition) for name, condition in named.items()
@@ -267,6 +279,33 @@ def _conditions_filter(
         )
     taken[parameter] = f"the filter {parameter!r}"
     return ListFilter(parameter, None, conditions=declared)
+
+
+def _own_parameter(owner: str, resource: Resource, parameter: Any, taken: dict[str, str]) -> None:
+    """A filter that names its own parameter: a valid name, not taken."""
+    if not isinstance(parameter, str) or not PARAMETER_NAME.fullmatch(parameter):
+        raise ValueError(
+            f"{owner}: the filter parameter {parameter!r} must be lowercase letters and "
+            "digits, run together."
+        )
+    if parameter in taken or parameter in resource.columns:
+        holder = taken.get(parameter, "a field of the resource")
+        raise ValueError(f"{owner}: the filter {parameter!r} takes a name already {holder}.")
+
+
+def _custom_filter(
+    owner: str, resource: Resource, parameter: Any, declared: FilterBy, taken: dict[str, str]
+) -> ListFilter:
+    """A (parameter, FilterBy) filter, checked: its own parameter, a field
+    to read the values and a function to make the condition."""
+    _own_parameter(owner, resource, parameter, taken)
+    if not (isinstance(declared.field, fields.Field) and callable(declared.condition)):
+        raise ValueError(
+            f"{owner}: the filter {parameter!r} needs FilterBy(<marshmallow field>, "
+            "<function of the values returning a SQL condition>)."
+        )
+    taken[parameter] = f"the filter {parameter!r}"
+    return ListFilter(parameter, None, custom=declared)
 
 
 def _derived_filters(
@@ -388,6 +427,8 @@ def _name_field(lookup: NameLookup) -> fields.Field:
 
 def _describe(item: ListFilter) -> str:
     target = item.target
+    if item.custom is not None:
+        return f"{item.custom.description} Repeat the parameter for any of several.".lstrip()
     if target is None:
         text = item.conditions.description if item.conditions is not None else ""
         named = ", ".join(item.choices)
@@ -469,7 +510,9 @@ def build_list_arguments(resource: Resource, name: str) -> type[Schema]:
         )
     for parameter, item in resource.list_filters.items():
         value: fields.Field
-        if item.target is None:
+        if item.custom is not None:
+            value = copy.copy(item.custom.field)
+        elif item.target is None:
             value = fields.String(validate=validate.OneOf(list(item.choices)))
         elif item.names:
             value = _name_field(item.names)

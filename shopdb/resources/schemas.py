@@ -261,6 +261,7 @@ def build_schemas(resource: Resource) -> ResourceSchemas:
             "Meta": output_meta,
             **resource.storage.output_fields(),
             **{nested.name: nested.output_field() for nested in resource.nesting.values()},
+            **{named.key: named.output_field() for named in resource.named_lookups.values()},
             **resource.output_fields,
         },
     )

@@ -32,6 +32,7 @@ from shopdb.http.identity import authorize, request_actor
 from shopdb.models import AuditLog
 from shopdb.resources.definition import Resource
 from shopdb.resources.endpoints import ResourceViews
+from shopdb.resources.naming import name_lookups
 from shopdb.resources.queries import (
     DEFAULT_PERPAGE,
     Page,
@@ -40,6 +41,7 @@ from shopdb.resources.queries import (
 )
 from shopdb.resources.schemas import camel
 from shopdb.services.unitofwork import unit_of_work
+from shopdb.web import detail
 from shopdb.web.bulk import bulk_controls, may_bulk
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import VERSION_FIELD, ResourceForm, general_errors
@@ -164,7 +166,9 @@ class ResourcePages:
             if item.names is not None and item.names.idfield in resource.list_filters:
                 continue  # the id filter shows the names already
             options: list[tuple[Any, str]] | None
-            if item.target is None:
+            if item.custom is not None:
+                controls.append(FilterControl(parameter, field_label(parameter), "text", value))
+            elif item.target is None:
                 options = [(name, name) for name in item.choices]
                 controls.append(
                     FilterControl(parameter, field_label(parameter), "select", value, options)
@@ -208,7 +212,9 @@ class ResourcePages:
 
     def rows(self, session: Session, page: Page) -> tuple[list[dict[str, Any]], dict]:
         dumped = self.output.dump(page.rows, many=True)
-        return dumped, self.site.lookups.labels(session, self.resource, dumped)
+        # The API's names of the lookups (one statement for the page).
+        name_lookups(session, self.resource.named_lookups, dumped)
+        return dumped, detail.named_labels(self.resource, dumped)
 
     # Verbs ---------------------------------------------------------------------
 
@@ -219,6 +225,8 @@ class ResourcePages:
         page = self.list_page(session, args)
         rows, labels = self.rows(session, page)
         columns = self.columns()
+        extra = detail.add_plugin_columns(self.site, self, session, rows)
+        columns += [Column(name, label, False) for name, label in extra]
         context: dict[str, Any] = {
             "pages": self,
             "resource": self.resource,
@@ -342,17 +350,22 @@ class ResourcePages:
         data = self.detail_data(session, instance)
         references = self.site.lookups.of(self.resource)
         itemid = getattr(instance, self.resource.primary_key)
+        history = self.history(session, itemid)
         return {
             "pages": self,
             "resource": self.resource,
             "itemid": itemid,
-            "history": self.history(session, itemid),
+            "history": history,
+            "historynames": detail.history_names(session, self.resource, history),
             "historyshown": HISTORY_SHOWN,
             "data": data,
             "labels": self.site.lookups.labels(session, self.resource, [data]),
             "references": {name: each.target.name for name, each in references.items()},
             "title": self.record_title(data),
             "maywrite": self.may_write(),
+            "edgeeditor": detail.edge_editor(self.site, session, data),
+            "panels": detail.panels(self.site, self, session, instance),
+            "positionname": detail.position_name(session, data),
         }
 
     def history(self, session: Session, itemid: int) -> Sequence[AuditLog] | None:

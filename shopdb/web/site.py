@@ -47,13 +47,13 @@ from shopdb.resources.definition import Resource
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
 from shopdb.version import __version__
-from shopdb.web import bulk, search, signin, transfer
+from shopdb.web import bulk, detail, search, signin, transfer
 from shopdb.web.locationtree import tree_options
 from shopdb.web.lookups import Lookups, title_field
 from shopdb.web.pages import ResourcePages
 from shopdb.web.words import field_label, humanize
 
-SITE_KEY = "shopdb.web"
+SITE_KEY = detail.SITE_KEY
 THEME_COOKIE = "shopdb_theme"
 THEMES = ("dark", "light")
 STATIC_MAX_AGE = 24 * 3600
@@ -91,6 +91,9 @@ class PluginPages:
     banners: Callable[[Session, int | None, int | None], Sequence[Any]] | None = None
     # Its dashboard cards (`DashboardWidget`: name, title, template, order, context).
     widgets: Sequence[Any] = ()
+    # `ListColumn` and `DetailPanel` values (see shopdb.web.detail).
+    listcolumns: Sequence[Any] = ()
+    panels: Sequence[Any] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,9 @@ class Site:
         # Every plugin found or installed, with its state (`PluginReport`s),
         # for the admin's plugin page; handed over by the app factory.
         self.plugin_reports: Callable[[], Sequence[Any]] = lambda: ()
+        self.listcolumns: dict[str, list[Any]] = {}
+        self.detailpanels: dict[str, list[tuple[str, Any]]] = {}
+        detail.wire_contributions(self)
 
     # Navigation --------------------------------------------------------------
 
@@ -478,6 +484,7 @@ def init_app(
     transfer.register(blueprint, resource)
     reports.register(blueprint)
     admin.register(blueprint)
+    detail.register(blueprint, resource)
     blueprint.add_app_template_filter(shown_text, "shown_text")
     blueprint.add_app_template_filter(table_keys, "table_keys")
     blueprint.add_app_template_filter(field_label, "field_label")

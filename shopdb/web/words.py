@@ -31,7 +31,7 @@ _VOCABULARY = """
     time title token tokens tool tools type types unit units url usb user username
     users valid value vendor vendors version vlan website workpiece x y zabbix
     parent modified log logs count used warranty inherits position to axes spindles audit
-    min
+    min related from
 """
 WORDS = frozenset(_VOCABULARY.split())
 # Kept as written, not capitalised.

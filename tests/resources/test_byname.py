@@ -309,7 +309,10 @@ def test_the_name_fields_are_documented_as_input_only(app, editor):
     assert schema["material"]["writeOnly"] is True
     assert "instead of its id" in schema["material"]["description"]
     assert "created" in schema["colour"]["description"]
-    assert "material" not in spec["components"]["schemas"]["Bynspools"]["properties"]
+    # In replies the same key is the name object of the lookup (read only).
+    shown = spec["components"]["schemas"]["Bynspools"]["properties"]["material"]
+    assert shown["readOnly"] is True
+    assert "#/components/schemas/LookupName" in str(shown)
 
 
 def test_a_declaration_that_does_not_fit_is_refused(models):

@@ -11,6 +11,8 @@ from shopdb.api import (
     Base,
     BasePlugin,
     CollectorSchema,
+    DetailPanel,
+    ListColumn,
     NavigationItem,
     Resource,
     register_asset_type,
@@ -20,6 +22,7 @@ from shopdb.api import (
 from .demo import add_demo_computers
 from .models import Computer, ComputerInterface, ComputerType
 from .resources import ASSET_TYPE, COLLECTOR_SCHEMA, COMPUTERS, COMPUTERTYPES
+from .ui import DETAIL_PANELS, LIST_COLUMNS
 
 ICON = "pc-display"
 
@@ -47,6 +50,12 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Computers", url="/computers", icon=ICON)]
+
+    def get_detail_panels(self) -> list[DetailPanel]:
+        return DETAIL_PANELS
+
+    def get_list_columns(self) -> list[ListColumn]:
+        return LIST_COLUMNS
 
     def get_collector_schema(self) -> CollectorSchema:
         return COLLECTOR_SCHEMA

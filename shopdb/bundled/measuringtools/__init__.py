@@ -17,6 +17,7 @@ from shopdb.api import (
     Base,
     BasePlugin,
     DashboardWidget,
+    DetailPanel,
     NavigationItem,
     Resource,
     define_setting,
@@ -29,6 +30,7 @@ from .demo import add_demo_instruments
 from .models import Calibration, InstrumentType, MeasuringTool
 from .resources import ASSET_TYPE, CALIBRATIONS, INSTRUMENTTYPES, MEASURINGTOOLS, PLUGIN
 from .schedule import DEFAULT_DUESOON_DAYS, DUESOON_SETTING
+from .ui import DETAIL_PANELS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -95,6 +97,9 @@ class Plugin(BasePlugin):
                 label="Calibrations due", url="/measuringtools/report", icon="calendar-check"
             ),
         ]
+
+    def get_detail_panels(self) -> list[DetailPanel]:
+        return DETAIL_PANELS
 
     def get_dashboard_widgets(self) -> list[DashboardWidget]:
         return [

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdb.errors import InvalidInputError
 from shopdb.models import Asset, AssetRelationship, AssetStatus, AssetType, RelationshipType
 from shopdb.resources.definition import Resource
+from shopdb.resources.queries import FilterBy
 from shopdb.resources.registry import RESOURCES_KEY
+from shopdb.resources.schemas import ID_RANGE
 from shopdb.services.access import Access
+from shopdb.services.derived import related_from, related_to
 from shopdb.services.positions import POSITION_EDGE_ORDER
 
 
@@ -105,6 +109,26 @@ ASSET_RESOURCES = (
             "isactive",
             "createdat",
             "modifiedat",
+            (
+                "relatedfrom",
+                FilterBy(
+                    fields.Integer(validate=ID_RANGE),
+                    related_from,
+                    "Assets this asset (an id) has an active edge to, directly or derived "
+                    "through a type's propagatesthroughid: relatedfrom=<PC> lists what the PC "
+                    "controls, the machines part of a cell it controls included.",
+                ),
+            ),
+            (
+                "relatedto",
+                FilterBy(
+                    fields.Integer(validate=ID_RANGE),
+                    related_to,
+                    "Assets with an active edge to this asset (an id), directly or derived: "
+                    "relatedto=<machine> lists the PC that controls it, or the cell it is part "
+                    "of.",
+                ),
+            ),
         ),
         sort=(
             "assetnumber",

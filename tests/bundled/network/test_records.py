@@ -104,7 +104,8 @@ def test_create_list_filter_search_get_update_and_retire(site: Site):
     assert record["hostname"] == f"sw-test{serial}.plant.example"
     assert record["macaddress"] == sent["macaddress"]
     assert record["networkdevicetypeid"] == site.type_id("switch")
-    assert "networkdevicetype" not in record  # write-only: the name resolves to the id
+    # The name sent resolves to the id; the reply names the row under the same key.
+    assert record["networkdevicetype"] == {"id": site.type_id("switch"), "name": "switch"}
     other = site.create(vlan=110)
 
     for query in (
