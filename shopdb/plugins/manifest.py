@@ -84,6 +84,7 @@ RESERVED_NAMES = frozenset(
         "relationshiptypes",
         "revokedtokens",
         "roles",
+        "searchentries",
         "settings",
         "users",
         "vendors",

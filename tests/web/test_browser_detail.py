@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import re
 
-from tests.web.test_browser import (  # noqa: F401 - the fixtures this module uses
-    browser,
-    page_of,
-    pytestmark,
-    server,
-    shot,
-    sign_in,
-)
+# page_of, the browser and the served demo site are fixtures of tests/web/conftest.py.
+from tests.web.browsing import shot
+from tests.web.test_browser import pytestmark  # noqa: F401
 from tests.web.test_detail import derived_pair
 
 
-def test_an_editor_adds_and_removes_a_relationship(page_of, demo_app, browser_of):  # noqa: F811
+def test_an_editor_adds_and_removes_a_relationship(page_of, demo_app, browser_of):
     pc, machine, part = derived_pair(demo_app)
     number = browser_of("viewer").get(f"/api/assets/{pc}").get_json()["data"]["assetnumber"]
-    page = page_of()
-    sign_in(page, "editor", f"/assets/{part}")
+    page = page_of("editor")
+    page.goto(f"/assets/{part}")
     form = page.locator('[data-testid="addedge"]')
     form.locator("#edge-direction").select_option("incoming")
     form.locator("#edge-type").select_option(label="connectedto")
