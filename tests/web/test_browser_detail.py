@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 # page_of, the browser and the served demo site are fixtures of tests/web/conftest.py.
 from tests.web.browsing import shot
 from tests.web.test_browser import pytestmark  # noqa: F401
@@ -20,8 +22,11 @@ def test_an_editor_adds_and_removes_a_relationship(page_of, demo_app, browser_of
     form = page.locator('[data-testid="addedge"]')
     form.locator("#edge-direction").select_option("incoming")
     form.locator("#edge-type").select_option(label="connectedto")
-    form.locator(".ts-control").click()
-    page.keyboard.type(number)
+    # Type into tom-select's own field (Playwright focuses it first): keys
+    # sent to the page right after a click can land before the focus does.
+    field = form.locator(".ts-control input")
+    field.press_sequentially(number)
+    expect(field).to_have_value(number)
     option = page.locator(".ts-dropdown .option", has_text=number).first
     option.wait_for()
     option.click()
