@@ -93,6 +93,9 @@ from shopdb.services.seeds import (
     stable_number,
 )
 from shopdb.services.settings import define_setting, get_setting, plugin_key, set_setting
+from shopdb.services.storedfiles import discard as discard_file
+from shopdb.services.storedfiles import path_of as stored_path
+from shopdb.services.storedfiles import store as store_file
 from shopdb.services.unitofwork import unit_of_work
 from shopdb.version import __contract_version__
 
@@ -164,6 +167,7 @@ __all__ = [
     "current_identity",
     "data_response",
     "define_setting",
+    "discard_file",
     "drop_unique_in_any_case",
     "flag_true",
     "get_session",
@@ -186,6 +190,8 @@ __all__ = [
     "seed_rows",
     "set_setting",
     "stable_number",
+    "store_file",
+    "stored_path",
     "takes_file",
     "unique_in_any_case",
     "unit_of_work",

@@ -9,25 +9,24 @@ that a browser could run. It is bounded in size (the setting
 generated name in the instance folder (`<instance>/measuringtools/
 certificates/<32 hex digits>.pdf`) and served back as an attachment.
 
-Files follow the transaction: a file written for a record whose change is
-not committed (rolled back, or the session closed) is removed, and a
-replaced or deleted certificate's file is removed only once the change is
-committed.
+Files follow the transaction (the core's stored-file service, through
+`shopdb.api.store_file` and `discard_file`): a file written for a record
+whose change is not committed (rolled back, or the session closed) is
+removed, and a replaced or deleted certificate's file is removed only once
+the change is committed.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-import uuid
 from pathlib import Path
 
-from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
-CERTIFICATE_FOLDER = ("measuringtools", "certificates")
+from shopdb.api import discard_file, store_file, stored_path
+
+# Under the instance folder; the files follow the transaction (shopdb.api.store_file).
+CERTIFICATE_FOLDER = "measuringtools/certificates"
 MAXBYTES_SETTING = "certificatemaxbytes"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 PDF_EXTENSION = ".pdf"
@@ -39,10 +38,6 @@ XREF_AT = re.compile(rb"\s*(xref\b|\d+\s+\d+\s+obj\b)")
 MARKUP = re.compile(rb"<\s*(html|script|body|iframe|svg|!doctype)\b", re.IGNORECASE)
 TAIL = 2048  # where the trailer of a PDF is
 HEAD = 4096  # where a browser sniffing the content would look for markup
-
-# Session.info keys: files to remove once the transaction ends one way or the other.
-REMOVE_ON_COMMIT = "measuringtools.removeoncommit"
-REMOVE_ON_ROLLBACK = "measuringtools.removeonrollback"
 
 
 def pdf_problem(data: bytes) -> str | None:
@@ -88,61 +83,22 @@ def display_name(filename: str, calibrationid: int) -> str:
     return name[:255].strip() or f"certificate-{calibrationid}.pdf"
 
 
-def certificate_folder() -> Path:
-    return Path(current_app.config["SHOPDB_INSTANCE_PATH"]).joinpath(*CERTIFICATE_FOLDER)
-
-
 def certificate_path(storedname: str) -> Path:
     """The file of a stored name; a name the plugin did not generate is refused."""
     if not STORED_NAME.fullmatch(storedname):
         raise ValueError(f"{storedname!r} is not a certificate file name this plugin made")
-    return certificate_folder() / storedname
+    return stored_path(f"{CERTIFICATE_FOLDER}/{storedname}", (CERTIFICATE_FOLDER,))
 
 
 def store(session: Session, data: bytes) -> str:
     """Write the file under a new generated name (complete or not at all)
     and return the name; the file goes again if the transaction rolls back."""
-    session.connection()  # the transaction the file belongs to, begun if need be
-    folder = certificate_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}{PDF_EXTENSION}"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, folder / name)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    session.info.setdefault(REMOVE_ON_ROLLBACK, []).append(folder / name)
-    return name
+    relpath = store_file(session, CERTIFICATE_FOLDER, data, PDF_EXTENSION)
+    return relpath.rsplit("/", 1)[-1]
 
 
 def discard(session: Session, storedname: str | None) -> None:
     """Remove a certificate's file once the transaction that dropped it commits."""
     if storedname:
-        session.connection()  # tie it to the transaction, begun if need be
-        session.info.setdefault(REMOVE_ON_COMMIT, []).append(certificate_path(storedname))
-
-
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    session.info.pop(REMOVE_ON_ROLLBACK, None)
-    _remove(session.info.pop(REMOVE_ON_COMMIT, []))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    """The outermost transaction ended without a commit (rolled back, or the
-    session closed): the files written for it go, the ones it dropped stay."""
-    if transaction.parent is not None:
-        return  # a savepoint; the outer transaction decides
-    session.info.pop(REMOVE_ON_COMMIT, None)
-    _remove(session.info.pop(REMOVE_ON_ROLLBACK, []))
+        certificate_path(storedname)  # refuses a name the plugin did not make
+        discard_file(session, f"{CERTIFICATE_FOLDER}/{storedname}", (CERTIFICATE_FOLDER,))
