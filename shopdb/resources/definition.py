@@ -66,6 +66,7 @@ from shopdb.services.records import known, refuse_if_referenced
 
 if TYPE_CHECKING:
     from shopdb.models import Base
+    from shopdb.resources.storedimages import StoredImage
 
 # What an asset class edits for many records at once unless it says otherwise.
 ASSET_BULK_FIELDS = ("assetstatusid", "locationid", "businessunitid")
@@ -146,6 +147,10 @@ class Resource:
     index (ADR 0015, `shopdb.resources.searchindex`): by default every
     resource of asset data that searches; lookup tables, whose rows seeds
     write, say False and are scanned.
+    `stored_images` declares uploaded images of the records (a location's
+    floor plan, `shopdb.resources.storedimages.StoredImage`): each gets PUT,
+    GET and DELETE routes and the web UI's upload form, and its file goes
+    when the record is deleted.
     """
 
     model: type[Base]
@@ -179,6 +184,7 @@ class Resource:
     last_seen: str = ""
     bulk: Sequence[str] | None = None
     search_index: bool | None = None
+    stored_images: Sequence[StoredImage] = ()
 
     def __post_init__(self) -> None:
         self.name = self.name or self.model.__tablename__
@@ -695,6 +701,8 @@ class Resource:
         refuse_if_referenced(session, instance, f"{self.name} {itemid}", self.nested_tables)
         for part in self.nesting.values():
             part.remove_all(session, instance)
+        for image in self.stored_images:  # their files go once the delete commits
+            image.discard(self, session, image.own_path(instance))
         session.delete(instance)
         return "delete"
 

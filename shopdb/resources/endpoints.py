@@ -338,4 +338,6 @@ def build_blueprint(resource: Resource) -> Blueprint:
                 return views.delete(args, itemid)
 
     resource.extra_routes(blueprint, schemas.output)
+    for image in resource.stored_images:
+        image.routes(resource, blueprint, schemas.output)
     return blueprint

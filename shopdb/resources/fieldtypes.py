@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -245,19 +246,53 @@ class UploadPath(CanonicalText):
     """A file ShopDB stores (under the instance folder), by its relative path.
     Never absolute, never `..`, never a URL: the web UI serves and renders it,
     so it must not reach outside the upload folder (`../../etc/passwd`,
-    `file:///...`)."""
+    `file:///...`). `folders` narrows it to paths inside those upload
+    folders (`UploadPath(folders=("floorplans",))`): the instance folder also
+    holds the SQLite database, which a floor plan must never name."""
 
     description = f"Stored file: {UPLOAD_FORM}"
     pattern = rf"^\s*{UPLOAD_PATH.pattern}\s*$"
     default_error_messages = {"invalid_upload": f"Not a stored file; give {UPLOAD_FORM}."}
 
+    def __init__(self, folders: Sequence[str] = (), **kwargs: Any) -> None:
+        self.folders = tuple(folders)
+        if self.folders:
+            form = folder_form(self.folders)
+            self.description = f"Stored file: {form}"
+            self.pattern = rf"^\s*{folder_pattern(self.folders)}\s*$"
+            kwargs.setdefault(
+                "error_messages", {"invalid_upload": f"Not a stored file; give {form}."}
+            )
+        super().__init__(**kwargs)
+
     def canonical(self, text: str) -> str:
-        if not UPLOAD_PATH.fullmatch(text):
+        if not in_folders(text, self.folders):
             raise self.make_error("invalid_upload")
         return text
 
     def sample(self, number: int) -> str:
-        return f"uploads/sample{number}.png"
+        folder = self.folders[0] if self.folders else "uploads"
+        return f"{folder}/sample{number}.png"
+
+
+def folder_pattern(folders: Sequence[str]) -> str:
+    """The regular expression of upload paths inside `folders`."""
+    names = "|".join(re.escape(folder.strip("/")) for folder in folders)
+    return rf"(?:{names})/{UPLOAD_PART}(?:/{UPLOAD_PART})*"
+
+
+def folder_form(folders: Sequence[str]) -> str:
+    inside = " or ".join(f"{folder}/" for folder in folders)
+    return (
+        f"a path of an uploaded file inside {inside} (such as {folders[0]}/plan.svg; "
+        "upload the file to store one)"
+    )
+
+
+def in_folders(text: str, folders: Sequence[str]) -> bool:
+    if not folders:
+        return bool(UPLOAD_PATH.fullmatch(text))
+    return re.fullmatch(folder_pattern(folders), text) is not None
 
 
 # An http(s) URL as RFC 3986 writes one, without a user name or password:
@@ -296,7 +331,8 @@ class WebUrl(CanonicalText):
 
 class ImageUrl(WebUrl):
     """An image on the web (a `WebUrl`) or a stored upload (an `UploadPath`):
-    the web UI renders it as an image address."""
+    the web UI renders it as an image address. `folders` narrows the stored
+    uploads to those folders, as for `UploadPath`."""
 
     description = f"Image: {WEB_URL_FORM}, or {UPLOAD_FORM}"
     pattern = rf"^\s*(?:{WEB_URL}|{UPLOAD_PATH.pattern})\s*$"
@@ -304,8 +340,20 @@ class ImageUrl(WebUrl):
         "invalid_url": f"Not an image address; give {WEB_URL_FORM}, or {UPLOAD_FORM}."
     }
 
+    def __init__(self, folders: Sequence[str] = (), **kwargs: Any) -> None:
+        self.folders = tuple(folders)
+        if self.folders:
+            form = folder_form(self.folders)
+            self.description = f"Image: {WEB_URL_FORM}, or {form}"
+            self.pattern = rf"^\s*(?:{WEB_URL}|{folder_pattern(self.folders)})\s*$"
+            kwargs.setdefault(
+                "error_messages",
+                {"invalid_url": f"Not an image address; give {WEB_URL_FORM}, or {form}."},
+            )
+        super().__init__(**kwargs)
+
     def canonical(self, text: str) -> str:
-        return text if UPLOAD_PATH.fullmatch(text) else super().canonical(text)
+        return text if in_folders(text, self.folders) else super().canonical(text)
 
     def sample(self, number: int) -> str:
         return f"https://images.example.com/{number}.png"

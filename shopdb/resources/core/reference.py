@@ -25,6 +25,7 @@ from shopdb.models import (
 from shopdb.resources.definition import Resource
 from shopdb.resources.fieldtypes import ImageUrl, UploadPath
 from shopdb.resources.lookups import lookup_resource
+from shopdb.resources.storedimages import StoredImage
 from shopdb.services.access import Access
 
 
@@ -73,6 +74,19 @@ class LocationResource(Resource):
             return data_response(roots)
 
 
+# Uploaded images (shopdb.resources.storedimages): a location's own floor plan
+# (a location without one shows its nearest ancestor's), a model's picture.
+FLOORPLAN = StoredImage(
+    route="floorplan",
+    column="floorplanimage",
+    folder="floorplans",
+    label="floor plan",
+    width="floorplanwidth",
+    height="floorplanheight",
+    inherited_through="parent",
+)
+PICTURE = StoredImage(route="picture", column="imageurl", folder="pictures", label="picture")
+
 REFERENCE_RESOURCES = (
     Resource(
         Vendor,
@@ -89,7 +103,8 @@ REFERENCE_RESOURCES = (
         default_sort="modelnumber",
         search=(("modelnumber", 10), ("notes", 1)),
         list_columns=("modelnumber", "vendorid", "assettypeid", "isactive"),
-        field_rules={"imageurl": ImageUrl()},
+        field_rules={"imageurl": ImageUrl(folders=(PICTURE.folder,))},
+        stored_images=(PICTURE,),
     ),
     lookup_resource(OperatingSystem, "operatingsystem", write=Access.EDITOR),
     lookup_resource(BusinessUnit, "businessunit", also=(("code", 8),), write=Access.EDITOR),
@@ -101,14 +116,14 @@ REFERENCE_RESOURCES = (
         default_sort="name",
         search=(("name", 10), ("notes", 1)),
         list_columns=("name", "locationtypeid", "parentlocationid", "isactive"),
-        field_rules={"floorplanimage": UploadPath()},
+        field_rules={"floorplanimage": UploadPath(folders=(FLOORPLAN.folder,))},
+        stored_images=(FLOORPLAN,),
         form_fields=(
             "name",
             "locationtypeid",
             "parentlocationid",
             "mapx",
             "mapy",
-            "floorplanimage",
             "notes",
             "isactive",
         ),
