@@ -702,7 +702,7 @@ class Resource:
         for part in self.nesting.values():
             part.remove_all(session, instance)
         for image in self.stored_images:  # their files go once the delete commits
-            image.discard(self, session, image.own_path(instance))
+            image.discard(self, session, image.own_path(instance), instance)
         session.delete(instance)
         return "delete"
 

@@ -139,7 +139,7 @@ class StoredImage:
         if self.height:
             values[self.height] = checked.height
         changes = resource.update(session, instance, values)
-        self.discard(resource, session, previous)
+        self.discard(resource, session, previous, instance)
         return changes
 
     def clear(self, resource: Resource, session: Session, instance: Any) -> dict[str, Any]:
@@ -150,16 +150,25 @@ class StoredImage:
         previous = self.own_path(instance)
         values = {name: None for name in (self.column, self.width, self.height) if name}
         changes = resource.update(session, instance, values)
-        self.discard(resource, session, previous)
+        self.discard(resource, session, previous, instance)
         return changes
 
-    def discard(self, resource: Resource, session: Session, relpath: str | None) -> None:
-        """Remove a file the record no longer names, once the change commits,
-        unless another record still names it (a path set by hand)."""
+    def discard(
+        self, resource: Resource, session: Session, relpath: str | None, instance: Any
+    ) -> None:
+        """Remove a file `instance` no longer names (or that goes with it),
+        once the change commits, unless another record still names it (a
+        path set by hand)."""
         if not relpath:
             return
-        column = resource.model.__table__.c[self.column]
-        users = session.scalar(select(func.count()).where(column == relpath))
+        table = resource.model.__table__
+        key = table.c[resource.primary_key]
+        users = session.scalar(
+            select(func.count()).where(
+                table.c[self.column] == relpath,
+                key != getattr(instance, resource.primary_key),
+            )
+        )
         if not users:
             storedfiles.discard(session, relpath, (self.folder,))
 

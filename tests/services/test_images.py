@@ -17,7 +17,12 @@ def test_png_jpeg_and_svg_are_told_by_their_bytes():
     stored = check_image(png(7, 3), "plan.PNG")
     assert (stored.kind, stored.width, stored.height, stored.mimetype) == ("png", 7, 3, "image/png")
     stored = check_image(jpeg(640, 480), "photo.jpeg")
-    assert (stored.kind, stored.width, stored.height, stored.extension) == ("jpeg", 640, 480, ".jpg")
+    assert (stored.kind, stored.width, stored.height, stored.extension) == (
+        "jpeg",
+        640,
+        480,
+        ".jpg",
+    )
     stored = check_image(svg(300, 150), "plan.svg")
     assert (stored.kind, stored.width, stored.height) == ("svg", 300, 150)
     assert served_type(stored.data) == "image/svg+xml"
