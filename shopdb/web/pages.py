@@ -41,7 +41,7 @@ from shopdb.resources.queries import (
 )
 from shopdb.resources.schemas import camel
 from shopdb.services.unitofwork import unit_of_work
-from shopdb.web import detail
+from shopdb.web import detail, storedimages
 from shopdb.web.bulk import bulk_controls, may_bulk
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import VERSION_FIELD, ResourceForm, general_errors
@@ -366,6 +366,7 @@ class ResourcePages:
             "edgeeditor": detail.edge_editor(self.site, session, data),
             "panels": detail.panels(self.site, self, session, instance),
             "positionname": detail.position_name(session, data),
+            "imageparts": storedimages.image_parts(self.resource, instance, self.may_write()),
         }
 
     def history(self, session: Session, itemid: int) -> Sequence[AuditLog] | None:

@@ -47,7 +47,7 @@ from shopdb.resources.definition import Resource
 from shopdb.services.access import ANONYMOUS_READ_SETTING, Access, allows
 from shopdb.services.settings import get_setting
 from shopdb.version import __version__
-from shopdb.web import bulk, detail, search, signin, transfer
+from shopdb.web import bulk, detail, search, signin, storedimages, transfer
 from shopdb.web.locationtree import tree_options
 from shopdb.web.lookups import Lookups, title_field
 from shopdb.web.pages import ResourcePages
@@ -485,6 +485,7 @@ def init_app(
     reports.register(blueprint)
     admin.register(blueprint)
     detail.register(blueprint, resource)
+    storedimages.register(blueprint, resource)
     blueprint.add_app_template_filter(shown_text, "shown_text")
     blueprint.add_app_template_filter(table_keys, "table_keys")
     blueprint.add_app_template_filter(field_label, "field_label")
