@@ -39,6 +39,7 @@ from shopdb.errors import InvalidInputError, NotFoundError
 from shopdb.http.envelope import data_response
 from shopdb.http.identity import guarded, request_actor
 from shopdb.http.uploads import takes_file, upload_body, uploaded_file
+from shopdb.resources.operationdocs import ITEM_ERRORS, WRITE_ERRORS
 from shopdb.services import storedfiles
 from shopdb.services.images import (
     DEFAULT_MAX_BYTES,
@@ -211,16 +212,27 @@ class StoredImage:
 
     # Routes ------------------------------------------------------------------------------
 
-    def routes(self, resource: Resource, blueprint: Blueprint, output_schema: type[Schema]) -> None:
-        """PUT, GET and DELETE /<id>/<route> on the resource's blueprint."""
-        dumper = output_schema()
+    def routes(self, resource: Resource, blueprint: Blueprint, envelope: type[Schema]) -> None:
+        """PUT, GET and DELETE /<id>/<route> on the resource's blueprint;
+        `envelope` is the resource's single-record reply, which PUT gives."""
         rule = f"/<int:itemid>/{self.route}"
         label = self.label
+
+        def documented(verb: str, errors: dict[int, str], **doc: Any) -> Any:
+            def decorate(view: Any) -> Any:
+                for status, component in errors.items():
+                    view = blueprint.alt_response(status, component)(view)
+                return blueprint.doc(operationId=f"{resource.name}_{verb}{self.route}", **doc)(view)
+
+            return decorate
 
         @blueprint.route(rule, methods=["PUT"], endpoint=f"put{self.route}")
         @guarded(resource.write, write=True)
         @takes_file
-        @blueprint.doc(
+        @blueprint.response(200, envelope)
+        @documented(
+            "put",
+            {**ITEM_ERRORS, **WRITE_ERRORS, 400: "BAD_REQUEST"},
             summary=f"Upload the {label} of one of {resource.label}",
             description=(
                 f"multipart/form-data with the image as the field `file`: PNG, JPEG or SVG by "
@@ -237,12 +249,14 @@ class StoredImage:
             with unit_of_work(session, request_actor()):
                 instance = resource.get_row(session, itemid, lock=True)
                 self.replace(resource, session, instance, upload)
-                response = data_response(dumper.dump(instance))
-            return response
+                data = resource.detail(session, instance, resource.schemas.detail().dump(instance))
+            return data_response(data)
 
         @blueprint.route(rule, methods=["GET"], endpoint=f"get{self.route}")
         @guarded(resource.read, write=False)
-        @blueprint.doc(
+        @documented(
+            "get",
+            ITEM_ERRORS,
             summary=f"The {label} image of one of {resource.label}",
             description=(
                 "The image bytes as their content says (image/png, image/jpeg, "
@@ -265,7 +279,9 @@ class StoredImage:
 
         @blueprint.route(rule, methods=["DELETE"], endpoint=f"delete{self.route}")
         @guarded(resource.write, write=True)
-        @blueprint.doc(
+        @documented(
+            "delete",
+            ITEM_ERRORS,
             summary=f"Remove the {label} of one of {resource.label}",
             description=f"Clears the {label} (audited); its file goes after the commit.",
             responses={"204": {"description": f"The {label} was removed"}},
