@@ -253,17 +253,15 @@ class UploadPath(CanonicalText):
     description = f"Stored file: {UPLOAD_FORM}"
     pattern = rf"^\s*{UPLOAD_PATH.pattern}\s*$"
     default_error_messages = {"invalid_upload": f"Not a stored file; give {UPLOAD_FORM}."}
+    folders: tuple[str, ...] = ()
 
     def __init__(self, folders: Sequence[str] = (), **kwargs: Any) -> None:
-        self.folders = tuple(folders)
-        if self.folders:
-            form = folder_form(self.folders)
-            self.description = f"Stored file: {form}"
-            self.pattern = rf"^\s*{folder_pattern(self.folders)}\s*$"
-            kwargs.setdefault(
-                "error_messages", {"invalid_upload": f"Not a stored file; give {form}."}
-            )
+        narrow_to_folders(self, folders, kwargs, "invalid_upload")
         super().__init__(**kwargs)
+
+    def narrowed(self, form: str, pattern: str) -> tuple[str, str, str]:
+        """(description, pattern, message) of paths inside the folders."""
+        return f"Stored file: {form}", rf"^\s*{pattern}\s*$", f"Not a stored file; give {form}."
 
     def canonical(self, text: str) -> str:
         if not in_folders(text, self.folders):
@@ -287,6 +285,16 @@ def folder_form(folders: Sequence[str]) -> str:
         f"a path of an uploaded file inside {inside} (such as {folders[0]}/plan.svg; "
         "upload the file to store one)"
     )
+
+
+def narrow_to_folders(field: Any, folders: Sequence[str], kwargs: dict[str, Any], key: str) -> None:
+    """Set `field.folders`; when given, its description, pattern and the
+    message under `key` name those folders (from `field.narrowed`)."""
+    field.folders = tuple(folders)
+    if field.folders:
+        form, pattern = folder_form(field.folders), folder_pattern(field.folders)
+        field.description, field.pattern, message = field.narrowed(form, pattern)
+        kwargs.setdefault("error_messages", {key: message})
 
 
 def in_folders(text: str, folders: Sequence[str]) -> bool:
@@ -339,18 +347,18 @@ class ImageUrl(WebUrl):
     default_error_messages = {
         "invalid_url": f"Not an image address; give {WEB_URL_FORM}, or {UPLOAD_FORM}."
     }
+    folders: tuple[str, ...] = ()
 
     def __init__(self, folders: Sequence[str] = (), **kwargs: Any) -> None:
-        self.folders = tuple(folders)
-        if self.folders:
-            form = folder_form(self.folders)
-            self.description = f"Image: {WEB_URL_FORM}, or {form}"
-            self.pattern = rf"^\s*(?:{WEB_URL}|{folder_pattern(self.folders)})\s*$"
-            kwargs.setdefault(
-                "error_messages",
-                {"invalid_url": f"Not an image address; give {WEB_URL_FORM}, or {form}."},
-            )
+        narrow_to_folders(self, folders, kwargs, "invalid_url")
         super().__init__(**kwargs)
+
+    def narrowed(self, form: str, pattern: str) -> tuple[str, str, str]:
+        return (
+            f"Image: {WEB_URL_FORM}, or {form}",
+            rf"^\s*(?:{WEB_URL}|{pattern})\s*$",
+            f"Not an image address; give {WEB_URL_FORM}, or {form}.",
+        )
 
     def canonical(self, text: str) -> str:
         return text if in_folders(text, self.folders) else super().canonical(text)
