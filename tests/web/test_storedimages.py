@@ -14,6 +14,7 @@ from shopdb.database import get_session
 from shopdb.models import Location, ProductModel
 from tests.imagefiles import png, svg
 from tests.web.conftest import csrf
+from tests.web.htmlforms import read_form
 
 
 def bay_and_building(demo_app) -> tuple[Location, Location]:
@@ -64,6 +65,21 @@ def test_a_plan_is_inherited_uploaded_replaced_and_removed(demo_app, browser_of)
     source = thumbnail(page, "floorplan")
     assert source.startswith(f"/api/locations/{bay.locationid}/floorplan?v=")
     assert editor.get(source).get_data().startswith(b"<?xml")
+    # The edit form has no plan field, and saving it keeps the plan.
+    edit = editor.get(f"/locations/{bay.locationid}/edit").get_data(True)
+    assert 'name="floorplanimage"' not in edit
+    form_values = read_form(edit)
+    form_values["notes"] = "plan kept"
+    assert editor.post(f"/locations/{bay.locationid}/edit", data=form_values).status_code == 303
+    kept = editor.get(f"/api/locations/{bay.locationid}").get_json()["data"]
+    assert kept["notes"] == "plan kept" and kept["floorplanimage"].startswith("floorplans/")
+    assert kept["floorplanwidth"] == 640
+    restored = editor.patch(
+        f"/api/locations/{bay.locationid}",
+        json={"notes": bay.notes},
+        headers={"X-CSRF-TOKEN": csrf(editor)},
+    )
+    assert restored.status_code == 200, restored.get_json()
 
     viewer = browser_of("viewer")
     shown = viewer.get(f"/locations/{bay.locationid}").get_data(True)
@@ -74,12 +90,6 @@ def test_a_plan_is_inherited_uploaded_replaced_and_removed(demo_app, browser_of)
     assert "Inherited from" in editor.get(f"/locations/{bay.locationid}").get_data(True)
     folder = Path(demo_app.config["SHOPDB_INSTANCE_PATH"]) / "floorplans"
     assert not [name for name in (p.name for p in folder.iterdir()) if len(name) == 36]
-
-
-def test_the_location_form_has_no_free_text_plan_path(browser_of, demo_app):
-    bay, _ = bay_and_building(demo_app)
-    html = browser_of("editor").get(f"/locations/{bay.locationid}/edit").get_data(True)
-    assert 'name="floorplanimage"' not in html
 
 
 def test_a_model_picture_on_its_page(demo_app, browser_of):
