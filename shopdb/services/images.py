@@ -296,7 +296,10 @@ def sanitise_svg(data: bytes) -> tuple[bytes, tuple[int, int]]:
             f"The file's root element is {root.tag!r}, not an SVG element in the namespace "
             f'{SVG_NS} (add xmlns="{SVG_NS}" to the svg element).'
         )
-    clean = _clean(root)
+    try:
+        clean = _clean(root)
+    except RecursionError:
+        raise ImageError("The SVG nests its elements too deeply to be checked.") from None
     assert clean is not None  # the root is an svg element
     size = svg_size(clean)
     text = ElementTree.tostring(clean, encoding="unicode")

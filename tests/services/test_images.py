@@ -68,6 +68,14 @@ def test_an_svg_size_comes_from_width_height_or_viewbox(size, pixels):
             "DTD or entities",
         ),
         (png(0, 2), "a.png", "each side must be from 1"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1">'
+            + b"<g>" * 5000
+            + b"</g>" * 5000
+            + b"</svg>",
+            "deep.svg",
+            "nests its elements too deeply",
+        ),
     ],
 )
 def test_bad_files_are_refused_with_a_reason(data, name, words):
