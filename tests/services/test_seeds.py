@@ -23,7 +23,8 @@ def test_seed_creates_the_reference_data(session):
         "locationtypes": 5,
         "relationshiptypes": 8,
         "roles": 3,
-        "settings": 3,  # site.name, security.allowanonymousread, dashboard.staledays
+        # site.name, security.allowanonymousread, dashboard.staledays, uploads.imagemaxbytes
+        "settings": 4,
     }
     assert set(session.scalars(select(AssetStatus.assetstatus))) == {
         "active",
