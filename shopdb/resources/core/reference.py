@@ -22,6 +22,7 @@ from shopdb.models import (
     ProductModel,
     Vendor,
 )
+from shopdb.resources.core.locationmap import map_routes
 from shopdb.resources.definition import Resource
 from shopdb.resources.fieldtypes import ImageUrl, UploadPath
 from shopdb.resources.lookups import lookup_resource
@@ -71,6 +72,8 @@ class LocationResource(Resource):
                 parent = dumped.get(row.parentlocationid) if row.parentlocationid else None
                 (parent["children"] if parent else roots).append(dumped[row.locationid])
             return data_response(roots)
+
+        map_routes(self, blueprint)
 
 
 REFERENCE_RESOURCES = (

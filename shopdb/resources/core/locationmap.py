@@ -1,0 +1,320 @@
+"""`GET /api/locations/<id>/map`: one request for the floor map page.
+
+The location, the plan it shows (its own or the nearest ancestor's), its
+sub-locations placed on that plan, and every active asset under it with the
+point where it shows on that plan and why (ADR 0017). Statements are bounded
+whatever the number of assets: the location tree, the subtree, the assets,
+the batch position resolution (at most five), the locations of related
+assets outside the map; plus the search index's own reads when `q` is given.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdb.database import get_session
+from shopdb.errors import NotFoundError
+from shopdb.http.envelope import data_response
+from shopdb.http.identity import current_identity, guarded
+from shopdb.models import Asset, AssetStatus, AssetType, Location
+from shopdb.resources import operationdocs as docs
+from shopdb.resources.queries import MAXIMUM_TEXT, apply_search
+from shopdb.resources.registry import RESOURCES_KEY
+from shopdb.resources.schemas import ID_RANGE, safe_text
+from shopdb.services.access import allows
+from shopdb.services.locations import locations_within
+from shopdb.services.mapplans import PlanNode, PlanTree
+from shopdb.services.positions import Placement, ResolvedPosition, inline_ids, resolve_placements
+
+if TYPE_CHECKING:
+    from shopdb.resources.definition import Resource
+
+DESCRIPTION = """\
+Everything the floor map of one location needs, in one reply.
+
+`plan` is the floor plan the map shows: the location's own, else its nearest
+ancestor's (`inherited` true), else null. Its image is served by
+`GET /api/locations/<planlocationid>/floorplan`; coordinates are pixels of
+that image, origin top left, x right, y down.
+
+`regions` are the locations below this one whose own mapx/mapy are points on
+this plan (a location's coordinates are on its parent's plan).
+
+`assets` are the active assets at this location or any location below it.
+`rule` says how the asset's position was resolved (`asset`: its own mapx/mapy;
+`related`: those of `fromassetid` or, with `fromlocationid`, of that asset's
+location; `location`: those of `fromlocationid`, its location or an
+ancestor). A point on the plan of a location below this one (an asset in a
+building that has a plan of its own, on the site map) is drawn at that
+location's point on this plan and names it in `vialocationid`. A position on
+any other plan, or none at all, leaves `rule`, `mapx` and `mapy` null: the
+asset is unplaced on this map.
+
+`isdraggable`: the caller may edit assets, and the asset's own mapx/mapy would
+be points on this plan (its location shows this plan), and it is placed by
+its own position or unplaced. Moving it is `PATCH /api/assets/<id>` with
+`mapx` and `mapy`.
+
+`q` narrows the assets by the asset search (as `GET /api/assets?q=`);
+`assettypeid` to one asset type. Plan and regions stay whole."""
+
+
+# Schemas ---------------------------------------------------------------------------
+
+
+class MapArgumentsSchema(Schema):
+    q = fields.String(
+        validate=[validate.Length(min=1, max=MAXIMUM_TEXT), safe_text],
+        metadata={"description": "Free text matched as in the asset list's q."},
+    )
+    assettypeid = fields.Integer(
+        validate=ID_RANGE, metadata={"description": "Only assets of this asset type."}
+    )
+
+
+class MapLocationSchema(Schema):
+    locationid = fields.Integer(required=True)
+    name = fields.String(required=True)
+    parentlocationid = fields.Integer(required=True, allow_none=True)
+    mapx = fields.Float(required=True, allow_none=True)
+    mapy = fields.Float(required=True, allow_none=True)
+
+
+class MapPlanSchema(Schema):
+    locationid = fields.Integer(required=True)
+    url = fields.String(required=True)
+    width = fields.Integer(required=True, allow_none=True)
+    height = fields.Integer(required=True, allow_none=True)
+    inherited = fields.Boolean(required=True)
+
+
+class MapRegionSchema(Schema):
+    locationid = fields.Integer(required=True)
+    name = fields.String(required=True)
+    mapx = fields.Float(required=True)
+    mapy = fields.Float(required=True)
+    hasplan = fields.Boolean(required=True)
+
+
+class MapAssetTypeSchema(Schema):
+    assettypeid = fields.Integer(required=True)
+    assettype = fields.String(required=True)
+    label = fields.String(required=True)
+    icon = fields.String(required=True, allow_none=True)
+
+
+class MapAssetStatusSchema(Schema):
+    assetstatusid = fields.Integer(required=True)
+    assetstatus = fields.String(required=True)
+
+
+class MapAssetSchema(Schema):
+    assetid = fields.Integer(required=True)
+    assetnumber = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    assettype = fields.Nested(MapAssetTypeSchema, required=True)
+    assetstatus = fields.Nested(MapAssetStatusSchema, required=True)
+    locationid = fields.Integer(required=True, allow_none=True)
+    mapx = fields.Float(required=True, allow_none=True)
+    mapy = fields.Float(required=True, allow_none=True)
+    rule = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf(["asset", "related", "location"])
+    )
+    fromassetid = fields.Integer(required=True, allow_none=True)
+    fromlocationid = fields.Integer(required=True, allow_none=True)
+    vialocationid = fields.Integer(required=True, allow_none=True)
+    isdraggable = fields.Boolean(required=True)
+
+
+class MapSchema(Schema):
+    location = fields.Nested(MapLocationSchema, required=True)
+    plan = fields.Nested(MapPlanSchema, required=True, allow_none=True)
+    regions = fields.List(fields.Nested(MapRegionSchema), required=True)
+    assets = fields.List(fields.Nested(MapAssetSchema), required=True)
+
+
+class MapEnvelopeSchema(Schema):
+    data = fields.Nested(MapSchema, required=True)
+
+
+# The reply -------------------------------------------------------------------------
+
+
+def _tree(session: Session) -> PlanTree:
+    rows = session.execute(
+        select(
+            Location.locationid,
+            Location.parentlocationid,
+            Location.name,
+            Location.mapx,
+            Location.mapy,
+            Location.floorplanimage.is_not(None),
+        )
+    )
+    return PlanTree(PlanNode(*row) for row in rows)
+
+
+def floor_map(
+    session: Session, locationid: int, args: dict[str, Any], may_edit: bool
+) -> dict[str, Any]:
+    """The reply's data for the map of `locationid` (ADR 0017)."""
+    tree = _tree(session)
+    here = tree.nodes.get(locationid)
+    if here is None:
+        raise NotFoundError(f"There is no locations row with id {locationid}.")
+    planid = tree.plan_of(locationid)
+    plan = None
+    if planid is not None:
+        plan = session.execute(
+            select(Location.floorplanwidth, Location.floorplanheight).where(
+                Location.locationid == planid
+            )
+        ).one()
+    subtree = list(session.scalars(locations_within([locationid])))
+    rows = _asset_rows(session, subtree, args)
+    resolved = resolve_placements(
+        session, (Placement(row.assetid, row.mapx, row.mapy, row.locationid) for row in rows)
+    )
+    homes = {row.assetid: row.locationid for row in rows}
+    missing = {
+        found.assetid
+        for found in resolved.values()
+        if found is not None and found.rule == "related" and found.assetid not in homes
+    }
+    if missing:
+        query = select(Asset.assetid, Asset.locationid)
+        for assetid, home in session.execute(query.where(Asset.assetid.in_(inline_ids(missing)))):
+            homes[assetid] = home
+    return {
+        "location": {
+            "locationid": here.locationid,
+            "name": here.name,
+            "parentlocationid": here.parentlocationid,
+            "mapx": here.mapx,
+            "mapy": here.mapy,
+        },
+        "plan": None
+        if planid is None
+        else {
+            "locationid": planid,
+            "url": f"/api/locations/{planid}/floorplan",
+            "width": plan.floorplanwidth,
+            "height": plan.floorplanheight,
+            "inherited": planid != locationid,
+        },
+        "regions": [
+            {
+                "locationid": node.locationid,
+                "name": node.name,
+                "mapx": node.mapx,
+                "mapy": node.mapy,
+                "hasplan": node.hasplan,
+            }
+            for node in tree.regions(locationid, subtree)
+        ],
+        "assets": [
+            _asset(row, resolved.get(row.assetid), tree, planid, homes, may_edit) for row in rows
+        ],
+    }
+
+
+def _asset_rows(session: Session, subtree: list[int], args: dict[str, Any]) -> list[Any]:
+    query = (
+        select(
+            Asset.assetid,
+            Asset.assetnumber,
+            Asset.name,
+            Asset.locationid,
+            Asset.mapx,
+            Asset.mapy,
+            AssetType.assettypeid,
+            AssetType.assettype,
+            AssetType.label,
+            AssetType.icon,
+            AssetStatus.assetstatusid,
+            AssetStatus.assetstatus,
+        )
+        .join(AssetType, AssetType.assettypeid == Asset.assettypeid)
+        .join(AssetStatus, AssetStatus.assetstatusid == Asset.assetstatusid)
+        .where(Asset.isactive.is_(True), Asset.locationid.in_(inline_ids(subtree)))
+        .order_by(Asset.assetnumber)
+    )
+    if "assettypeid" in args:
+        query = query.where(Asset.assettypeid == args["assettypeid"])
+    if args.get("q"):
+        # The asset list's own search (the search index), so the map finds
+        # what the list finds.
+        query, _rank = apply_search(
+            current_app.extensions[RESOURCES_KEY]["assets"], query, args["q"]
+        )
+    return list(session.execute(query))
+
+
+def _asset(
+    row: Any,
+    found: ResolvedPosition | None,
+    tree: PlanTree,
+    planid: int | None,
+    homes: dict[int, int | None],
+    may_edit: bool,
+) -> dict[str, Any]:
+    point = None
+    if found is not None:
+        if found.rule == "asset":
+            source = tree.plan_of(row.locationid)
+        elif found.locationid is not None:
+            source = tree.location_plan(found.locationid)
+        else:
+            source = tree.plan_of(homes.get(found.assetid or 0))
+        point = tree.on_plan(found.mapx, found.mapy, source, planid)
+    own_plan_here = tree.plan_of(row.locationid) == planid
+    movable = point is None or (
+        found is not None and found.rule == "asset" and point.vialocationid is None
+    )
+    return {
+        "assetid": row.assetid,
+        "assetnumber": row.assetnumber,
+        "name": row.name,
+        "assettype": {
+            "assettypeid": row.assettypeid,
+            "assettype": row.assettype,
+            "label": row.label,
+            "icon": row.icon,
+        },
+        "assetstatus": {"assetstatusid": row.assetstatusid, "assetstatus": row.assetstatus},
+        "locationid": row.locationid,
+        "mapx": None if point is None else point.mapx,
+        "mapy": None if point is None else point.mapy,
+        "rule": None if point is None or found is None else found.rule,
+        "fromassetid": None if point is None or found is None else found.assetid,
+        "fromlocationid": None if point is None or found is None else found.locationid,
+        "vialocationid": None if point is None else point.vialocationid,
+        "isdraggable": may_edit and own_plan_here and movable,
+    }
+
+
+def map_routes(resource: Resource, blueprint: Blueprint) -> None:
+    """Add the map route to the locations blueprint (`extra_routes`)."""
+
+    def location_map(args: dict[str, Any], itemid: int) -> Any:
+        assets = current_app.extensions[RESOURCES_KEY]["assets"]
+        may_edit = allows(current_identity(), assets.write, write=True, anonymous_read=False)
+        return data_response(floor_map(get_session(), itemid, args, may_edit))
+
+    view: Any = blueprint.doc(
+        summary="The floor map of a location",
+        description=DESCRIPTION,
+        operationId=docs.operation_id(resource, "map"),
+    )(location_map)
+    for status, component in docs.ITEM_ERRORS.items():
+        view = blueprint.alt_response(status, component)(view)
+    view = blueprint.response(200, MapEnvelopeSchema)(view)
+    view = blueprint.arguments(MapArgumentsSchema, location="query")(view)
+    view = guarded(resource.read, write=False)(view)
+    blueprint.route("/<int:itemid>/map", endpoint="map")(view)
