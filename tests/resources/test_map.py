@@ -107,6 +107,7 @@ def test_the_map_of_a_building_places_each_asset_by_its_rule(plant, editor):
     }
     assert data["plan"] == {
         "locationid": plant["building"],
+        "name": "Building 1",
         "url": f"/api/locations/{plant['building']}/floorplan",
         "width": 1200,
         "height": 900,

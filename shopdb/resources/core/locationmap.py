@@ -88,6 +88,7 @@ class MapLocationSchema(Schema):
 
 class MapPlanSchema(Schema):
     locationid = fields.Integer(required=True)
+    name = fields.String(required=True)
     url = fields.String(required=True)
     width = fields.Integer(required=True, allow_none=True)
     height = fields.Integer(required=True, allow_none=True)
@@ -203,6 +204,7 @@ def floor_map(
         if planid is None
         else {
             "locationid": planid,
+            "name": tree.nodes[planid].name,
             "url": f"/api/locations/{planid}/floorplan",
             "width": plan.floorplanwidth,
             "height": plan.floorplanheight,
