@@ -28,6 +28,8 @@ class PlanNode:
     mapx: float | None
     mapy: float | None
     hasplan: bool
+    floorplanwidth: int | None = None
+    floorplanheight: int | None = None
 
     @property
     def placed(self) -> bool:
@@ -50,6 +52,7 @@ class PlanTree:
     def __init__(self, nodes: Iterable[PlanNode]) -> None:
         self.nodes = {node.locationid: node for node in nodes}
         self._plans: dict[int | None, int | None] = {None: None}
+        self._lifted: dict[tuple[int | None, int | None], PlanPoint | None] = {}
 
     def plan_of(self, locationid: int | None) -> int | None:
         """The location whose plan `locationid` shows: itself or the nearest
@@ -88,19 +91,29 @@ class PlanTree:
         """The point (mapx, mapy) of plan `planid` on plan `target`: itself when
         the plans are one; the point of the location holding `planid` when
         that location lies below `target` (repeated upwards); else None."""
-        via = None
+        if planid == target:
+            return PlanPoint(mapx, mapy)
+        key = (planid, target)
+        if key not in self._lifted:
+            self._lifted[key] = self._lift(planid, target)
+        return self._lifted[key]
+
+    def _lift(self, planid: int | None, target: int | None) -> PlanPoint | None:
+        """Where every point of plan `planid` shows on plan `target` (a plan
+        below it): the point of the location that holds it; None when
+        `planid` is not below `target` or a location on the way has no point."""
+        point = None
         seen: set[int | None] = set()
         while planid != target:
             if planid is None or planid in seen:
                 return None
             seen.add(planid)
             node = self.nodes[planid]
-            if not node.placed:
+            if node.mapx is None or node.mapy is None:
                 return None
-            assert node.mapx is not None and node.mapy is not None
-            mapx, mapy, via = node.mapx, node.mapy, planid
+            point = PlanPoint(node.mapx, node.mapy, planid)
             planid = self.plan_of(node.parentlocationid)
-        return PlanPoint(mapx, mapy, via)
+        return point
 
     def regions(self, locationid: int, within: Iterable[int]) -> list[PlanNode]:
         """The locations of `within` below `locationid` whose coordinates are

@@ -156,6 +156,8 @@ def _tree(session: Session) -> PlanTree:
             Location.mapx,
             Location.mapy,
             Location.floorplanimage.is_not(None),
+            Location.floorplanwidth,
+            Location.floorplanheight,
         )
     )
     return PlanTree(PlanNode(*row) for row in rows)
@@ -170,13 +172,6 @@ def floor_map(
     if here is None:
         raise NotFoundError(f"There is no locations row with id {locationid}.")
     planid = tree.plan_of(locationid)
-    plan = None
-    if planid is not None:
-        plan = session.execute(
-            select(Location.floorplanwidth, Location.floorplanheight).where(
-                Location.locationid == planid
-            )
-        ).one()
     subtree = list(session.scalars(locations_within([locationid])))
     rows = _asset_rows(session, subtree, args)
     resolved = resolve_placements(
@@ -186,7 +181,7 @@ def floor_map(
     missing = {
         found.assetid
         for found in resolved.values()
-        if found is not None and found.rule == "related" and found.assetid not in homes
+        if found is not None and found.assetid is not None and found.assetid not in homes
     }
     if missing:
         query = select(Asset.assetid, Asset.locationid)
@@ -200,16 +195,7 @@ def floor_map(
             "mapx": here.mapx,
             "mapy": here.mapy,
         },
-        "plan": None
-        if planid is None
-        else {
-            "locationid": planid,
-            "name": tree.nodes[planid].name,
-            "url": f"/api/locations/{planid}/floorplan",
-            "width": plan.floorplanwidth,
-            "height": plan.floorplanheight,
-            "inherited": planid != locationid,
-        },
+        "plan": None if planid is None else _plan(tree.nodes[planid], locationid),
         "regions": [
             {
                 "locationid": node.locationid,
@@ -220,9 +206,18 @@ def floor_map(
             }
             for node in tree.regions(locationid, subtree)
         ],
-        "assets": [
-            _asset(row, resolved.get(row.assetid), tree, planid, homes, may_edit) for row in rows
-        ],
+        "assets": _assets(rows, resolved, tree, planid, homes, may_edit),
+    }
+
+
+def _plan(node: PlanNode, locationid: int) -> dict[str, Any]:
+    return {
+        "locationid": node.locationid,
+        "name": node.name,
+        "url": f"/api/locations/{node.locationid}/floorplan",
+        "width": node.floorplanwidth,
+        "height": node.floorplanheight,
+        "inherited": node.locationid != locationid,
     }
 
 
@@ -258,47 +253,66 @@ def _asset_rows(session: Session, subtree: list[int], args: dict[str, Any]) -> l
     return list(session.execute(query))
 
 
-def _asset(
-    row: Any,
-    found: ResolvedPosition | None,
+def _assets(
+    rows: list[Any],
+    resolved: dict[int, ResolvedPosition | None],
     tree: PlanTree,
     planid: int | None,
     homes: dict[int, int | None],
     may_edit: bool,
-) -> dict[str, Any]:
-    point = None
-    if found is not None:
-        if found.rule == "asset":
-            source = tree.plan_of(row.locationid)
-        elif found.locationid is not None:
-            source = tree.location_plan(found.locationid)
-        else:
-            source = tree.plan_of(homes.get(found.assetid or 0))
-        point = tree.on_plan(found.mapx, found.mapy, source, planid)
-    own_plan_here = tree.plan_of(row.locationid) == planid
-    movable = point is None or (
-        found is not None and found.rule == "asset" and point.vialocationid is None
-    )
-    return {
-        "assetid": row.assetid,
-        "assetnumber": row.assetnumber,
-        "name": row.name,
-        "assettype": {
-            "assettypeid": row.assettypeid,
-            "assettype": row.assettype,
-            "label": row.label,
-            "icon": row.icon,
-        },
-        "assetstatus": {"assetstatusid": row.assetstatusid, "assetstatus": row.assetstatus},
-        "locationid": row.locationid,
-        "mapx": None if point is None else point.mapx,
-        "mapy": None if point is None else point.mapy,
-        "rule": None if point is None or found is None else found.rule,
-        "fromassetid": None if point is None or found is None else found.assetid,
-        "fromlocationid": None if point is None or found is None else found.locationid,
-        "vialocationid": None if point is None else point.vialocationid,
-        "isdraggable": may_edit and own_plan_here and movable,
-    }
+) -> list[dict[str, Any]]:
+    """Each asset at its point on plan `planid` (ADR 0017); thousands per
+    request, so type and status parts are made once and shared."""
+    types: dict[int, dict[str, Any]] = {}
+    statuses: dict[int, dict[str, Any]] = {}
+    found_list = []
+    for row in rows:
+        found = resolved.get(row.assetid)
+        point = None
+        if found is not None:
+            if found.rule == "asset":
+                source = tree.plan_of(row.locationid)
+            elif found.locationid is not None:
+                source = tree.location_plan(found.locationid)
+            else:
+                source = tree.plan_of(homes.get(found.assetid or 0))
+            point = tree.on_plan(found.mapx, found.mapy, source, planid)
+        placed = None if point is None else found
+        movable = point is None or (
+            point.vialocationid is None and found is not None and found.rule == "asset"
+        )
+        kind = types.get(row.assettypeid)
+        if kind is None:
+            kind = types[row.assettypeid] = {
+                "assettypeid": row.assettypeid,
+                "assettype": row.assettype,
+                "label": row.label,
+                "icon": row.icon,
+            }
+        status = statuses.get(row.assetstatusid)
+        if status is None:
+            status = statuses[row.assetstatusid] = {
+                "assetstatusid": row.assetstatusid,
+                "assetstatus": row.assetstatus,
+            }
+        found_list.append(
+            {
+                "assetid": row.assetid,
+                "assetnumber": row.assetnumber,
+                "name": row.name,
+                "assettype": kind,
+                "assetstatus": status,
+                "locationid": row.locationid,
+                "mapx": None if point is None else point.mapx,
+                "mapy": None if point is None else point.mapy,
+                "rule": None if placed is None else placed.rule,
+                "fromassetid": None if placed is None else placed.assetid,
+                "fromlocationid": None if placed is None else placed.locationid,
+                "vialocationid": None if point is None else point.vialocationid,
+                "isdraggable": may_edit and movable and tree.plan_of(row.locationid) == planid,
+            }
+        )
+    return found_list
 
 
 def map_routes(resource: Resource, blueprint: Blueprint) -> None:
