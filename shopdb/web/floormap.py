@@ -63,7 +63,7 @@ def first_map() -> ResponseReturnValue:
     ) or session.scalar(top.order_by(Location.name))
     if found is None:
         return site.error(404, "There are no locations yet: add one, then open its floor map.")
-    return redirect(url_for("web.floormap", itemid=found), 303)
+    return redirect(url_for("web.floormap", itemid=found), 302)
 
 
 def register(blueprint: Blueprint) -> None:
