@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import BindParameter, Integer, bindparam, literal_column, select
+from sqlalchemy import ColumnElement, false, literal_column, select
 from sqlalchemy.orm import Session, object_session
 
 from shopdb.models import CONTROLS, PARTOF, Asset, AssetRelationship, Location, RelationshipType
@@ -61,13 +61,20 @@ class _Edge:
         return self.mapx is not None and self.mapy is not None
 
 
-def inline_ids(ids: Iterable[int]) -> BindParameter:
-    """Ids written into the statement as integer literals: a map's thousands
-    would pass SQLite's and the drivers' limits on bound parameters."""
+def ids_in(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN (1, 2, ...)` with the ids written into the statement as
+    integers: a map's thousands would pass SQLite's and the drivers' limits
+    on bound parameters, and SQLAlchemy's own literal rendering costs more
+    than the query. Such a statement is new text each time: run it with
+    UNCACHED, so it does not crowd the compiled-statement cache."""
     values = sorted({int(value) for value in ids})
-    return bindparam(
-        "ids", values, type_=Integer, expanding=True, literal_execute=True, unique=True
-    )
+    if not values:
+        return false()
+    return column.op("IN")(literal_column(f"({','.join(map(str, values))})"))
+
+
+# Execution options for a statement made with `ids_in`.
+UNCACHED = {"compiled_cache": None}
 
 
 def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge]]:
@@ -85,11 +92,12 @@ def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge
         .join(RelationshipType)
         .join(Asset, Asset.assetid == AssetRelationship.targetassetid)
         .where(
-            AssetRelationship.sourceassetid.in_(inline_ids(sources)),
+            ids_in(AssetRelationship.sourceassetid, sources),
             AssetRelationship.isactive.is_(True),
             AssetRelationship.inheritsposition.is_(True),
             RelationshipType.relationshiptype.in_(POSITION_EDGE_ORDER),
-        )
+        ),
+        execution_options=UNCACHED,
     )
     edges: dict[int, list[tuple]] = defaultdict(list)
     for source, target, edgeid, kind, mapx, mapy, locationid in rows:
@@ -149,7 +157,7 @@ def _location_positions(session: Session, locationids: set[int]) -> dict[int, tu
             Location.mapy,
         )
         .add_columns(literal_column("0").label("depth"))
-        .where(Location.locationid.in_(inline_ids(locationids)))
+        .where(ids_in(Location.locationid, locationids))
         .cte("chain", recursive=True)
     )
     parent = select(
@@ -164,7 +172,8 @@ def _location_positions(session: Session, locationids: set[int]) -> dict[int, tu
     rows = session.execute(
         select(chain.c.start, chain.c.locationid, chain.c.mapx, chain.c.mapy).order_by(
             chain.c.start, chain.c.depth
-        )
+        ),
+        execution_options=UNCACHED,
     )
     found: dict[int, tuple] = {}
     for start, locationid, mapx, mapy in rows:
@@ -250,8 +259,9 @@ def resolve_positions(
         return {}
     rows = session.execute(
         select(Asset.assetid, Asset.mapx, Asset.mapy, Asset.locationid).where(
-            Asset.assetid.in_(inline_ids(wanted))
-        )
+            ids_in(Asset.assetid, wanted)
+        ),
+        execution_options=UNCACHED,
     )
     return resolve_placements(session, (Placement(*row) for row in rows))
 

@@ -30,7 +30,13 @@ from shopdb.resources.schemas import ID_RANGE, safe_text
 from shopdb.services.access import allows
 from shopdb.services.locations import locations_within
 from shopdb.services.mapplans import PlanNode, PlanTree
-from shopdb.services.positions import Placement, ResolvedPosition, inline_ids, resolve_placements
+from shopdb.services.positions import (
+    UNCACHED,
+    Placement,
+    ResolvedPosition,
+    ids_in,
+    resolve_placements,
+)
 
 if TYPE_CHECKING:
     from shopdb.resources.definition import Resource
@@ -184,7 +190,10 @@ def floor_map(
     }
     if missing:
         query = select(Asset.assetid, Asset.locationid)
-        for assetid, home in session.execute(query.where(Asset.assetid.in_(inline_ids(missing)))):
+        found = session.execute(
+            query.where(ids_in(Asset.assetid, missing)), execution_options=UNCACHED
+        )
+        for assetid, home in found:
             homes[assetid] = home
     return {
         "location": {
@@ -238,7 +247,7 @@ def _asset_rows(session: Session, subtree: list[int], args: dict[str, Any]) -> l
         )
         .join(AssetType, AssetType.assettypeid == Asset.assettypeid)
         .join(AssetStatus, AssetStatus.assetstatusid == Asset.assetstatusid)
-        .where(Asset.isactive.is_(True), Asset.locationid.in_(inline_ids(subtree)))
+        .where(Asset.isactive.is_(True), ids_in(Asset.locationid, subtree))
         .order_by(Asset.assetnumber)
     )
     if "assettypeid" in args:
@@ -249,7 +258,7 @@ def _asset_rows(session: Session, subtree: list[int], args: dict[str, Any]) -> l
         query, _rank = apply_search(
             current_app.extensions[RESOURCES_KEY]["assets"], query, args["q"]
         )
-    return list(session.execute(query))
+    return list(session.execute(query, execution_options=UNCACHED))
 
 
 def _assets(
