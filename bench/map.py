@@ -169,12 +169,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="per repeat")
     options = parser.parse_args()
     folder = options.folder.resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL")
-    if url is None:
-        for name in ("shopdb.db", "shopdb.db-wal", "shopdb.db-shm"):
-            (folder / name).unlink(missing_ok=True)
-    env = benchsite.site_environment(folder, url)
+    env = benchsite.fresh_environment(folder)
     began = time.perf_counter()
     benchsite.prepare(env)
     os.environ.update(env)
