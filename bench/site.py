@@ -51,6 +51,17 @@ def site_environment(folder: Path, url: str | None) -> dict[str, str]:
     }
 
 
+def fresh_environment(folder: Path) -> dict[str, str]:
+    """The environment of a new site in `folder` (made empty: its SQLite
+    file removed) or on DATABASE_URL (which must name an empty database)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL")
+    if url is None:
+        for name in ("shopdb.db", "shopdb.db-wal", "shopdb.db-shm"):
+            (folder / name).unlink(missing_ok=True)
+    return site_environment(folder, url)
+
+
 def shopdb(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     command = [sys.executable, "-c", "from shopdb.console import main; main()", *args]
     result = subprocess.run(
@@ -297,12 +308,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("bench-site"))
     options = parser.parse_args()
     folder = options.folder.resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL")
-    if url is None:
-        for name in ("shopdb.db", "shopdb.db-wal", "shopdb.db-shm"):
-            (folder / name).unlink(missing_ok=True)
-    env = site_environment(folder, url)
+    env = fresh_environment(folder)
     began = time.perf_counter()
     prepare(env)
     print(f"schema, seeds, plugins {', '.join(PLUGINS)}: {time.perf_counter() - began:.1f} s")

@@ -85,7 +85,7 @@ from shopdb.services.audit import audit_log
 from shopdb.services.derived import related_from, related_pairs, related_to
 from shopdb.services.locations import locations_above
 from shopdb.services.markdown import render_markdown
-from shopdb.services.positions import ResolvedPosition, resolve_asset_position
+from shopdb.services.positions import ResolvedPosition, resolve_asset_position, resolve_positions
 from shopdb.services.seeds import (
     assets_without_row,
     register_asset_type,
@@ -186,6 +186,7 @@ __all__ = [
     "render_markdown",
     "request_actor",
     "resolve_asset_position",
+    "resolve_positions",
     "rows_by_id",
     "seed_rows",
     "set_setting",

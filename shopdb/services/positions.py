@@ -8,16 +8,19 @@ its location, so a PC shows the bay of the machine it drives even when the
 machine has no coordinates); else its location's position, then its
 ancestors'. Edges are fetched one query per hop and every location chain in
 one recursive query, so the cost is bounded (at most five queries) whatever
-the graph looks like.
+the graph looks like; `resolve_placements` does this for any number of
+assets at once with the same bound (the map resolves thousands per request),
+and the single-asset form is that with one.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import ColumnElement, false, literal_column, select
 from sqlalchemy.orm import Session, object_session
 
 from shopdb.models import CONTROLS, PARTOF, Asset, AssetRelationship, Location, RelationshipType
@@ -58,6 +61,22 @@ class _Edge:
         return self.mapx is not None and self.mapy is not None
 
 
+def ids_in(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN (1, 2, ...)` with the ids written into the statement as
+    integers: a map's thousands would pass SQLite's and the drivers' limits
+    on bound parameters, and SQLAlchemy's own literal rendering costs more
+    than the query. Such a statement is new text each time: run it with
+    UNCACHED, so it does not crowd the compiled-statement cache."""
+    values = sorted({int(value) for value in ids})
+    if not values:
+        return false()
+    return column.op("IN")(literal_column(f"({','.join(map(str, values))})"))
+
+
+# Execution options for a statement made with `ids_in`.
+UNCACHED = {"compiled_cache": None}
+
+
 def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge]]:
     """Position-carrying edges leaving `sources`, in the order they are tried."""
     rows = session.execute(
@@ -73,11 +92,12 @@ def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge
         .join(RelationshipType)
         .join(Asset, Asset.assetid == AssetRelationship.targetassetid)
         .where(
-            AssetRelationship.sourceassetid.in_(sources),
+            ids_in(AssetRelationship.sourceassetid, sources),
             AssetRelationship.isactive.is_(True),
             AssetRelationship.inheritsposition.is_(True),
             RelationshipType.relationshiptype.in_(POSITION_EDGE_ORDER),
-        )
+        ),
+        execution_options=UNCACHED,
     )
     edges: dict[int, list[tuple]] = defaultdict(list)
     for source, target, edgeid, kind, mapx, mapy, locationid in rows:
@@ -90,17 +110,18 @@ def _outgoing_edges(session: Session, sources: set[int]) -> dict[int, list[_Edge
     return {source: [edge for _, edge in sorted(found)] for source, found in edges.items()}
 
 
-def _edges_by_depth(session: Session, start: int) -> dict[int, list[_Edge]]:
-    """Every edge the depth-first walk could follow, fetched breadth-first."""
+def _edges_by_depth(session: Session, starts: set[int]) -> dict[int, list[_Edge]]:
+    """Every edge the depth-first walks from `starts` could follow, fetched
+    breadth-first over all of them at once: one query per hop."""
     edges: dict[int, list[_Edge]] = {}
-    frontier, queried = {start}, set()
+    frontier, queried = set(starts), set()
     for _ in range(MAXIMUM_DEPTH):
+        if not frontier:
+            break
         found = _outgoing_edges(session, frontier)
         edges.update(found)
         queried |= frontier
         frontier = {edge.target for targets in found.values() for edge in targets} - queried
-        if not frontier:
-            break
     return edges
 
 
@@ -136,7 +157,7 @@ def _location_positions(session: Session, locationids: set[int]) -> dict[int, tu
             Location.mapy,
         )
         .add_columns(literal_column("0").label("depth"))
-        .where(Location.locationid.in_(locationids))
+        .where(ids_in(Location.locationid, locationids))
         .cte("chain", recursive=True)
     )
     parent = select(
@@ -151,7 +172,8 @@ def _location_positions(session: Session, locationids: set[int]) -> dict[int, tu
     rows = session.execute(
         select(chain.c.start, chain.c.locationid, chain.c.mapx, chain.c.mapy).order_by(
             chain.c.start, chain.c.depth
-        )
+        ),
+        execution_options=UNCACHED,
     )
     found: dict[int, tuple] = {}
     for start, locationid, mapx, mapy in rows:
@@ -160,32 +182,98 @@ def _location_positions(session: Session, locationids: set[int]) -> dict[int, tu
     return found
 
 
-def resolve_asset_position(asset: Asset, session: Session | None = None) -> ResolvedPosition | None:
-    """Where `asset` shows on the map and why; None when nothing gives a position.
+class Placement(NamedTuple):
+    """What resolution starts from: an asset's id, own coordinates and
+    location (a tuple: a map makes thousands per request)."""
 
-    `session` defaults to the session the asset was loaded in.
-    """
-    session = session or object_session(asset)
-    if session is None:
-        raise ValueError("resolve_asset_position needs an asset loaded in a session")
-    if asset.mapx is not None and asset.mapy is not None:
-        return ResolvedPosition(asset.mapx, asset.mapy, "asset")
-    reached = _walk(_edges_by_depth(session, asset.assetid), asset.assetid)
-    for edge in reached:
-        if edge.placed:
-            assert edge.mapx is not None and edge.mapy is not None
-            return ResolvedPosition(edge.mapx, edge.mapy, "related", assetid=edge.target)
-    wanted = {edge.locationid for edge in reached if edge.locationid is not None}
-    if asset.locationid is not None:
-        wanted.add(asset.locationid)
+    assetid: int
+    mapx: float | None
+    mapy: float | None
+    locationid: int | None
+
+
+def resolve_placements(
+    session: Session, placements: Iterable[Placement]
+) -> dict[int, ResolvedPosition | None]:
+    """Resolve many assets at once, in a bounded number of statements
+    whatever their number: one per hop for the edges of every asset still
+    unplaced (at most three), one recursive query for every location chain.
+    The walks then run in memory, each exactly as for a single asset."""
+    found: dict[int, ResolvedPosition | None] = {}
+    pending: list[Placement] = []
+    for placement in placements:
+        if placement.mapx is not None and placement.mapy is not None:
+            found[placement.assetid] = ResolvedPosition(placement.mapx, placement.mapy, "asset")
+        else:
+            pending.append(placement)
+    if not pending:
+        return found
+    edges = _edges_by_depth(session, {placement.assetid for placement in pending})
+    walks: dict[int, list[_Edge]] = {}
+    wanted: set[int] = set()
+    for placement in pending:
+        reached = _walk(edges, placement.assetid)
+        placed = next((edge for edge in reached if edge.placed), None)
+        if placed is not None:
+            assert placed.mapx is not None and placed.mapy is not None
+            found[placement.assetid] = ResolvedPosition(
+                placed.mapx, placed.mapy, "related", assetid=placed.target
+            )
+            continue
+        walks[placement.assetid] = reached
+        wanted |= {edge.locationid for edge in reached if edge.locationid is not None}
+        if placement.locationid is not None:
+            wanted.add(placement.locationid)
     located = _location_positions(session, wanted)
+    for placement in pending:
+        if placement.assetid in found:
+            continue
+        found[placement.assetid] = _by_location(walks[placement.assetid], placement, located)
+    return found
+
+
+def _by_location(
+    reached: list[_Edge], placement: Placement, located: dict[int, tuple]
+) -> ResolvedPosition | None:
+    """Rule 2's second pass (a reached asset's location), then rule 3."""
     for edge in reached:
         if edge.locationid in located:
             mapx, mapy, locationid = located[edge.locationid]
             return ResolvedPosition(
                 mapx, mapy, "related", assetid=edge.target, locationid=locationid
             )
-    if asset.locationid in located:
-        mapx, mapy, locationid = located[asset.locationid]
+    if placement.locationid in located:
+        mapx, mapy, locationid = located[placement.locationid]
         return ResolvedPosition(mapx, mapy, "location", locationid=locationid)
     return None
+
+
+def resolve_positions(
+    session: Session, assetids: Iterable[int]
+) -> dict[int, ResolvedPosition | None]:
+    """Where each of these assets shows on the map and why (None: nowhere);
+    ids of assets that do not exist are left out. One statement reads the
+    assets, then `resolve_placements`."""
+    wanted = sorted(set(assetids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Asset.assetid, Asset.mapx, Asset.mapy, Asset.locationid).where(
+            ids_in(Asset.assetid, wanted)
+        ),
+        execution_options=UNCACHED,
+    )
+    return resolve_placements(session, (Placement(*row) for row in rows))
+
+
+def resolve_asset_position(asset: Asset, session: Session | None = None) -> ResolvedPosition | None:
+    """Where `asset` shows on the map and why; None when nothing gives a position.
+
+    `session` defaults to the session the asset was loaded in. The same code
+    as for many assets (`resolve_placements`), started from the loaded row.
+    """
+    session = session or object_session(asset)
+    if session is None:
+        raise ValueError("resolve_asset_position needs an asset loaded in a session")
+    start = Placement(asset.assetid, asset.mapx, asset.mapy, asset.locationid)
+    return resolve_placements(session, [start])[asset.assetid]

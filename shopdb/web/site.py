@@ -63,6 +63,8 @@ RESERVED = frozenset(
 )
 # ... and the global search's (shopdb.web.search).
 RESERVED |= {"search"}
+# ... and the floor map's (shopdb.web.floormap).
+RESERVED |= {"map"}
 logger = logging.getLogger("shopdb.web")
 
 # Core resources by navigation section; every other resource (a plugin's
@@ -111,6 +113,8 @@ class NavEntry:
 REPORT_ENTRIES = (
     NavEntry("PC relationships", "/reports/pcrelationships", "diagram-3", access=Access.ASSET_READ),
 )
+# The floor map (shopdb.web.floormap), after the locations.
+MAP_ENTRY = NavEntry("Floor map", "/map", "map", access=Access.ASSET_READ)
 ADMIN_ENTRIES = (
     NavEntry("Users", "/admin/users", "people", access=Access.ADMIN),
     NavEntry("API tokens", "/admin/tokens", "key", access=Access.ADMIN),
@@ -164,6 +168,7 @@ class Site:
             if name in self.resources:
                 assets.entries.append(self.entry(name))
                 reached.add(name)
+        assets.entries.append(MAP_ENTRY)
         assets.entries.extend(REPORT_ENTRIES)
         plugin_entries = []
         for plugin in self.plugins:
@@ -452,7 +457,7 @@ def init_app(
     """Serve the web UI on `app`, after its resources and plugins are in place.
     `plugin_reports` gives every plugin found or installed, with its state,
     for the admin's plugin page."""
-    from shopdb.web import admin, dashboard, reports  # they use this module's Site
+    from shopdb.web import admin, dashboard, floormap, reports  # they use this module's Site
 
     site = Site(app, list(plugins))
     if plugin_reports is not None:
@@ -486,6 +491,7 @@ def init_app(
     admin.register(blueprint)
     detail.register(blueprint, resource)
     storedimages.register(blueprint, resource)
+    floormap.register(blueprint)
     blueprint.add_app_template_filter(shown_text, "shown_text")
     blueprint.add_app_template_filter(table_keys, "table_keys")
     blueprint.add_app_template_filter(field_label, "field_label")

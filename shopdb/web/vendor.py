@@ -93,6 +93,35 @@ PACKAGES = (
         },
     ),
     Package(
+        # The floor map page only (map.html); its markers are divIcons, so
+        # the marker images are left out, the layer control's kept.
+        "leaflet",
+        "1.9.4",
+        "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==",
+        "BSD-2-Clause",
+        "leaflet",
+        {
+            "dist/leaflet.js": "leaflet.js",
+            "dist/leaflet.css": "leaflet.css",
+            "dist/images/layers.png": "images/layers.png",
+            "dist/images/layers-2x.png": "images/layers-2x.png",
+            "LICENSE": "LICENSE",
+        },
+    ),
+    Package(
+        "leaflet.markercluster",
+        "1.5.3",
+        "sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==",
+        "MIT",
+        "markercluster",
+        {
+            "dist/leaflet.markercluster.js": "leaflet.markercluster.js",
+            "dist/MarkerCluster.css": "MarkerCluster.css",
+            "dist/MarkerCluster.Default.css": "MarkerCluster.Default.css",
+            "MIT-LICENCE.txt": "LICENSE",
+        },
+    ),
+    Package(
         # For the browser tests' accessibility checks; no page loads it.
         "axe-core",
         "4.14.1",

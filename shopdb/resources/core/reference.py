@@ -22,6 +22,7 @@ from shopdb.models import (
     ProductModel,
     Vendor,
 )
+from shopdb.resources.core.locationmap import map_routes
 from shopdb.resources.definition import Resource
 from shopdb.resources.fieldtypes import ImageUrl, UploadPath
 from shopdb.resources.lookups import lookup_resource
@@ -72,6 +73,8 @@ class LocationResource(Resource):
                 parent = dumped.get(row.parentlocationid) if row.parentlocationid else None
                 (parent["children"] if parent else roots).append(dumped[row.locationid])
             return data_response(roots)
+
+        map_routes(self, blueprint)
 
 
 # Uploaded images (shopdb.resources.storedimages): a location's own floor plan
