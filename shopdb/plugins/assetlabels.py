@@ -1,7 +1,7 @@
 """The core's own print view, GET /print/assets/labels?ids=1,2&sheet=l7160&offset=4:
 a label per asset (any asset class: computers, equipment, printers, ... are
 all assets) with a QR code of the asset's page in the web UI and its asset
-number and name, laid out on a label sheet (shopdb.plugins.labelsheets).
+number and name, laid out on a label sheet (shopdb.services.labelsheets).
 
 Served through the same route and `PrintView` as the plugins' views; the
 list pages' "Print labels" action opens it for the selected records.
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from shopdb.models import Asset
 from shopdb.plugins.contributions import PrintView
-from shopdb.plugins.labelsheets import (
+from shopdb.services.labelsheets import (
     LabelSheet,
     layout,
     page_count,
