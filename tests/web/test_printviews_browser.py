@@ -1,0 +1,58 @@
+"""Every print view as Chromium prints it: the page is rendered with the
+print media type, screenshot whole, and every QR code and barcode on the
+screenshot is read back by zbarimg. One screenshot per view: the equipment
+badge, the asset labels on an A4 and a Letter sheet with an offset, the
+printers' QR label and sheet, the USB labels. Marked `browser` and `slow`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shopdb.testing.browsers import browser_marks
+from shopdb.testing.codes import decode_image
+
+pytestmark = browser_marks()
+
+
+def records(page: Any, resource: str, count: int) -> list[dict[str, Any]]:
+    reply = page.request.get(f"/api/{resource}", params={"perpage": count})
+    assert reply.ok, reply.text()
+    rows = reply.json()["data"]
+    assert len(rows) == count, f"the demo site has fewer than {count} {resource}"
+    return rows
+
+
+def printed(page: Any, path: str) -> list[str]:
+    """The codes of the print page at `path`, as printed: sorted."""
+    reply = page.goto(path)
+    assert reply.status == 200, reply.text()[:300]
+    page.emulate_media(media="print")
+    return sorted(decode_image(page.screenshot(full_page=True)))
+
+
+def ids(rows: list[dict[str, Any]]) -> str:
+    return ",".join(str(row["assetid"]) for row in rows)
+
+
+def test_each_print_view_prints_codes_that_read_back(page_of, web_server):
+    page = page_of("viewer", device_scale_factor=2)
+    machines = records(page, "equipment", 2)
+    assert printed(page, f"/print/equipment/badge?ids={ids(machines)}") == sorted(
+        machine["machinenumber"] for machine in machines
+    )
+
+    assets = records(page, "assets", 4)
+    pages = [f"{web_server}/assets/{asset['assetid']}" for asset in assets]
+    for sheet, offset in (("l7160", 5), ("5160", 28)):
+        path = f"/print/assets/labels?ids={ids(assets)}&sheet={sheet}&offset={offset}"
+        assert printed(page, path) == sorted(pages), sheet
+    assert page.locator(".sheetpage").count() == 2  # 28 used + 4: a second Letter sheet
+
+    printers = records(page, "printers", 3)
+    links = sorted(f"{web_server}/printers/{printer['assetid']}" for printer in printers)
+    assert printed(page, f"/print/printers/qr?ids={printers[0]['assetid']}") == links[:1]
+    assert printed(page, f"/print/printers/qrsheet?ids={ids(printers)}") == links
+
+    devices = records(page, "usbdevices", 3)
+    expected = sorted(f"{web_server}/usbdevices/{device['assetid']}" for device in devices)
+    assert printed(page, f"/print/usb/labels?ids={ids(devices)}") == expected
