@@ -100,9 +100,9 @@ def code128_svg(
     text = str(text)
     wrong = sorted({each for each in text if each not in CODE128_CHARACTERS})
     if not text or wrong:
-        shown = ", ".join(repr(each) for each in wrong) or "nothing"
+        shown = ", ".join(ascii(each) for each in wrong) or "nothing"
         raise ValueError(
-            f"Code 128 cannot hold {text!r}: it takes printable ASCII only, not {shown}."
+            f"Code 128 cannot hold {text!a}: it takes printable ASCII only, not {shown}."
         )
     (modules,) = barcode.get("code128", text).build()
     quiet = BAR_QUIET_MODULES

@@ -128,3 +128,17 @@ def test_what_the_label_route_refuses(site, machines):
         site.callers[None].get("/print/assets/labels", query_string={"ids": known}).status_code
         == 401
     )
+
+
+def test_a_machine_number_code_128_cannot_hold_still_gets_its_badge(site, machines):
+    values = {
+        "machinenumber": f"M\u00c4-{uuid.uuid4().hex[:6]}",
+        "equipmenttypeid": site.lookup("equipmenttypes", "5-axis mill"),
+    }
+    reply = site.editor.post("/api/equipment", json=values)
+    assert reply.status_code == 201, reply.get_json()
+    both = f"{reply.get_json()['data']['assetid']},{machines[0]['assetid']}"
+    html = site.editor.get("/print/equipment/badge", query_string={"ids": both}).get_data(True)
+    assert "No barcode: Code 128 holds printable ASCII only" in html
+    assert values["machinenumber"] in html
+    assert decode_all(html) == [machines[0]["machinenumber"]]
