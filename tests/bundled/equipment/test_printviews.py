@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 
+from shopdb.database import get_database
 from shopdb.testing.codes import decode_all, svgs
+from shopdb.testing.databases import count_queries
 from tests.bundled.equipment.conftest import Site, machinenumber
 
 pytestmark = pytest.mark.database
@@ -142,3 +144,14 @@ def test_a_machine_number_code_128_cannot_hold_still_gets_its_badge(site, machin
     assert "No barcode: Code 128 holds printable ASCII only" in html
     assert values["machinenumber"] in html
     assert decode_all(html) == [machines[0]["machinenumber"]]
+
+
+def test_statements_do_not_grow_with_the_number_printed(site, machines):
+    def statements(path: str, rows: list[dict]) -> int:
+        with count_queries(get_database(site.app).engine) as counter:
+            reply = site.editor.get(path, query_string={"ids": ids(rows)})
+        assert reply.status_code == 200
+        return counter.count
+
+    for path in ("/print/equipment/badge", "/print/assets/labels"):
+        assert statements(path, machines[:1]) == statements(path, machines), path
