@@ -56,3 +56,20 @@ def test_each_print_view_prints_codes_that_read_back(page_of, web_server):
     devices = records(page, "usbdevices", 3)
     expected = sorted(f"{web_server}/usbdevices/{device['assetid']}" for device in devices)
     assert printed(page, f"/print/usb/labels?ids={ids(devices)}") == expected
+
+
+def test_the_list_prints_labels_for_the_rows_selected(page_of, web_server):
+    page = page_of("editor", device_scale_factor=2)
+    page.goto("/equipment?perpage=10")
+    boxes = page.locator("input[data-select-row]")
+    chosen = [boxes.nth(index).get_attribute("value") for index in (0, 2)]
+    for index in (0, 2):
+        boxes.nth(index).check()
+    page.select_option("#bulk-labelsheet", "5160")
+    page.locator("#bulk-labeloffset").fill("3")
+    page.get_by_test_id("bulklabels").click()
+    page.wait_for_url("**/print/assets/labels?**")
+    assert page.url.endswith(f"ids={','.join(chosen)}&sheet=5160&offset=3")
+    page.emulate_media(media="print")
+    codes = decode_image(page.screenshot(full_page=True))
+    assert sorted(codes) == sorted(f"{web_server}/assets/{each}" for each in chosen)
