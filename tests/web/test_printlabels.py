@@ -58,3 +58,16 @@ def test_a_machine_page_links_its_badge_and_label(browser_of):
     badge = client.get(f"/print/equipment/badge?ids={assetid}").get_data(True)
     machinenumber = re.search(r'<div class="number">([^<]+)</div>', badge).group(1)
     assert decode_all(badge) == [machinenumber]
+
+
+@pytest.mark.parametrize(
+    ("listing", "view"), [("printers", "/print/printers/qr"), ("usbdevices", "/print/usb/labels")]
+)
+def test_printer_and_usb_pages_link_their_print_views(browser_of, listing, view):
+    client = browser_of("viewer")
+    listed = client.get(f"/{listing}").get_data(True)
+    assetid = re.search(rf'href="/{listing}/(\d+)"', listed).group(1)
+    page = client.get(f"/{listing}/{assetid}").get_data(True)
+    assert f'href="{view}?ids={assetid}"' in page
+    printed = client.get(f"{view}?ids={assetid}").get_data(True)
+    assert decode_all(printed) == [f"http://localhost/{listing}/{assetid}"]
