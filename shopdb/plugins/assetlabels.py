@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from shopdb.models import Asset
 from shopdb.plugins.contributions import PrintView
 from shopdb.services.labelsheets import (
+    MOST_LABELS,
     LabelSheet,
     layout,
     page_count,
@@ -29,7 +30,6 @@ from shopdb.services.labelsheets import (
 CORE = "assets"
 # Character width of the name's type (7 pt) in mm, for cutting long names.
 NAME_CHARACTER_MM = 1.8
-MOST_LABELS = 500
 
 
 def name_length(sheet: LabelSheet) -> int:

@@ -112,6 +112,8 @@ SHEETS: dict[str, LabelSheet] = {
     )
 }
 DEFAULT_SHEET = "l7160"
+# Labels one request prints: 24 A4 sheets, 17 Letter ones.
+MOST_LABELS = 500
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from shopdb.http.identity import request_actor
 from shopdb.resources.endpoints import ResourceViews
 from shopdb.resources.schemas import MAXIMUM_ID
 from shopdb.resources.storage import AssetStorage
-from shopdb.services.labelsheets import SHEETS, sheet_named
+from shopdb.services.labelsheets import MOST_LABELS, SHEETS, parse_offset, sheet_named
 from shopdb.services.unitofwork import unit_of_work
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import FormField, ResourceForm, general_errors
@@ -132,10 +132,15 @@ def bulk(pages: ResourcePages) -> ResponseReturnValue:
 
 
 def labels(pages: ResourcePages, ids: list[int]) -> ResponseReturnValue:
-    """Nothing is written: on to the asset labels print view for the ids, on
-    the sheet chosen, after the labels already used (which it checks)."""
+    """Nothing is written: on to the asset labels print view (the core's,
+    /print/assets/labels) for the ids, on the sheet chosen, after the labels
+    already used; what it would refuse is refused here, as a page."""
+    if len(ids) > MOST_LABELS:
+        message = f"Select at most {MOST_LABELS} records to print labels (you sent {len(ids)})."
+        return pages.site.error(400, message)
     try:
         sheet = sheet_named(request.form.get(LABEL_SHEET_FIELD))
+        offset = parse_offset(request.form.get(LABEL_OFFSET_FIELD), sheet)
     except InvalidInputError as error:
         return pages.site.error(400, str(error))
     target = url_for(
@@ -144,7 +149,7 @@ def labels(pages: ResourcePages, ids: list[int]) -> ResponseReturnValue:
         view="labels",
         ids=",".join(str(each) for each in ids),
         sheet=sheet.name,
-        offset=request.form.get(LABEL_OFFSET_FIELD, "").strip() or "0",
+        offset=offset,
     )
     return redirect(target, 303)
 

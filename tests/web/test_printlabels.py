@@ -44,6 +44,11 @@ def test_the_labels_action_is_for_assets_only_and_checks_the_sheet(browser_of):
     form = {"ids": ids, "action": "labels", "labelsheet": "l9999", "csrf_token": token}
     unknown = client.post("/computers/bulk", data=form)
     assert unknown.status_code == 400 and "known sheets: l7160" in unknown.get_data(True)
+    used = client.post("/computers/bulk", data={**form, "labelsheet": "5160", "labeloffset": "30"})
+    assert used.status_code == 400 and "give 0 to 29" in used.get_data(True)
+    many = [str(number) for number in range(1, 502)]
+    too_many = client.post("/computers/bulk", data={**form, "ids": many, "labelsheet": "l7160"})
+    assert too_many.status_code == 400 and "at most 500 records" in too_many.get_data(True)
     none = client.post("/computers/bulk", data={**form, "ids": [], "labelsheet": "l7160"})
     assert none.status_code == 400 and "Select at least one record" in none.get_data(True)
 
