@@ -2,10 +2,13 @@
 print media type, screenshot whole, and every QR code and barcode on the
 screenshot is read back by zbarimg. One screenshot per view: the equipment
 badge, the asset labels on an A4 and a Letter sheet with an offset, the
-printers' QR label and sheet, the USB labels. Marked `browser` and `slow`."""
+printers' QR label and sheet, the USB labels. The label sheets are also
+printed to PDF: one page of the sheet's paper size per sheet. Marked
+`browser` and `slow`."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shopdb.testing.browsers import browser_marks
@@ -30,6 +33,12 @@ def printed(page: Any, path: str) -> list[str]:
     return sorted(decode_image(page.screenshot(full_page=True)))
 
 
+def pdf_pages(pdf: bytes) -> list[tuple[int, int]]:
+    """(width, height) in points of each page of a PDF Chromium printed."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    return [(round(float(width)), round(float(height))) for width, height in boxes]
+
+
 def ids(rows: list[dict[str, Any]]) -> str:
     return ",".join(str(row["assetid"]) for row in rows)
 
@@ -43,10 +52,13 @@ def test_each_print_view_prints_codes_that_read_back(page_of, web_server):
 
     assets = records(page, "assets", 4)
     pages = [f"{web_server}/assets/{asset['assetid']}" for asset in assets]
-    for sheet, offset in (("l7160", 5), ("5160", 28)):
+    # Printed, each sheet is one page of its own paper size, in points: A4 is
+    # 210 x 297 mm, Letter 8.5 x 11 in; 28 used + 4 labels take two Letter sheets.
+    a4, letter = (595, 842), (612, 792)
+    for sheet, offset, paper in (("l7160", 5, [a4]), ("5160", 28, [letter, letter])):
         path = f"/print/assets/labels?ids={ids(assets)}&sheet={sheet}&offset={offset}"
         assert printed(page, path) == sorted(pages), sheet
-    assert page.locator(".sheetpage").count() == 2  # 28 used + 4: a second Letter sheet
+        assert pdf_pages(page.pdf(prefer_css_page_size=True)) == paper, sheet
 
     printers = records(page, "printers", 3)
     links = sorted(f"{web_server}/printers/{printer['assetid']}" for printer in printers)
