@@ -63,7 +63,7 @@ from shopdb.plugins import (
     PluginVersionError,
     PrintView,
 )
-from shopdb.plugins.printviews import rows_by_id
+from shopdb.plugins.printviews import code128_svg, qr_svg, rows_by_id
 from shopdb.resources import (
     CanonicalText,
     HasMany,
@@ -162,6 +162,7 @@ __all__ = [
     "audit_log",
     "case_sensitive_string",
     "cli_actor",
+    "code128_svg",
     "coordinate",
     "create_unique_in_any_case",
     "current_identity",
@@ -179,6 +180,7 @@ __all__ = [
     "lookup_resource",
     "name100",
     "plugin_key",
+    "qr_svg",
     "register_asset_type",
     "related_from",
     "related_pairs",

@@ -1,7 +1,8 @@
-"""Read the QR codes of a rendered page back with real tools: each inline
-SVG is rasterised by rsvg-convert (librsvg2-bin) and decoded by zbarimg
-(zbar-tools), both Debian packages that .ci/run installs. Without them the
-test is skipped on a developer's machine and fails in CI."""
+"""Read the QR codes and barcodes of a rendered page back with real tools:
+each inline SVG is rasterised by rsvg-convert (librsvg2-bin) and decoded by
+zbarimg (zbar-tools), both Debian packages that .ci/run installs; or a
+browser's screenshot of the whole page is decoded (`decode_image`). Without
+them the test is skipped on a developer's machine and fails in CI."""
 
 from __future__ import annotations
 
@@ -52,6 +53,20 @@ def decode_svg(svg: str) -> str:
     assert result.returncode == 0, f"zbarimg found no code: {result.stderr}"
     (text,) = result.stdout.splitlines()
     return text
+
+
+def decode_image(image: bytes) -> list[str]:
+    """The text of every code zbarimg finds in a PNG image (a screenshot), in
+    the order it reports them (not the page's order: compare sorted)."""
+    require_tools()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "page.png"
+        path.write_bytes(image)
+        result = subprocess.run(
+            ["zbarimg", "-q", "--raw", str(path)], capture_output=True, text=True, check=False
+        )
+    assert result.returncode == 0, f"zbarimg found no code: {result.stderr}"
+    return result.stdout.splitlines()
 
 
 def decode_all(html: str) -> list[str]:

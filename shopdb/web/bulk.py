@@ -1,5 +1,6 @@
 """Actions on the records selected in a list: change the resource's `bulk`
-fields, or delete (retire) them.
+fields, delete (retire) them, or print their asset labels (assets and every
+asset class: the core's label print view, /print/assets/labels).
 
 One unit of work per action as the request's actor. A change is one
 `Resource.save_many` call (written set-based, audited per record); a delete
@@ -18,11 +19,13 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from shopdb.database import get_session
-from shopdb.errors import NotFoundError, ShopDBError
+from shopdb.errors import InvalidInputError, NotFoundError, ShopDBError
 from shopdb.http.envelope import error_parts
 from shopdb.http.identity import request_actor
 from shopdb.resources.endpoints import ResourceViews
 from shopdb.resources.schemas import MAXIMUM_ID
+from shopdb.resources.storage import AssetStorage
+from shopdb.services.labelsheets import MOST_LABELS, SHEETS, parse_offset, sheet_named
 from shopdb.services.unitofwork import unit_of_work
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import FormField, ResourceForm, general_errors
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
 # Records one action may change: a few pages of the largest page size.
 MOST_SELECTED = 1000
 IDS_FIELD = "ids"
+# The label action's fields (named apart from any resource field).
+LABEL_SHEET_FIELD = "labelsheet"
+LABEL_OFFSET_FIELD = "labeloffset"
 
 
 @dataclass
@@ -59,6 +65,16 @@ def may_bulk(pages: ResourcePages) -> bool:
     resource = pages.resource
     actions = (resource.bulk and resource.allow_update) or resource.allow_delete
     return bool(actions) and pages.may_write()
+
+
+def may_label(pages: ResourcePages) -> bool:
+    """Whether the records are assets, which the asset labels can print."""
+    return isinstance(pages.resource.storage, AssetStorage)
+
+
+def label_sheets() -> list[tuple[str, str, int]]:
+    """(name, title, labels a page) of each sheet, for the action's choice."""
+    return [(sheet.name, sheet.title, sheet.perpage) for sheet in SHEETS.values()]
 
 
 def bulk_controls(pages: ResourcePages, session: Session) -> list[FormField]:
@@ -95,8 +111,10 @@ def bulk(pages: ResourcePages) -> ResponseReturnValue:
         return pages.site.error(405, f"{pages.title()} cannot be changed in bulk here.")
     if action == "delete" and not resource.allow_delete:
         return pages.site.error(405, f"{pages.title()} cannot be deleted here.")
-    if action not in ("edit", "delete"):
-        return pages.site.error(400, "Choose an action: edit or delete.")
+    if action == "labels" and not may_label(pages):
+        return pages.site.error(405, f"{pages.title()} are no assets; they have no asset labels.")
+    if action not in ("edit", "delete", "labels"):
+        return pages.site.error(400, "Choose an action: edit, delete or labels.")
     try:
         ids = selected_ids()
     except RefusedError as refused:
@@ -108,7 +126,32 @@ def bulk(pages: ResourcePages) -> ResponseReturnValue:
         return refused_page(pages, action, [], back, 400, message)
     if action == "edit":
         return edit(pages, ids, back)
+    if action == "labels":
+        return labels(pages, ids)
     return delete(pages, ids, back)
+
+
+def labels(pages: ResourcePages, ids: list[int]) -> ResponseReturnValue:
+    """Nothing is written: on to the asset labels print view (the core's,
+    /print/assets/labels) for the ids, on the sheet chosen, after the labels
+    already used; what it would refuse is refused here, as a page."""
+    if len(ids) > MOST_LABELS:
+        message = f"Select at most {MOST_LABELS} records to print labels (you sent {len(ids)})."
+        return pages.site.error(400, message)
+    try:
+        sheet = sheet_named(request.form.get(LABEL_SHEET_FIELD))
+        offset = parse_offset(request.form.get(LABEL_OFFSET_FIELD), sheet)
+    except InvalidInputError as error:
+        return pages.site.error(400, str(error))
+    target = url_for(
+        "printviews.print_view",
+        plugin="assets",
+        view="labels",
+        ids=",".join(str(each) for each in ids),
+        sheet=sheet.name,
+        offset=offset,
+    )
+    return redirect(target, 303)
 
 
 def edit(pages: ResourcePages, ids: list[int], back: str) -> ResponseReturnValue:

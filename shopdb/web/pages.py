@@ -42,7 +42,7 @@ from shopdb.resources.queries import (
 from shopdb.resources.schemas import camel
 from shopdb.services.unitofwork import unit_of_work
 from shopdb.web import detail, storedimages
-from shopdb.web.bulk import bulk_controls, may_bulk
+from shopdb.web.bulk import bulk_controls, label_sheets, may_bulk, may_label
 from shopdb.web.deletes import delete_preview, retires
 from shopdb.web.forms import VERSION_FIELD, ResourceForm, general_errors
 from shopdb.web.locationtree import TreeNode, in_tree_order, location_tree
@@ -255,6 +255,7 @@ class ResourcePages:
             if context["bulkable"]:
                 context["bulkcontrols"] = bulk_controls(self, session)
                 context["bulkverb"] = "Retire" if retires(self.resource) else "Delete"
+                context["labelsheets"] = label_sheets() if may_label(self) else []
             response = self.site.page("web/list.html", **context)
         response.headers["Vary"] = "HX-Request, HX-Target"
         return response

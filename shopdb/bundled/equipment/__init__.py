@@ -16,13 +16,16 @@ from shopdb.api import (
     Base,
     BasePlugin,
     CollectorSchema,
+    DetailPanel,
     NavigationItem,
+    PrintView,
     Resource,
     register_asset_type,
 )
 
 from .collector import COLLECTOR_SCHEMA
 from .models import MODELS
+from .printviews import DETAIL_PANELS, PRINT_VIEWS
 from .resources import ASSET_TYPE, RESOURCES
 from .seeds import seed_demo_equipment, seed_lookups
 
@@ -31,7 +34,7 @@ ICON = "gear-wide-connected"
 
 class Plugin(BasePlugin):
     """Production machines: their table, lookups, REST endpoints, collector,
-    search fields, navigation and demo rows."""
+    search fields, navigation, badge print view and demo rows."""
 
     def get_models(self) -> list[type[Base]]:
         return list(MODELS)
@@ -44,6 +47,12 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="Equipment", url="/equipment", icon=ICON)]
+
+    def get_print_views(self) -> list[PrintView]:
+        return list(PRINT_VIEWS)
+
+    def get_detail_panels(self) -> list[DetailPanel]:
+        return list(DETAIL_PANELS)
 
     def get_collector_schema(self) -> CollectorSchema:
         return COLLECTOR_SCHEMA

@@ -14,6 +14,7 @@ from shopdb.api import (
     BasePlugin,
     CollectorSchema,
     DashboardWidget,
+    DetailPanel,
     NavigationItem,
     PrintView,
     Resource,
@@ -24,7 +25,7 @@ from shopdb.api import (
 from .cli import COMMANDS
 from .demo import PRINTER_TYPES, seed_printers_demo
 from .models import MODELS, PrinterType
-from .printviews import PRINT_VIEWS
+from .printviews import DETAIL_PANELS, PRINT_VIEWS
 from .resources import (
     ASSET_LABEL,
     ASSET_TYPE,
@@ -77,6 +78,9 @@ class Plugin(BasePlugin):
                 context=low_supply_context,
             )
         ]
+
+    def get_detail_panels(self) -> list[DetailPanel]:
+        return list(DETAIL_PANELS)
 
     def get_print_views(self) -> list[PrintView]:
         return list(PRINT_VIEWS)

@@ -9,9 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.api import PrintView, rows_by_id
+from shopdb.api import DetailPanel, PrintView, rows_by_id
 
 from .models import Printer
+
+
+def print_links(session: Session, printer: Printer) -> dict[str, Any]:
+    """A printer's page links to its QR label."""
+    return {"assetid": printer.assetid}
 
 
 def printers_by_id(session: Session, ids: list[int]) -> dict[str, Any]:
@@ -33,4 +38,8 @@ PRINT_VIEWS = [
         template="printers/qrsheet.html",
         context=printers_by_id,
     ),
+]
+
+DETAIL_PANELS = [
+    DetailPanel("printers", "print", "Print", "printers/printlinks.html", print_links, order=200)
 ]

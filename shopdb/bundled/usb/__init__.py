@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from shopdb.api import (
     Base,
     BasePlugin,
+    DetailPanel,
     NavigationItem,
     PrintView,
     Resource,
@@ -20,7 +21,7 @@ from shopdb.api import (
 
 from .demo import seed_usb_demo
 from .models import MODELS
-from .printviews import PRINT_VIEWS
+from .printviews import DETAIL_PANELS, PRINT_VIEWS
 from .resources import ASSET_LABEL, ASSET_TYPE, ICON, USBDEVICES, USBISSUES
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class Plugin(BasePlugin):
 
     def get_navigation_items(self) -> list[NavigationItem]:
         return [NavigationItem(label="USB devices", url="/usbdevices", icon=ICON)]
+
+    def get_detail_panels(self) -> list[DetailPanel]:
+        return list(DETAIL_PANELS)
 
     def get_print_views(self) -> list[PrintView]:
         return list(PRINT_VIEWS)

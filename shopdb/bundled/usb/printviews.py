@@ -8,9 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.api import PrintView, rows_by_id
+from shopdb.api import DetailPanel, PrintView, rows_by_id
 
 from .models import UsbDevice
+
+
+def print_links(session: Session, device: UsbDevice) -> dict[str, Any]:
+    """A device's page links to its label."""
+    return {"assetid": device.assetid}
 
 
 def devices_by_id(session: Session, ids: list[int]) -> dict[str, Any]:
@@ -23,4 +28,8 @@ PRINT_VIEWS = [
     PrintView(
         name="labels", label="USB device labels", template="usb/labels.html", context=devices_by_id
     )
+]
+
+DETAIL_PANELS = [
+    DetailPanel("usbdevices", "print", "Print", "usb/printlinks.html", print_links, order=200)
 ]
