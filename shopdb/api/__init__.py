@@ -79,6 +79,7 @@ from shopdb.resources.batch import Saved
 from shopdb.resources.byname import ByName
 from shopdb.resources.lookups import lookup_resource
 from shopdb.resources.queries import Conditions, FilterBy
+from shopdb.resources.storedimages import StoredImage
 from shopdb.services.access import SCOPE_COLLECTOR, Access
 from shopdb.services.actor import Actor, actor_of
 from shopdb.services.audit import audit_log
@@ -153,6 +154,7 @@ __all__ = [
     "Resource",
     "Saved",
     "Setting",
+    "StoredImage",
     "TimestampMixin",
     "Vendor",
     "WebUrl",
