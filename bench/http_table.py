@@ -66,6 +66,11 @@ class Client:
         self.headers: dict[str, str] = {}
 
     def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        data = self.exchange(method, path, body, **headers)
+        return json.loads(data) if data else None
+
+    def exchange(self, method: str, path: str, body: Any = None, **headers: str) -> bytes:
+        """Send the request and read the whole reply body (not parsed)."""
         connection = getattr(self.local, "connection", None)
         if connection is None:
             connection = self.local.connection = http.client.HTTPConnection(
@@ -85,12 +90,15 @@ class Client:
             raise
         if response.status >= 400:
             raise SystemExit(f"{method} {path}: {response.status} {data[:500]!r}")
-        return json.loads(data) if data else None
+        return data
 
     def timed(self, method: str, path: str, body: Any = None) -> tuple[float, Any]:
+        """Milliseconds from sending the request to the reply's last byte (the
+        client's JSON parsing is not the server's time), and the reply."""
         began = time.perf_counter()
-        reply = self.call(method, path, body)
-        return (time.perf_counter() - began) * 1000, reply
+        data = self.exchange(method, path, body)
+        elapsed = (time.perf_counter() - began) * 1000
+        return elapsed, json.loads(data) if data else None
 
 
 # Figures ------------------------------------------------------------------------
