@@ -339,5 +339,5 @@ def build_blueprint(resource: Resource) -> Blueprint:
 
     resource.extra_routes(blueprint, schemas.output)
     for image in resource.stored_images:
-        image.routes(resource, blueprint, item_envelope)
+        image.routes(resource, blueprint, item_envelope, views.reply)
     return blueprint

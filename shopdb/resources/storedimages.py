@@ -22,6 +22,7 @@ says, and an ETag (the stored name, unique per upload) for conditional GETs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from shopdb.database import get_session
 from shopdb.errors import InvalidInputError, NotFoundError
-from shopdb.http.envelope import data_response
 from shopdb.http.identity import guarded, request_actor
 from shopdb.http.uploads import takes_file, upload_body, uploaded_file
 from shopdb.resources.operationdocs import ITEM_ERRORS, WRITE_ERRORS
@@ -212,9 +212,16 @@ class StoredImage:
 
     # Routes ------------------------------------------------------------------------------
 
-    def routes(self, resource: Resource, blueprint: Blueprint, envelope: type[Schema]) -> None:
+    def routes(
+        self,
+        resource: Resource,
+        blueprint: Blueprint,
+        envelope: type[Schema],
+        reply: Callable[[Session, Any], Response],
+    ) -> None:
         """PUT, GET and DELETE /<id>/<route> on the resource's blueprint;
-        `envelope` is the resource's single-record reply, which PUT gives."""
+        PUT answers with `reply`, the resource's own single-record reply
+        (`envelope` in OpenAPI), as a PATCH does."""
         rule = f"/<int:itemid>/{self.route}"
         label = self.label
 
@@ -249,8 +256,7 @@ class StoredImage:
             with unit_of_work(session, request_actor()):
                 instance = resource.get_row(session, itemid, lock=True)
                 self.replace(resource, session, instance, upload)
-                data = resource.detail(session, instance, resource.schemas.detail().dump(instance))
-            return data_response(data)
+                return reply(session, instance)
 
         @blueprint.route(rule, methods=["GET"], endpoint=f"get{self.route}")
         @guarded(resource.read, write=False)

@@ -66,6 +66,9 @@ def test_upload_serve_replace_and_remove_a_floor_plan(app, callers, location):
     assert data["floorplanimage"] == f"floorplans/{name}"
     assert (data["floorplanwidth"], data["floorplanheight"]) == (1600, 1000)
     assert len(name) == 36 and name.endswith(".svg")  # generated, not the client's
+    # The reply is the record's own, as a PATCH gives it: lookups named too.
+    assert data["locationtype"] == {"id": location["locationtypeid"], "name": "hall"}
+    assert data == editor.get(f"/api/locations/{location['locationid']}").get_json()["data"]
 
     served = callers[VIEWER].get(url)
     assert served.status_code == 200
