@@ -18,13 +18,17 @@ from shopdb.errors import NotFoundError
 from shopdb.http.identity import authorize
 from shopdb.models import Location
 from shopdb.resources.queries import MAXIMUM_TEXT
+from shopdb.services.locations import locations_above
 from shopdb.web.site import current_site
 
 
 def _ancestors(locationid: int) -> list[tuple[int, str]]:
-    """The location's path from the top, itself last (one query)."""
+    """The location's path from the top, itself last (one query, reading
+    only the location and those above it)."""
     rows = get_session().execute(
-        select(Location.locationid, Location.name, Location.parentlocationid)
+        select(Location.locationid, Location.name, Location.parentlocationid).where(
+            Location.locationid.in_(locations_above([locationid]))
+        )
     )
     found = {row.locationid: row for row in rows}
     path: list[tuple[int, str]] = []
