@@ -461,6 +461,9 @@ postgresql_start() {
 SELECT format('CREATE ROLE %I LOGIN CREATEDB', '$DB_USER')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER') \gexec
 ALTER ROLE "$DB_USER" WITH LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+-- DROP DATABASE ... WITH (FORCE) ends an autovacuum worker busy in a test
+-- database only for a member of pg_signal_backend.
+GRANT pg_signal_backend TO "$DB_USER";
 SELECT format('CREATE DATABASE %I OWNER %I ENCODING ''UTF8''', '$DB_NAME', '$DB_USER')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME') \gexec
 ALTER DATABASE "$DB_NAME" OWNER TO "$DB_USER";

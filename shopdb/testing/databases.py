@@ -10,6 +10,7 @@ needs an empty database gets a new one, created and dropped around it.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from shopdb.database import build_engine
 from shopdb.models import Base
@@ -40,12 +42,27 @@ def server_database(base: URL) -> Iterator[URL]:
     try:
         yield base.set(database=name)
     finally:
-        with admin.connect() as connection:
-            if base.get_backend_name() == "postgresql":
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            else:
-                connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        _drop_database(admin, name)
         admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str, attempts: int = 5) -> None:
+    """Drop a test database, trying again while the server still has a
+    process in it: PostgreSQL refuses to end an autovacuum worker for a role
+    outside pg_signal_backend, and that worker leaves within moments."""
+    if admin.dialect.name == "postgresql":
+        statement = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    else:
+        statement = f"DROP DATABASE IF EXISTS `{name}`"
+    for attempt in range(1, attempts + 1):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(statement))
+            return
+        except DBAPIError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5 * attempt)
 
 
 @contextmanager
