@@ -77,6 +77,7 @@ from shopdb.resources import (
 )
 from shopdb.resources.batch import Saved
 from shopdb.resources.byname import ByName
+from shopdb.resources.core.reference import model_picture_url
 from shopdb.resources.lookups import lookup_resource
 from shopdb.resources.queries import Conditions, FilterBy
 from shopdb.resources.storedimages import StoredImage
@@ -180,6 +181,7 @@ __all__ = [
     "label200",
     "locations_above",
     "lookup_resource",
+    "model_picture_url",
     "name100",
     "plugin_key",
     "qr_svg",

@@ -105,8 +105,20 @@ class StoredImage:
             seen = getattr(seen, self.inherited_through, None)
         return None
 
-    def url(self, resource: Resource, instance: Any) -> str:
-        return f"/api/{resource.name}/{getattr(instance, resource.primary_key)}/{self.route}"
+    def url(self, resource: str, key: str, instance: Any) -> str:
+        """The image's route for the record (`key` its primary key's name)."""
+        return f"/api/{resource}/{getattr(instance, key)}/{self.route}"
+
+    def shown_at(self, resource: str, key: str, instance: Any | None) -> str | None:
+        """Where a page loads the record's own image: its stored upload
+        (`?v=` the stored name, so a new upload is fetched anew), else the
+        web address it names; None when it has neither."""
+        if instance is None:
+            return None
+        stored = self.own_path(instance)
+        if stored:
+            return f"{self.url(resource, key, instance)}?v={stored.rsplit('/', 1)[-1]}"
+        return self.web_address(instance)
 
     # Writes (one unit of work is open) ---------------------------------------------------
 
@@ -184,7 +196,7 @@ class StoredImage:
             raise NotFoundError(
                 f"The {resource.name} record {itemid} has no {self.label} of its own"
                 + (f"; its image is on the web at {address}." if address else ".")
-                + f" Upload one with PUT {self.url(resource, instance)}."
+                + f" Upload one with PUT {self.url(resource.name, resource.primary_key, instance)}."
             )
         try:
             path = storedfiles.path_of(relpath, (self.folder,))

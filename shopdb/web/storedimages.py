@@ -21,7 +21,6 @@ from shopdb.database import get_session
 from shopdb.errors import InvalidInputError, NotFoundError
 from shopdb.http.identity import request_actor
 from shopdb.http.uploads import uploaded_file
-from shopdb.resources.core.reference import FLOORPLAN, PICTURE
 from shopdb.resources.storedimages import FORM_OVERHEAD, StoredImage
 from shopdb.services.unitofwork import unit_of_work
 
@@ -42,34 +41,11 @@ def image_parts(resource: Any, instance: Any, maywrite: bool) -> list[dict[str, 
             "maywrite": maywrite,
         }
         if owner is not None:
-            part["src"] = stored_image_url(image, resource.name, resource.primary_key, owner)
+            part["src"] = image.shown_at(resource.name, resource.primary_key, owner)
             part["width"] = getattr(owner, image.width, None) if image.width else None
             part["height"] = getattr(owner, image.height, None) if image.height else None
         parts.append(part)
     return parts
-
-
-def stored_image_url(image: StoredImage, name: str, key: str, record: Any) -> str | None:
-    """Where a page loads the record's own stored image (`?v=` the stored
-    name, so a new upload is fetched anew); None when it has none."""
-    stored = image.own_path(record) if record is not None else None
-    if not stored:
-        return None
-    return f"/api/{name}/{getattr(record, key)}/{image.route}?v={stored.rsplit('/', 1)[-1]}"
-
-
-def floorplan_url(location: Any) -> str | None:
-    """The URL of a location's own floor plan, or None (for templates and
-    the map and print views)."""
-    return stored_image_url(FLOORPLAN, "locations", "locationid", location)
-
-
-def picture_url(model: Any) -> str | None:
-    """The URL of a model's picture: its stored upload, or the web address
-    it names (a page on this site may only show the first), or None."""
-    return stored_image_url(PICTURE, "models", "modelid", model) or (
-        PICTURE.web_address(model) if model is not None else None
-    )
 
 
 def _image(name: str, route: str) -> tuple[Any, Any, StoredImage]:
@@ -145,5 +121,3 @@ def register(blueprint: Blueprint, resource_rule: str) -> None:
         methods=["POST"],
     )
     blueprint.url_value_preprocessor(bound_image_body)
-    blueprint.add_app_template_global(floorplan_url, "floorplan_url")
-    blueprint.add_app_template_global(picture_url, "picture_url")

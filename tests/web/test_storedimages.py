@@ -108,15 +108,18 @@ def test_a_model_picture_on_its_page(demo_app, browser_of):
         assert get_session().get(ProductModel, modelid).imageurl is None
 
 
-def test_the_url_helpers_of_templates():
-    from shopdb.web.storedimages import floorplan_url, picture_url
+def test_where_pages_load_a_stored_image():
+    from shopdb.api import model_picture_url
+    from shopdb.resources.core.reference import FLOORPLAN
 
     plan = Location(locationid=4, floorplanimage="floorplans/abc.svg")
-    assert floorplan_url(plan) == "/api/locations/4/floorplan?v=abc.svg"
-    assert floorplan_url(Location(locationid=5)) is None
-    assert picture_url(ProductModel(modelid=2, imageurl="pictures/p.png")) == (
+    assert FLOORPLAN.shown_at("locations", "locationid", plan) == (
+        "/api/locations/4/floorplan?v=abc.svg"
+    )
+    assert FLOORPLAN.shown_at("locations", "locationid", Location(locationid=5)) is None
+    assert model_picture_url(ProductModel(modelid=2, imageurl="pictures/p.png")) == (
         "/api/models/2/picture?v=p.png"
     )
     web = "https://images.example.com/dmu.png"
-    assert picture_url(ProductModel(modelid=3, imageurl=web)) == web
-    assert picture_url(None) is None
+    assert model_picture_url(ProductModel(modelid=3, imageurl=web)) == web
+    assert model_picture_url(None) is None

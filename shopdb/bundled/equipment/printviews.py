@@ -11,21 +11,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shopdb.api import Asset, DetailPanel, PrintView, ProductModel, code128_svg, rows_by_id
+from shopdb.api import (
+    Asset,
+    DetailPanel,
+    PrintView,
+    code128_svg,
+    model_picture_url,
+    rows_by_id,
+)
 
 from .models import ControllerOs, ControllerType, Equipment, EquipmentType
-
-WEB_ADDRESS = ("http://", "https://")
-
-
-def picture_url(model: ProductModel | None) -> str | None:
-    """Where the model's picture is: a web address as it is given, a stored
-    upload through GET /api/models/<id>/picture; None when it has none."""
-    if model is None or not model.imageurl:
-        return None
-    if model.imageurl.startswith(WEB_ADDRESS):
-        return model.imageurl
-    return f"/api/models/{model.modelid}/picture"
 
 
 def barcode_of(machinenumber: str) -> Markup | None:
@@ -67,7 +62,7 @@ def badges(session: Session, ids: list[int]) -> dict[str, Any]:
                 "machine": machine,
                 "asset": machine.asset,
                 "barcode": barcode_of(machine.machinenumber),
-                "picture": picture_url(machine.asset.model),
+                "picture": model_picture_url(machine.asset.model),
                 "equipmenttype": names[machine.assetid].equipmenttype,
                 "controllertype": names[machine.assetid].controllertype,
                 "controlleros": names[machine.assetid].controlleros,

@@ -90,6 +90,13 @@ FLOORPLAN = StoredImage(
 )
 PICTURE = StoredImage(route="picture", column="imageurl", folder="pictures", label="picture")
 
+
+def model_picture_url(model: ProductModel | None) -> str | None:
+    """Where a page or print view loads a model's picture (its stored
+    upload, or the web address it names), or None."""
+    return PICTURE.shown_at("models", "modelid", model)
+
+
 REFERENCE_RESOURCES = (
     Resource(
         Vendor,

@@ -72,7 +72,7 @@ def test_a_badge_per_machine_with_its_barcode_picture_and_facts(site, machines):
     pictures = re.findall(r'<img class="picture" src="([^"]+)"', html)
     assert pictures == [
         "https://images.example.com/dmu65.png",
-        f"/api/models/{machines[1]['model']['modelid']}/picture",
+        f"/api/models/{machines[1]['model']['modelid']}/picture?v=ab12.png",
     ]
     for machine in machines:
         assert machine["serialnumber"] in html and machine["name"] in html
