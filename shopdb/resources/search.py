@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -35,8 +35,10 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
+    false,
     func,
     literal,
     null,
@@ -56,10 +58,11 @@ from shopdb.resources.schemas import safe_text
 from shopdb.resources.searchindex import (
     ENTRIES,
     RESOURCES_KEY,
-    exact_terms,
     is_identity,
     is_indexed,
-    matching,
+    matching_ranges,
+    spellings,
+    successor,
 )
 from shopdb.resources.storage import AssetExtensionStorage, AssetStorage
 from shopdb.services.access import Access
@@ -129,14 +132,52 @@ def _label_columns(resource: Resource) -> list[ColumnElement[Any]]:
     return found
 
 
-def _ranked_from_index(resource: Resource, text: str) -> Any:
+# A statement per shape -------------------------------------------------------------
+# Building the UNION of twenty resources' members took most of a search's
+# CPU (SQLAlchemy constructs and proxies thousands of column objects), the
+# database a fraction. A query's values (its spellings, their successors,
+# LIKE patterns) are bind parameters, so every query that is spelled the same
+# way (one spelling, or a MAC's two, ...) shares one statement, built once
+# per app and shape and kept with the app.
+STATEMENTS_KEY = "shopdb.search.statements"
+KEPT_STATEMENTS = 256
+
+
+def _shape(index: int, resource: Resource, text: str) -> tuple[Any, dict[str, Any]]:
+    """(the statement shape of resource number `index`, its bind values)."""
+    prefix = f"r{index}"
+    values: dict[str, Any] = {}
+    if is_indexed(resource):
+        spelled = spellings(resource, text)
+        for number, (term, _paths) in enumerate(spelled):
+            values[f"{prefix}t{number}"] = term
+            values[f"{prefix}u{number}"] = successor(term)
+        paths = tuple(None if each is None else tuple(each) for _term, each in spelled)
+        return ("index", paths), values
+    counts = []
+    for field, (target, _weight) in enumerate(resource.search_fields):
+        spelled = [spelling.lower() for spelling in target.spellings(text.strip())]
+        counts.append(len(spelled))
+        for number, spelling in enumerate(spelled):
+            name = f"{prefix}f{field}s{number}"
+            values[name] = spelling
+            values[f"{name}p"] = f"{_escape_like(spelling)}%"
+            values[f"{name}a"] = f"%{_escape_like(spelling)}%"
+    return ("scan", tuple(counts)), values
+
+
+def _ranked_from_index(resource: Resource, prefix: str, shape: tuple[Any, ...]) -> Any:
     """(recordid, tier, score) of the records whose entries match, from at
     most CANDIDATES whole-value and CANDIDATES later-word entries (each an
     index range walk), so a query that matches every record costs what one
     that matches a few hundred does."""
     entries = ENTRIES.c
-    condition = matching(resource, text)
-    exact = entries.term.in_(exact_terms(resource, text))
+    spelled = [
+        (bindparam(f"{prefix}t{number}"), bindparam(f"{prefix}u{number}"), paths)
+        for number, paths in enumerate(shape)
+    ]
+    condition = matching_ranges(resource, spelled)
+    exact = entries.term.in_([low for low, _high, _paths in spelled])
     tier = case(
         (and_(entries.isidentity, entries.iswhole, exact), EXACT_IDENTITY),
         (entries.iswhole, PREFIX),
@@ -170,25 +211,31 @@ def _ranked_from_index(resource: Resource, text: str) -> Any:
     )
 
 
-def _ranked_by_scan(resource: Resource, text: str) -> tuple[Any, Any, Any]:
+def _ranked_by_scan(resource: Resource, prefix: str, counts: tuple[int, ...]) -> tuple[Any, ...]:
     """(match, tier, score) of a resource that is not indexed (a lookup
     table of a few rows): LIKE over its fields, the rules of the index."""
     exacts, prefixes, anywheres, weights = [], [], [], []
-    for target, weight in resource.search_fields:
+    for field, ((target, weight), count) in enumerate(
+        zip(resource.search_fields, counts, strict=True)
+    ):
         lowered = func.lower(target.column)
-        spelled = [spelling.lower() for spelling in target.spellings(text.strip())]
-        exact = or_(*(lowered == s for s in spelled))
-        prefix = or_(*(lowered.like(f"{_escape_like(s)}%", escape="\\") for s in spelled))
-        anywhere = or_(*(lowered.like(f"%{_escape_like(s)}%", escape="\\") for s in spelled))
+        names = [f"{prefix}f{field}s{number}" for number in range(count)]
+        exact = or_(false(), *(lowered == bindparam(name) for name in names))
+        prefix_match = or_(
+            false(), *(lowered.like(bindparam(f"{name}p"), escape="\\") for name in names)
+        )
+        anywhere = or_(
+            false(), *(lowered.like(bindparam(f"{name}a"), escape="\\") for name in names)
+        )
         part = target.part
         if part is not None:
-            exact, prefix, anywhere = (
+            exact, prefix_match, anywhere = (
                 part.parent_column.in_(select(part.child_column).where(condition))
-                for condition in (exact, prefix, anywhere)
+                for condition in (exact, prefix_match, anywhere)
             )
         if is_identity(target):
             exacts.append(exact)
-        prefixes += [exact, prefix]
+        prefixes += [exact, prefix_match]
         anywheres.append(anywhere)
         weights.append(case((anywhere, weight), else_=0))
     tier = case(
@@ -199,18 +246,21 @@ def _ranked_by_scan(resource: Resource, text: str) -> tuple[Any, Any, Any]:
     return or_(*anywheres), tier, sum(weights, start=literal(0))
 
 
-def _member(resource: Resource, text: str, limit: int, owned_types: list[str]) -> Select[Any]:
+def _member(
+    resource: Resource, index: int, shape: tuple[Any, ...], limit: int, owned_types: list[str]
+) -> Select[Any]:
     """The best `limit` matches of one resource as rows of (resource, id,
     two label parts, tier, score): through the index when the resource is
     indexed, else a scan of its few rows."""
     key = resource.column(resource.primary_key)
     labels = [cast(column, String) for column in _label_columns(resource)]
     labels = (labels + [cast(null(), String)] * 2)[:2]
-    if is_indexed(resource):
-        ranked = _ranked_from_index(resource, text)
+    kind, detail = shape
+    if kind == "index":
+        ranked = _ranked_from_index(resource, f"r{index}", detail)
         tier, score = ranked.c.tier, ranked.c.score
     else:
-        match, tier, score = _ranked_by_scan(resource, text)
+        match, tier, score = _ranked_by_scan(resource, f"r{index}", detail)
     query = resource.storage.select().with_only_columns(
         literal(resource.name, String).label("resource"),
         key.label("id"),
@@ -219,16 +269,44 @@ def _member(resource: Resource, text: str, limit: int, owned_types: list[str]) -
         tier.label("tier"),
         score.label("score"),
     )
-    if is_indexed(resource):
-        query = query.join(ranked, ranked.c.recordid == key)
-    else:
-        query = query.where(match)
+    query = query.join(ranked, ranked.c.recordid == key) if kind == "index" else query.where(match)
     query = resource.scope(query)
     if type(resource.storage) is AssetStorage and owned_types:
         # A plugin's asset is found through its own resource, not twice.
         owned = select(AssetType.assettypeid).where(AssetType.assettype.in_(owned_types))
         query = query.where(resource.column("assettypeid").not_in(owned))
     return query.order_by(tier.desc(), score.desc(), key.asc()).limit(limit)
+
+
+def _statement(
+    chosen: list[Resource], text: str, limit: int, owned_types: list[str]
+) -> tuple[Any, dict[str, Any]]:
+    """The one statement of a search over these resources (a UNION ALL of
+    each one's best `limit` matches) and its bind values; the statement is
+    the app's kept one for this shape when there is one."""
+    shapes, values = [], {}
+    for index, resource in enumerate(chosen):
+        shape, found = _shape(index, resource, text)
+        shapes.append(shape)
+        values.update(found)
+    key = (tuple(resource.name for resource in chosen), limit, tuple(owned_types), tuple(shapes))
+    kept: dict[Any, Any] = (
+        current_app.extensions.setdefault(STATEMENTS_KEY, {}) if has_app_context() else {}
+    )
+    statement = kept.get(key)
+    if statement is None:
+        members = [
+            _member(resource, index, shape, limit, owned_types)
+            for index, (resource, shape) in enumerate(zip(chosen, shapes, strict=True))
+        ]
+        if len(members) == 1:
+            statement = members[0]
+        else:
+            statement = union_all(*(select(*member.subquery().c) for member in members))
+        if len(kept) >= KEPT_STATEMENTS:
+            kept.clear()  # a bound on odd shapes; the common ones come back at once
+        kept[key] = statement
+    return statement, values
 
 
 def _results(resources: dict[str, Resource], rows: Any) -> dict[str, list[dict[str, Any]]]:
@@ -256,7 +334,8 @@ def search_resource(
     session: Session, resource: Resource, text: str, limit: int, owned_types: list[str]
 ) -> tuple[list[dict[str, Any]], int]:
     """The best `limit` matches of one resource (and the best tier found)."""
-    rows = session.execute(_member(resource, text, limit, owned_types))
+    statement, values = _statement([resource], text, limit, owned_types)
+    rows = session.execute(statement, values)
     found = _results({resource.name: resource}, rows).get(resource.name, [])
     best = max((result.pop("tier") for result in found), default=0)
     return found, best
@@ -275,9 +354,10 @@ def global_search(
         for resource in chosen
         if isinstance(resource.storage, AssetExtensionStorage)
     ]
-    members = [_member(resource, text, limit, owned).subquery() for resource in chosen]
-    query = union_all(*(select(*member.c) for member in members))
-    found = _results({resource.name: resource for resource in chosen}, session.execute(query))
+    statement, values = _statement(chosen, text, limit, owned)
+    found = _results(
+        {resource.name: resource for resource in chosen}, session.execute(statement, values)
+    )
     groups = []
     for resource in chosen:
         results = found.get(resource.name)

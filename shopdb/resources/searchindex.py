@@ -368,9 +368,17 @@ def spellings(resource: Resource, text: str) -> list[tuple[str, list[str] | None
 def matching(resource: Resource, text: str) -> ColumnElement[bool]:
     """Entries of `resource` whose term starts with the query, in one of its
     spellings: B-tree ranges on (resource, iswhole, term)."""
+    spelled = [(term, successor(term), paths) for term, paths in spellings(resource, text)]
+    return matching_ranges(resource, spelled)
+
+
+def matching_ranges(resource: Resource, spelled: Sequence[tuple[Any, Any, Any]]) -> Any:
+    """`matching` from (first term, successor, fields or None) per spelling,
+    the terms given as values or as bind parameters (a statement built once
+    for every query of the same shape)."""
     ranges = []
-    for term, paths in spellings(resource, text):
-        condition = and_(ENTRIES.c.term >= term, ENTRIES.c.term < successor(term))
+    for low, high, paths in spelled:
+        condition = and_(ENTRIES.c.term >= low, ENTRIES.c.term < high)
         if paths is not None:
             condition = and_(ENTRIES.c.field.in_(paths), condition)
         ranges.append(condition)
