@@ -238,6 +238,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60, help="queries of each kind")
     parser.add_argument("--no-sqlite", action="store_true", help="only the --postgresql run")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL database (for EXPLAIN); prints it"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -262,8 +265,14 @@ def main() -> None:
                 pg.mkdir()
                 run(url, pg, args.assets, args.rounds, not args.no_export)
             finally:
-                with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                if args.keep:
+                    kept = server.set(database=database)
+                    print(f"kept: {kept.render_as_string(hide_password=False)}")
+                else:
+                    with admin.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    ) as connection:
+                        connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
                 admin.dispose()
 
 

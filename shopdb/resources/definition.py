@@ -59,6 +59,7 @@ from shopdb.resources.schemas import (
     check_rules,
 )
 from shopdb.resources.searchindex import refresh as refresh_search_index
+from shopdb.resources.searchindex import reindexed
 from shopdb.resources.storage import AssetExtensionStorage, AssetStorage, TableStorage
 from shopdb.services.access import Access
 from shopdb.services.actor import Actor, acting
@@ -538,10 +539,7 @@ class Resource:
         (so every interface) pass through, once per batch, for work that
         follows every write: here the search index is kept current (one
         DELETE and one INSERT for the batch's changed records)."""
-        changed = [
-            getattr(result.record, self.primary_key) for result in saved if result.action != NOOP
-        ]
-        refresh_search_index(session, self, changed)
+        refresh_search_index(session, self, reindexed(self, saved))
 
     def create(self, session: Session, values: dict[str, Any]) -> Any:
         """The creating half of `save`, from validated input: names resolved,

@@ -30,7 +30,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import ColumnElement, and_, case, delete, false, func, or_, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from shopdb.database import get_session
@@ -69,41 +80,44 @@ def fold(value: Any) -> str:
     return " ".join(str(value).lower().split())
 
 
-# A later word starts at a letter or digit after any other character, or at
-# a digit after a letter (`pc42`, `sn0042`).
-WORD_START = re.compile(r"(?<=[\W_])[^\W_]|(?<=[^\W\d_])\d")
-# A number: its leading zeros are dropped when it has three digits or more
-# (`000123` is found by `123`; the octets of a MAC or an address are not).
-NUMBER = re.compile(r"\d+")
-
-
-def _starts(text: str) -> list[int]:
-    """Where the words after the first begin (and the significant digits
-    of a number written with leading zeros)."""
-    starts = []
-    for position in [0, *(match.start() for match in WORD_START.finditer(text, 1))]:
-        if position:
-            starts.append(position)
-        if text[position] == "0":
-            number = NUMBER.match(text, position)
-            digits = number.group() if number is not None else ""
-            significant = digits.lstrip("0")
-            if len(digits) >= 3 and significant:
-                starts.append(position + len(digits) - len(significant))
-    return starts
+# The words of a value, each from where it starts: a run of letters, or a
+# number and the letters after it. So a word starts at a letter or digit
+# after any other character, or at a digit after a letter (`pc42`,
+# `sn0042`). One pass without look-behind: this runs for every value every
+# write path saves.
+WORD = re.compile(r"[^\W\d_]+|(\d+)[^\W\d_]*")
 
 
 def terms(value: Any) -> list[tuple[str, bool]]:
     """(term, is the whole value) of one stored value: the whole, then the
-    text from each later word on, each cut to TERM_LENGTH; no repeats."""
-    text = fold(value)
+    text from each later word on, each cut to TERM_LENGTH; no repeats. A
+    later word is also found by the significant digits of a number of three
+    digits or more written with leading zeros (`000123` by `123`; the octets
+    of a MAC or an address are not)."""
+    text = " ".join(str(value).lower().split())
     if not text:
         return []
-    found = {text[:TERM_LENGTH].rstrip(): True}
-    for start in _starts(text):
-        if len(found) >= MAXIMUM_TERMS:
-            break
-        found.setdefault(text[start : start + TERM_LENGTH].rstrip(), False)
+    whole = text[:TERM_LENGTH].rstrip() if len(text) > TERM_LENGTH else text
+    found = {whole: True}
+    cut = len(text) - TERM_LENGTH  # a term from a start after this is not cut
+    for match in WORD.finditer(text):
+        position = match.start()
+        digits = match.group(1)
+        if digits and digits[0] == "0" and len(digits) >= 3:
+            significant = len(digits.lstrip("0"))
+            starts = (
+                (position, position + len(digits) - significant) if significant else (position,)
+            )
+        else:
+            starts = (position,)
+        for start in starts:
+            if not start:
+                continue
+            if len(found) >= MAXIMUM_TERMS:
+                return list(found.items())
+            term = text[start : start + TERM_LENGTH].rstrip() if start < cut else text[start:]
+            if term not in found:
+                found[term] = False
     return list(found.items())
 
 
@@ -270,6 +284,44 @@ def _insert(session: Session, rows: list[tuple], bulk: bool = False) -> None:
 
 
 # Keeping it current --------------------------------------------------------------------
+
+
+def _searched_names(resources: Iterable[Resource]) -> set[str] | None:
+    """The row attributes (and nested parts) whose change changes these
+    resources' entries, and the asset's class; None when a searched field is
+    computed (not a column of its own), so any change may change it."""
+    from shopdb.resources.storage import AssetStorage
+
+    names = {"assettypeid"}
+    for resource in resources:
+        tables = {table.name for table in inspect(resource.model).tables}
+        if isinstance(resource.storage, AssetStorage):
+            tables.add("assets")
+        for target, _weight in resource.search_fields:
+            column = target.column
+            if target.part is not None:
+                names.add(target.part.name)
+            elif isinstance(column, Column) and column.table.name in tables:
+                names.add(column.key)
+            else:
+                return None
+    return names
+
+
+def reindexed(resource: Resource, saved: Iterable[Any]) -> list[int]:
+    """The ids of a batch's records (`Saved` results) whose entries may have
+    changed: the created ones, and the updated ones whose changed fields
+    include a searched one. A collector's push that changes only the last
+    seen time or the memory size writes no entries."""
+    names = _searched_names(sharing(resource, _registered() or {resource.name: resource}))
+    found = []
+    for result in saved:
+        if result.action == "noop":
+            continue
+        if names is not None and result.changes and names.isdisjoint(result.changes):
+            continue
+        found.append(getattr(result.record, resource.primary_key))
+    return found
 
 
 def refresh(session: Session, resource: Resource, ids: Iterable[int]) -> None:

@@ -181,6 +181,27 @@ def test_an_unchanged_save_writes_no_entries_and_a_batch_writes_them_at_once(sit
 
 
 @pytest.mark.database
+def test_a_change_of_no_searched_field_writes_no_entries(site):
+    """A collector's push that moves the memory size or the last seen time
+    leaves the entries alone; a change of a nested searched field (a MAC)
+    replaces them."""
+    pc = computer(site)
+    before = entries(site, pc["assetid"])
+    engine = get_database(site.app).engine
+    with site.app.app_context(), count_queries(engine) as counted:
+        response = site.editor.patch(f"/api/computers/{pc['assetid']}", json={"memorymb": 8192})
+    assert response.status_code == 200, response.get_json()
+    assert not [s for s in counted.statements if "searchentries" in s]
+    assert entries(site, pc["assetid"]) == before
+
+    moved = mac()
+    interfaces = [{"name": "eth0", "macaddress": moved}]
+    response = site.editor.patch(f"/api/computers/{pc['assetid']}", json={"interfaces": interfaces})
+    assert response.status_code == 200, response.get_json()
+    assert whole(entries(site, pc["assetid"]), "computers", "interfaces.macaddress") == {moved}
+
+
+@pytest.mark.database
 def test_an_import_is_indexed_and_a_rebuild_gives_the_same_rows(site, tmp_path: Path):
     rows = [(hostname("IMP"), mac(), f"10.88.{n}.{n}") for n in range(1, 31)]
     csv = tmp_path / "computers.csv"
