@@ -69,6 +69,10 @@ INSERT_CHUNK = 10_000
 # default order, not by relevance: ranking 100,000 matches cost a second
 # (a word in every name), and relevance means little at that breadth.
 BROAD = 2000
+# A list's `q` matching more entries than this is read record by record in
+# the list's order (EXISTS) rather than from the entries (IN): the page
+# ends after a few dozen records instead of sorting every match.
+DENSE = 20_000
 
 
 # Terms ----------------------------------------------------------------------------
@@ -444,8 +448,19 @@ def exact_terms(resource: Resource, text: str) -> list[str]:
 
 
 def list_condition(resource: Resource, text: str) -> ColumnElement[bool]:
-    """The records of a list whose searched fields match `text`."""
+    """The records of a list whose searched fields match `text`: the key IN
+    the matching entries' records (the database starts from the entries, a
+    few hundred), or, when the query matches most records (DENSE), an
+    EXISTS per record (the database walks the list in its order, through
+    the order's index, and stops at the page's end: 0.1 ms instead of 34 ms
+    for a word in 40,000 host names on SQLite, which sorted every match)."""
     key = resource.column(resource.primary_key)
+    if _breadth(resource, text) > DENSE:
+        return (
+            select(ENTRIES.c.recordid)
+            .where(ENTRIES.c.recordid == key, matching(resource, text))
+            .exists()
+        )
     found = select(ENTRIES.c.recordid).where(
         ENTRIES.c.iswhole.in_([True, False]), matching(resource, text)
     )
@@ -453,21 +468,26 @@ def list_condition(resource: Resource, text: str) -> ColumnElement[bool]:
 
 
 def is_broad(resource: Resource, text: str) -> bool:
-    """Whether `text` matches more than BROAD entries of the resource: one
-    index range walk of at most BROAD + 1 entries."""
-    # Asked twice per list (its query, its order): walked once per request.
+    """Whether `text` matches more than BROAD entries of the resource."""
+    return _breadth(resource, text) > BROAD
+
+
+def _breadth(resource: Resource, text: str) -> int:
+    """How many entries of the resource `text` matches, counted up to
+    DENSE + 1: one index range walk."""
+    # Asked up to three times per list (its query, its order): walked once per request.
     memory = g.setdefault("shopdb.searchindex.broad", {}) if has_request_context() else {}
     if (resource.name, text) in memory:
-        return bool(memory[(resource.name, text)])
+        return int(memory[(resource.name, text)])
     walked = (
-        select(ENTRIES.c.recordid)
+        select(ENTRIES.c.term)  # in the index: the walk reads no table rows
         .where(ENTRIES.c.iswhole.in_([True, False]), matching(resource, text))
-        .limit(BROAD + 1)
+        .limit(DENSE + 1)
         .subquery()
     )
     found = get_session().scalar(select(func.count()).select_from(walked)) or 0
-    memory[(resource.name, text)] = found > BROAD
-    return found > BROAD
+    memory[(resource.name, text)] = found
+    return found
 
 
 def list_rank(resource: Resource, text: str) -> Any:

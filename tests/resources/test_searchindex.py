@@ -308,3 +308,25 @@ def test_a_broad_query_is_listed_in_the_default_order(site, monkeypatch):
         "/api/computers", query_string={"q": tag, "perpage": 1, "cursor": reply["meta"]["next"]}
     ).get_json()
     assert [item["assetid"] for item in after["data"]] == [second["assetid"]]
+
+
+@pytest.mark.database
+def test_a_dense_query_is_read_record_by_record_in_the_list_order(site, monkeypatch):
+    """A query matching most records is an EXISTS per record (the list's
+    order walked, not every match sorted): the same records and total."""
+    from shopdb.resources import searchindex
+
+    tag = f"zd{next(NUMBERS)}x"
+    made = [computer(site, hostname=f"{tag}-{n}") for n in range(3)]
+    other = computer(site)
+    by_entries = site.editor.get("/api/computers", query_string={"q": tag, "sort": "hostname"})
+    monkeypatch.setattr(searchindex, "BROAD", 1)
+    monkeypatch.setattr(searchindex, "DENSE", 1)
+    engine = get_database(site.app).engine
+    with count_queries(engine) as counted:
+        dense = site.editor.get("/api/computers", query_string={"q": tag, "sort": "hostname"})
+    assert any("EXISTS" in statement for statement in counted.statements)
+    ids = [item["assetid"] for item in dense.get_json()["data"]]
+    assert ids == [pc["assetid"] for pc in made] and other["assetid"] not in ids
+    assert ids == [item["assetid"] for item in by_entries.get_json()["data"]]
+    assert dense.get_json()["meta"]["pagination"]["total"] == 3
