@@ -176,7 +176,7 @@ def _ranked_from_index(resource: Resource, prefix: str, shape: tuple[Any, ...]) 
         (bindparam(f"{prefix}t{number}"), bindparam(f"{prefix}u{number}"), paths)
         for number, paths in enumerate(shape)
     ]
-    condition = matching_ranges(resource, spelled)
+    condition = matching_ranges(resource, spelled, every_class=False)
     exact = entries.term.in_([low for low, _high, _paths in spelled])
     tier = case(
         (and_(entries.isidentity, entries.iswhole, exact), EXACT_IDENTITY),

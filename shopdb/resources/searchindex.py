@@ -194,19 +194,105 @@ def sharing(resource: Resource, resources: Mapping[str, Resource]) -> list[Resou
     return list(chosen.values())
 
 
+# Asset rows: one set of entries per row ------------------------------------------------
+# An asset row is a record of the core `assets` list and of its class's list
+# (a computer's). Its entries are written once, under its class's name, and
+# hold the class's fields and the core fields the class does not declare
+# (`notes`): the core list reads the entries of every such class, each class
+# only its own fields. Rows of no indexed class have entries under `assets`.
+# (Before, each row had both sets, the shared fields twice: 37 rows per
+# computer instead of 25.) A class whose field of a core field's name is
+# another column keeps the two sets.
+LAYOUT_KEY = "shopdb.searchindex.layout"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a resource's entries are and what they hold."""
+
+    stored: list[Field]  # the fields a record's entries under its name hold
+    merged: bool  # an asset class whose entries hold the core fields too
+    names: list[str]  # the `resource` values its list's q reads
+    paths: list[str] | None  # the fields it reads there, when they hold others
+
+
+def _core(resources: Mapping[str, Resource]) -> Resource | None:
+    from shopdb.resources.storage import AssetStorage
+
+    for each in resources.values():
+        if type(each.storage) is AssetStorage and is_indexed(each):
+            return each
+    return None
+
+
+def _merged(resource: Resource, core: Resource | None) -> bool:
+    from shopdb.resources.storage import AssetExtensionStorage
+
+    if core is None or not is_indexed(resource):
+        return False
+    if not isinstance(resource.storage, AssetExtensionStorage):
+        return False
+    own = {field.path: field.target.column for field in fields_of(resource)}
+    return all(
+        own.get(field.path, field.target.column) is field.target.column for field in fields_of(core)
+    )
+
+
+def layout(resource: Resource, resources: Mapping[str, Resource] | None = None) -> Layout:
+    """The resource's Layout among the registered resources (kept per app)."""
+    registered = _registered()
+    if resources is None:
+        resources = registered or {resource.name: resource}
+    # Kept for the registered resources only (another set is a test's).
+    keep = resources is registered and registered.get(resource.name) is resource
+    kept: dict[str, Layout] = current_app.extensions.setdefault(LAYOUT_KEY, {}) if keep else {}
+    found = kept.get(resource.name)
+    if found is not None:
+        return found
+    core = _core(resources)
+    own = fields_of(resource)
+    stored, names, paths = own, [resource.name], None
+    merged = _merged(resource, core)
+    if merged and core is not None:
+        have = {field.path for field in own}
+        stored = own + [field for field in fields_of(core) if field.path not in have]
+        if len(stored) > len(own):
+            paths = [field.path for field in own]
+    elif resource is core:
+        classes = [each.name for each in resources.values() if _merged(each, core)]
+        if classes:
+            names, paths = [resource.name, *classes], [field.path for field in own]
+    found = Layout(stored, merged, names, paths)
+    kept[resource.name] = found
+    return found
+
+
+def _merged_types(resources: Mapping[str, Resource]) -> list[str]:
+    """The asset types whose rows have no entries under `assets`."""
+    core = _core(resources)
+    return [each.asset_type for each in resources.values() if _merged(each, core)]
+
+
 # Reading the records -------------------------------------------------------------------
 
 
 def _values(
-    session: Session, resource: Resource, ids: Sequence[int], ranged: bool = False
+    session: Session,
+    resource: Resource,
+    ids: Sequence[int],
+    ranged: bool = False,
+    resources: Mapping[str, Resource] | None = None,
 ) -> dict[int, list[tuple[Field, Any]]]:
-    """The searchable values of these records, by record id: one query for
-    the record's own fields and one per nested part searched. `ranged`:
-    `ids` are in key order and the only records between the first and the
-    last (a rebuild's chunk), read by a key range instead of a long IN."""
+    """The searchable values of these records (its Layout's stored fields),
+    by record id: one query for the record's own fields and one per nested
+    part searched. `ranged`: `ids` are in key order and the only records
+    between the first and the last (a rebuild's chunk), read by a key range
+    instead of a long IN. Core asset rows of a merged class are left out
+    (their class's entries hold them)."""
     key = resource.column(resource.primary_key)
     found: dict[int, list[tuple[Field, Any]]] = {itemid: [] for itemid in ids}
-    own = [field for field in fields_of(resource) if field.target.part is None]
+    stored = layout(resource, resources).stored
+    own = [field for field in stored if field.target.part is None]
     wanted = list(ids)
 
     def within(column: Any) -> Any:
@@ -216,7 +302,7 @@ def _values(
         query = (
             resource.storage.select()
             .with_only_columns(key, *(field.target.column for field in own))
-            .where(within(key))
+            .where(within(key), *_not_merged(resource, resources))
         )
         present: set[int] = set()
         for itemid, *values in session.execute(query):
@@ -226,7 +312,7 @@ def _values(
             if itemid not in present:
                 found.pop(itemid, None)  # gone (or not this resource's): no entries
     parts: dict[str, tuple[NestedPart, list[Field]]] = {}
-    for field in fields_of(resource):
+    for field in stored:
         part = field.target.part
         if part is not None:
             parts.setdefault(part.name, (part, []))[1].append(field)
@@ -241,6 +327,21 @@ def _values(
             if itemid in found:
                 found[itemid].extend(zip(searched, values, strict=True))
     return found
+
+
+def _not_merged(resource: Resource, resources: Mapping[str, Resource] | None) -> list[Any]:
+    """For the core asset list: its rows of no merged class."""
+    from shopdb.models import AssetType
+
+    if resources is None:
+        resources = _registered() or {resource.name: resource}
+    if resource is not _core(resources):
+        return []
+    types = _merged_types(resources)
+    if not types:
+        return []
+    merged = select(AssetType.assettypeid).where(AssetType.assettype.in_(types))
+    return [resource.column("assettypeid").not_in(merged)]
 
 
 COLUMNS = ("resource", "recordid", "field", "term", "iswhole", "weight", "isidentity")
@@ -345,9 +446,13 @@ def refresh(session: Session, resource: Resource, ids: Iterable[int]) -> None:
             ENTRIES.c.recordid.in_(wanted),
         )
     )
+    resources = _registered() or {resource.name: resource}
+    writer = layout(resource, resources)
     rows = []
     for each in chosen:
-        rows += entries(each, _values(session, each, wanted))
+        if writer.merged and each is not resource and each is _core(resources):
+            continue  # a merged class's entries hold the core fields
+        rows += entries(each, _values(session, each, wanted, resources=resources))
     _insert(session, rows)
 
 
@@ -392,7 +497,8 @@ def rebuild(
 
 def _rebuild_one(session: Session, resource: Resource, progress: Any) -> int:
     key = resource.column(resource.primary_key)
-    ids = list(session.scalars(resource.storage.select().with_only_columns(key).order_by(key)))
+    query = resource.storage.select().with_only_columns(key).where(*_not_merged(resource, None))
+    ids = list(session.scalars(query.order_by(key)))
     written = 0
     for start in range(0, len(ids), REBUILD_CHUNK):
         chunk = ids[start : start + REBUILD_CHUNK]
@@ -428,10 +534,15 @@ def matching(resource: Resource, text: str) -> ColumnElement[bool]:
     return matching_ranges(resource, spelled)
 
 
-def matching_ranges(resource: Resource, spelled: Sequence[tuple[Any, Any, Any]]) -> Any:
+def matching_ranges(
+    resource: Resource, spelled: Sequence[tuple[Any, Any, Any]], every_class: bool = True
+) -> Any:
     """`matching` from (first term, successor, fields or None) per spelling,
     the terms given as values or as bind parameters (a statement built once
-    for every query of the same shape)."""
+    for every query of the same shape). The core asset list reads the
+    entries of every merged asset class too; `every_class=False` (the
+    global search, which finds a class's rows through its class) only its
+    own."""
     ranges = []
     for low, high, paths in spelled:
         condition = and_(ENTRIES.c.term >= low, ENTRIES.c.term < high)
@@ -440,7 +551,14 @@ def matching_ranges(resource: Resource, spelled: Sequence[tuple[Any, Any, Any]])
         ranges.append(condition)
     if not ranges:
         return false()
-    return and_(ENTRIES.c.resource == resource.name, or_(*ranges))
+    found = layout(resource)
+    if every_class and len(found.names) > 1:
+        where = [ENTRIES.c.resource.in_(found.names), ENTRIES.c.field.in_(found.paths or [])]
+    else:
+        where = [ENTRIES.c.resource == resource.name]
+        if found.merged and found.paths is not None:
+            where.append(ENTRIES.c.field.in_(found.paths))
+    return and_(*where, or_(*ranges))
 
 
 def exact_terms(resource: Resource, text: str) -> list[str]:
