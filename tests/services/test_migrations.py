@@ -128,3 +128,23 @@ def test_a_failing_revision_names_the_revision_reached_and_keeps_earlier_ones(
 def test_an_unknown_target_is_one_sentence(engine):
     with pytest.raises(ShopDBError, match="Cannot upgrade to 'nosuch'"):
         migrations.upgrade(engine, "nosuch")
+
+
+def test_0006_empties_the_search_index_for_the_upgrade_to_build_again(engine):
+    """0006 changes what the index rows hold (an asset row's entries once,
+    under its class): it empties the table, and `shopdb db upgrade` then
+    builds it from the records (tests/resources/test_searchindex.py)."""
+    migrations.upgrade(engine, "0005")
+    row = (
+        "INSERT INTO searchentries (resource, recordid, field, term, iswhole, weight, isidentity)"
+        " VALUES ('assets', 1, 'assetnumber', 'pc-1', :yes, 10, :yes)"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(row), {"yes": True})
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM searchentries")) == 0
+    migrations.downgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(text(row), {"yes": True})
+        assert connection.scalar(text("SELECT count(*) FROM searchentries")) == 1
