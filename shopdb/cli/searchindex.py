@@ -19,7 +19,13 @@ from shopdb.cli.backup import progress_bar
 from shopdb.cli.support import FriendlyCommand, FriendlyGroup, transaction
 from shopdb.errors import ShopDBError
 from shopdb.resources.definition import Resource
-from shopdb.resources.searchindex import ENTRIES, RESOURCES_KEY, is_indexed, rebuild
+from shopdb.resources.searchindex import (
+    ENTRIES,
+    RESOURCES_KEY,
+    indexed_records,
+    is_indexed,
+    rebuild,
+)
 
 
 def indexed_resources(names: tuple[str, ...] = ()) -> list[Resource]:
@@ -41,7 +47,7 @@ def rebuild_index(session: Session, names: tuple[str, ...] = (), quiet: bool = F
     total = 0
     for resource in chosen:
         key = resource.column(resource.primary_key)
-        query = resource.storage.select().with_only_columns(func.count(key))
+        query = indexed_records(resource, func.count(key))
         total += session.scalar(query) or 0
     quiet = quiet or not total
     start = time.perf_counter()

@@ -495,10 +495,15 @@ def rebuild(
     return counts
 
 
+def indexed_records(resource: Resource, *columns: Any) -> Any:
+    """SELECT `columns` of the records whose entries are under the
+    resource's name (for the core asset list: its rows of no merged class)."""
+    return resource.storage.select().with_only_columns(*columns).where(*_not_merged(resource, None))
+
+
 def _rebuild_one(session: Session, resource: Resource, progress: Any) -> int:
     key = resource.column(resource.primary_key)
-    query = resource.storage.select().with_only_columns(key).where(*_not_merged(resource, None))
-    ids = list(session.scalars(query.order_by(key)))
+    ids = list(session.scalars(indexed_records(resource, key).order_by(key)))
     written = 0
     for start in range(0, len(ids), REBUILD_CHUNK):
         chunk = ids[start : start + REBUILD_CHUNK]

@@ -56,6 +56,26 @@ def restore(text: str) -> str:
     return text
 
 
+# The first characters after which `neutralise` may have work to do.
+SUSPECT_STARTS = frozenset((NEUTRALISER, *FORMULA_STARTS))
+
+
+def csv_cell(value: Any) -> str:
+    """`neutralise(as_text(value))`, with the common cells (text and whole
+    numbers that start harmlessly) taken straight: a 100,000-row export
+    has 1.4 million cells, and the general path was half of its time."""
+    kind = type(value)
+    if kind is str:
+        text = value
+    elif value is None:
+        return ""
+    elif kind is int:
+        text = str(value)
+    else:
+        text = as_text(value)
+    return neutralise(text) if text and text[0] in SUSPECT_STARTS else text
+
+
 def as_text(value: Any) -> str:
     """One value as a CSV cell (before neutralising)."""
     if value is None:
@@ -121,7 +141,12 @@ class Exporter:
         selected = query.with_only_columns(
             *(self.resource.column(name) for name in fields), maintain_column_froms=True
         )
-        names = [self.names[column.header] if column.kind == NAME else None for column in own]
+        named = [
+            (index, self.names[column.header])
+            for index, column in enumerate(own)
+            if column.kind == NAME
+        ]
+        nested = self.nested
         key = fields.index(self.resource.primary_key)
         # MySQL's streamed results (an unbuffered cursor) allow no other query
         # until they are read: with nested parts there, the rows are buffered.
@@ -132,11 +157,12 @@ class Exporter:
         for chunk in result.partitions(CHUNK):
             children = self._children([row[key] for row in chunk])
             for row in chunk:
-                values = [
-                    value if mapping is None else mapping.get(value)
-                    for value, mapping in zip(row, names, strict=True)
-                ]
-                yield values + [self._nested(column, children, row[key]) for column in self.nested]
+                values = list(row)
+                for index, mapping in named:
+                    values[index] = mapping.get(values[index])
+                if nested:
+                    values += [self._nested(column, children, row[key]) for column in nested]
+                yield values
 
     @property
     def nested(self) -> list[Any]:
@@ -188,7 +214,7 @@ def csv_chunks(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]
     buffer.write(BOM)
     writer.writerow(headers)
     for count, row in enumerate(rows, start=1):
-        writer.writerow([neutralise(as_text(value)) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
         if count % CHUNK == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -201,6 +227,10 @@ ILLEGAL_CHARACTERS = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
 def _xlsx_cell(value: Any) -> Any:
+    if type(value) is str:  # most cells: no other check needed
+        if ILLEGAL_CHARACTERS.search(value):
+            value = ILLEGAL_CHARACTERS.sub("", value)
+        return neutralise(value) if value and value[0] in SUSPECT_STARTS else value
     if value is None or isinstance(value, bool | int | float | Decimal | date):
         return value
     if isinstance(value, dict | list):

@@ -9,7 +9,13 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from shopdb.resources.transfer.exporting import neutralise, restore
+from shopdb.resources.transfer.exporting import (
+    _xlsx_cell,
+    as_text,
+    csv_cell,
+    neutralise,
+    restore,
+)
 from tests.collectors.conftest import run
 
 pytestmark = pytest.mark.database
@@ -103,3 +109,33 @@ def test_cli_export_with_filters(demo, tmp_path):
     xlsx = tmp_path / "v.xlsx"
     run(demo.app, "export", "vendors", "-o", str(xlsx))
     assert load_workbook(xlsx).worksheets[0].max_row > 5
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "PC-1",
+        "=1+1",
+        "'=x",
+        "-5",
+        "+49 30",
+        "@a",
+        "\tx",
+        "x\x01y",
+        "'",
+        -5,
+        0,
+        7,
+        1.5,
+        True,
+        False,
+        None,
+        {"a": 1},
+        [1, 2],
+    ],
+)
+def test_the_fast_cell_paths_give_what_the_general_ones_give(value):
+    assert csv_cell(value) == neutralise(as_text(value))
+    if isinstance(value, str):
+        assert _xlsx_cell(value) == neutralise(value.replace("\x01", ""))
