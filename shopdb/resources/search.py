@@ -148,11 +148,11 @@ def _shape(index: int, resource: Resource, text: str) -> tuple[Any, dict[str, An
     prefix = f"r{index}"
     values: dict[str, Any] = {}
     if is_indexed(resource):
-        spelled = spellings(resource, text)
-        for number, (term, _paths) in enumerate(spelled):
+        ranges = spellings(resource, text)
+        for number, (term, _paths) in enumerate(ranges):
             values[f"{prefix}t{number}"] = term
             values[f"{prefix}u{number}"] = successor(term)
-        paths = tuple(None if each is None else tuple(each) for _term, each in spelled)
+        paths = tuple(None if each is None else tuple(each) for _term, each in ranges)
         return ("index", paths), values
     counts = []
     for field, (target, _weight) in enumerate(resource.search_fields):
@@ -172,7 +172,7 @@ def _ranked_from_index(resource: Resource, prefix: str, shape: tuple[Any, ...]) 
     index range walk), so a query that matches every record costs what one
     that matches a few hundred does."""
     entries = ENTRIES.c
-    spelled = [
+    spelled: list[tuple[Any, Any, Any]] = [
         (bindparam(f"{prefix}t{number}"), bindparam(f"{prefix}u{number}"), paths)
         for number, paths in enumerate(shape)
     ]

@@ -557,6 +557,7 @@ def matching_ranges(
     if not ranges:
         return false()
     found = layout(resource)
+    where: list[ColumnElement[bool]]
     if every_class and len(found.names) > 1:
         where = [ENTRIES.c.resource.in_(found.names), ENTRIES.c.field.in_(found.paths or [])]
     else:
@@ -564,10 +565,6 @@ def matching_ranges(
         if found.merged and found.paths is not None:
             where.append(ENTRIES.c.field.in_(found.paths))
     return and_(*where, or_(*ranges))
-
-
-def exact_terms(resource: Resource, text: str) -> list[str]:
-    return [term for term, _paths in spellings(resource, text)]
 
 
 def list_condition(resource: Resource, text: str) -> ColumnElement[bool]:
