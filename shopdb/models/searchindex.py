@@ -48,6 +48,8 @@ class SearchEntry(Base):
 
     __table_args__ = (
         Index(None, "resource", "iswhole", "term"),
-        # The writes find a record's entries, a list's rank its matching ones.
-        Index(None, "resource", "recordid", "term"),
+        # The writes find a record's entries, a list's rank and a dense
+        # list's EXISTS its matching ones, and check their field in the index
+        # (core 0006; a computer's entries hold fields of the core list too).
+        Index(None, "resource", "recordid", "term", "field"),
     )

@@ -532,15 +532,22 @@ def spellings(resource: Resource, text: str) -> list[tuple[str, list[str] | None
     return found + list(extra.items())
 
 
-def matching(resource: Resource, text: str) -> ColumnElement[bool]:
+def matching(resource: Resource, text: str, exact: bool = True) -> ColumnElement[bool]:
     """Entries of `resource` whose term starts with the query, in one of its
-    spellings: B-tree ranges on (resource, iswhole, term)."""
+    spellings: B-tree ranges on (resource, iswhole, term). `exact=False`
+    leaves out the condition on the entries' fields that a list of asset
+    data needs where entries hold other lists' fields too (a computer's
+    notes, which the computers list does not search): an estimate that the
+    index alone answers, without reading the table's rows."""
     spelled = [(term, successor(term), paths) for term, paths in spellings(resource, text)]
-    return matching_ranges(resource, spelled)
+    return matching_ranges(resource, spelled, exact=exact)
 
 
 def matching_ranges(
-    resource: Resource, spelled: Sequence[tuple[Any, Any, Any]], every_class: bool = True
+    resource: Resource,
+    spelled: Sequence[tuple[Any, Any, Any]],
+    every_class: bool = True,
+    exact: bool = True,
 ) -> Any:
     """`matching` from (first term, successor, fields or None) per spelling,
     the terms given as values or as bind parameters (a statement built once
@@ -559,11 +566,11 @@ def matching_ranges(
     found = layout(resource)
     where: list[ColumnElement[bool]]
     if every_class and len(found.names) > 1:
-        where = [ENTRIES.c.resource.in_(found.names), ENTRIES.c.field.in_(found.paths or [])]
+        where = [ENTRIES.c.resource.in_(found.names)]
     else:
         where = [ENTRIES.c.resource == resource.name]
-        if found.merged and found.paths is not None:
-            where.append(ENTRIES.c.field.in_(found.paths))
+    if exact and found.paths is not None and (found.merged or every_class):
+        where.append(ENTRIES.c.field.in_(found.paths))
     return and_(*where, or_(*ranges))
 
 
@@ -601,7 +608,7 @@ def _breadth(resource: Resource, text: str) -> int:
         return int(memory[(resource.name, text)])
     walked = (
         select(ENTRIES.c.term)  # in the index: the walk reads no table rows
-        .where(ENTRIES.c.iswhole.in_([True, False]), matching(resource, text))
+        .where(ENTRIES.c.iswhole.in_([True, False]), matching(resource, text, exact=False))
         .limit(DENSE + 1)
         .subquery()
     )
