@@ -78,6 +78,8 @@ def csv_cell(value: Any) -> str:
 
 def as_text(value: Any) -> str:
     """One value as a CSV cell (before neutralising)."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -185,6 +187,8 @@ class Exporter:
     def _nested(self, column: Any, children: dict[str, dict[Any, list[Any]]], key: Any) -> Any:
         rows = children[column.field].get(key, [])
         if column.many:
+            if len(rows) == 1:  # the common case: one interface
+                return as_text(getattr(rows[0], column.child))
             return ROW_SEPARATOR.join(as_text(getattr(row, column.child)) for row in rows)
         return getattr(rows[0], column.child) if rows else None
 
