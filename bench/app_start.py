@@ -26,7 +26,7 @@ from shopdb.plugins import discover_plugins
 START = """
 import sys, time
 began, cpu = time.perf_counter(), time.process_time()
-from shopdb.app import create_app
+from shopdb import create_app  # as gunicorn 'shopdb:create_app()' does
 app = create_app()
 elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
 loaded = app.extensions["shopdb.plugins"].loaded
