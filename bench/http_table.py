@@ -22,6 +22,7 @@ for a pristine one.
 from __future__ import annotations
 
 import argparse
+import compileall
 import http.client
 import importlib.util
 import json
@@ -532,6 +533,10 @@ def main() -> None:
         help=f"the rows to measure, comma separated (default all: {','.join(ROWS)})",
     )
     options = parser.parse_args()
+    # Bytecode for ShopDB's modules, as an installed package has it: workers
+    # (and those max_requests starts anew) would compile them from source
+    # where PYTHONDONTWRITEBYTECODE is set.
+    compileall.compile_dir(HERE.parent / "shopdb", quiet=1)
     folder = options.folder.resolve()
     env = benchsite.site_environment(folder, os.environ.get("DATABASE_URL"))
     env["COLLECTOR_API_KEY"] = KEY
