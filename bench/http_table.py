@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/site.py --assets 100000             # once: builds bench-site/
     .venv/bin/python bench/http_table.py [--folder bench-site] [--requests 20] [--seconds 10]
+        [--rows location,detail,writes,deep,throughput,collector]
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/http_table.py
 
 Serves the site bench/site.py built (the SQLite file in --folder, or
@@ -10,8 +11,10 @@ deploy/gunicorn.conf.py, signs in as the bench admin and prints one line per
 row of the issue's table: p50 and p95 of each request over 3 repeats (one
 client, keep-alive), beside the same page fetched with raw SQL in this
 process (the floor: no HTTP, no ORM, no serialising), list throughput with 8
-client threads, the computers collector (one record per request, then
-batches), and the resident memory of each worker after the load. The
+client threads (and the workers' CPU time per request, a figure that other
+work on the machine does not change), the computers collector (one record
+per request, then batches), and the resident memory of each worker after
+the load (RSS, and PSS: the worker's share of pages shared with others). The
 collector rows add computers (BENCH-HTTP*) to the site; run site.py again
 for a pristine one.
 """
@@ -19,6 +22,7 @@ for a pristine one.
 from __future__ import annotations
 
 import argparse
+import compileall
 import http.client
 import importlib.util
 import json
@@ -69,7 +73,9 @@ class Client:
         data = self.exchange(method, path, body, **headers)
         return json.loads(data) if data else None
 
-    def exchange(self, method: str, path: str, body: Any = None, **headers: str) -> bytes:
+    def exchange(
+        self, method: str, path: str, body: Any = None, *, retried: bool = False, **headers: str
+    ) -> bytes:
         """Send the request and read the whole reply body (not parsed)."""
         connection = getattr(self.local, "connection", None)
         if connection is None:
@@ -84,6 +90,14 @@ class Client:
             connection.request(method, path, payload, sent)
             response = connection.getresponse()
             data = response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed a kept-alive connection that sat idle longer
+            # than its keepalive; the request never ran: send it again.
+            connection.close()
+            self.local.connection = None
+            if retried:
+                raise
+            return self.exchange(method, path, body, retried=True, **headers)
         except (http.client.HTTPException, OSError):
             self.local.connection = None
             connection.close()
@@ -209,6 +223,35 @@ def workers_of(master: int) -> list[int]:
     return sorted(found)
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) the workers have used: the live ones', and
+    the ended ones' (max_requests replaces workers) as their master counts
+    them. A figure of the server's own work, whatever else runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = _stat(master)
+    used = int(fields[13]) + int(fields[14])  # cutime, cstime: ended workers
+    for pid in workers_of(master):
+        try:
+            fields = _stat(pid)
+        except OSError:
+            continue
+        used += int(fields[11]) + int(fields[12])  # utime, stime
+    return used / ticks
+
+
+def proportional_mb(pid: int) -> float:
+    """The worker's share of memory (PSS): pages it shares with the other
+    workers and the master count in part."""
+    for row in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if row.startswith("Pss:"):
+            return int(row.split()[1]) / 1024
+    return 0.0
+
+
 def resident_mb(pid: int) -> float:
     for row in Path(f"/proc/{pid}/status").read_text().splitlines():
         if row.startswith("VmRSS:"):
@@ -240,8 +283,10 @@ def computer(number: int, version: int) -> dict[str, Any]:
 class Table:
     """The rows of the issue's table, one method each, on one served site."""
 
-    def __init__(self, client: Client, raw: Raw, options: argparse.Namespace) -> None:
+    def __init__(self, client: Client, raw: Raw, options: argparse.Namespace, master: int) -> None:
         self.client = client
+        self.master = master
+        self.client_cpu: list[float] = []
         self.raw = raw
         self.requests = options.requests
         self.options = options
@@ -368,18 +413,26 @@ class Table:
             )
 
     def throughput(self) -> None:
-        rates = []
+        rates, costs = [], []
         for _repeat in range(REPEATS):
-            rates.append(self.hammer(time.monotonic() + self.options.seconds))
+            rate, cost = self.hammer(time.monotonic() + self.options.seconds)
+            rates.append(rate)
+            costs.append(cost)
         print(
             f"{'list throughput, 8 client threads':<50} "
             f"{' / '.join(f'{rate:.0f}' for rate in rates)} req/s "
-            f"({self.options.seconds:.0f} s each)",
+            f"({self.options.seconds:.0f} s each); CPU per request: server "
+            f"{' / '.join(f'{cost:.1f}' for cost in costs)} ms, client "
+            f"{' / '.join(f'{cost:.1f}' for cost in self.client_cpu)} ms",
             flush=True,
         )
 
-    def hammer(self, until: float) -> float:
+    def hammer(self, until: float) -> tuple[float, float]:
+        """Requests per second, and the workers' CPU milliseconds per request
+        (what the rate would be on idle cores: cores * 1000 / that)."""
         counts = [0] * CLIENTS
+        cpu = server_cpu_seconds(self.master)
+        client = time.process_time()
 
         def run(index: int) -> None:
             rng = random.Random(index)
@@ -391,7 +444,10 @@ class Table:
         began = time.perf_counter()
         with ThreadPoolExecutor(CLIENTS) as pool:
             list(pool.map(run, range(CLIENTS)))
-        return sum(counts) / (time.perf_counter() - began)
+        done = max(1, sum(counts))
+        cpu = server_cpu_seconds(self.master) - cpu
+        self.client_cpu.append((time.process_time() - client) * 1000 / done)
+        return done / (time.perf_counter() - began), cpu * 1000 / done
 
     def collector(self) -> None:
         key = {"X-API-Key": KEY}
@@ -431,20 +487,33 @@ class Table:
             )
 
 
+ROWS = ("location", "detail", "writes", "deep", "throughput", "collector")
+
+
 def measure(client: Client, raw: Raw, options: argparse.Namespace, master: int) -> None:
-    table = Table(client, raw, options)
+    table = Table(client, raw, options, master)
     table.client.call("GET", "/api/assets")  # the first request of a worker sets things up
-    table.by_location()
-    table.detail()
-    table.writes()
-    table.deep("default sort", None, "assetnumber, assetid")
-    table.deep("sorted by -modifiedat", "-modifiedat", "modifiedat DESC, assetid DESC")
-    table.throughput()
-    table.collector()
-    sizes = [resident_mb(pid) for pid in workers_of(master)]
+    rows = options.rows
+    if "location" in rows:
+        table.by_location()
+    if "detail" in rows:
+        table.detail()
+    if "writes" in rows:
+        table.writes()
+    if "deep" in rows:
+        table.deep("default sort", None, "assetnumber, assetid")
+        table.deep("sorted by -modifiedat", "-modifiedat", "modifiedat DESC, assetid DESC")
+    if "throughput" in rows:
+        table.throughput()
+    if "collector" in rows:
+        table.collector()
+    workers = workers_of(master)
+    sizes = [resident_mb(pid) for pid in workers]
+    shares = [proportional_mb(pid) for pid in workers]
     print(
         f"{'memory per worker after load':<50} "
-        f"{', '.join(f'{size:.0f}' for size in sizes)} MB (RSS of the {len(sizes)} workers)",
+        f"{', '.join(f'{size:.0f}' for size in sizes)} MB (RSS of the {len(sizes)} workers; "
+        f"PSS {', '.join(f'{share:.0f}' for share in shares)} MB)",
         flush=True,
     )
 
@@ -457,7 +526,17 @@ def main() -> None:
     parser.add_argument("--collector", type=int, default=300, help="single pushes")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--batches", type=int, default=4)
+    parser.add_argument(
+        "--rows",
+        type=lambda text: set(text.split(",")),
+        default=set(ROWS),
+        help=f"the rows to measure, comma separated (default all: {','.join(ROWS)})",
+    )
     options = parser.parse_args()
+    # Bytecode for ShopDB's modules, as an installed package has it: workers
+    # (and those max_requests starts anew) would compile them from source
+    # where PYTHONDONTWRITEBYTECODE is set.
+    compileall.compile_dir(HERE.parent / "shopdb", quiet=1)
     folder = options.folder.resolve()
     env = benchsite.site_environment(folder, os.environ.get("DATABASE_URL"))
     env["COLLECTOR_API_KEY"] = KEY

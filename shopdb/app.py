@@ -31,6 +31,7 @@ from shopdb.plugins.runtime import (
 from shopdb.plugins.sitecommands import SITE_COMMANDS
 from shopdb.resources import init_api
 from shopdb.resources.core import CORE_RESOURCES
+from shopdb.startup import collector_paused
 from shopdb.web import PluginPages
 from shopdb.web import init_app as init_web
 
@@ -41,6 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     `config` overrides environment variables (tests use it). Production settings
     are validated here, so a bad deployment stops before serving anything.
     """
+    with collector_paused():
+        return _create_app(config)
+
+
+def _create_app(config: Mapping[str, Any] | None) -> Flask:
     overrides = dict(config or {})
     if overrides.get("SHOPDB_ENV") != "testing":
         load_dotenv(find_dotenv(usecwd=True), override=False)

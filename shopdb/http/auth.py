@@ -23,7 +23,6 @@ from flask.typing import ResponseReturnValue
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
-    get_current_user,
     get_jwt,
     get_jwt_request_location,
     set_access_cookies,
@@ -279,7 +278,7 @@ def refresh() -> ResponseReturnValue:
     the `shopdb_csrf_refresh` cookie's value in `X-CSRF-TOKEN`.
     """
     verify_jwt_in_request(refresh=True)
-    user = get_current_user()
+    user = _signed_in_user()
     claims = get_jwt()
     session = get_session()
     via = "cookie" if get_jwt_request_location() == "cookies" else "bearer"
@@ -315,10 +314,18 @@ def logout() -> ResponseReturnValue:
         verify_jwt_in_request()
     except (ExpiredSignatureError, WrongTokenError, NoAuthorizationError):
         verify_jwt_in_request(refresh=True)
-    end_sign_in(get_current_user(), get_jwt())
+    end_sign_in(_signed_in_user(), get_jwt())
     response = data_response({"signedout": True})
     unset_jwt_cookies(response)
     return _no_store(response)
+
+
+def _signed_in_user() -> User:
+    """The caller's user row; 401 when nobody is signed in."""
+    user = current_user()
+    if user is None:
+        raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
+    return user
 
 
 def end_sign_in(user: User, claims: dict[str, Any]) -> None:
@@ -347,9 +354,7 @@ def me() -> ResponseReturnValue:
     Needs the read scope: a collector token, refused everywhere but collector
     endpoints, is refused here too (403)."""
     identity = current_identity()
-    user = current_user()
-    if user is None:
-        raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
+    user = _signed_in_user()
     data = {**user_data(user), "via": identity.via, "scopes": sorted(identity.scopes)}
     return _no_store(data_response(data))
 
@@ -369,9 +374,7 @@ def change_password(values: dict[str, str]) -> ResponseReturnValue:
     with cookies); the tokens sent with this request stop working. API tokens
     are separate credentials and stay valid; a caller using one gets no JWTs.
     """
-    user = current_user()
-    if user is None:
-        raise AuthenticationRequiredError("Sign in first: nobody is signed in on this request.")
+    user = _signed_in_user()
     ratelimit.check_password_change(user.userid)
     session = get_session()
     with unit_of_work(session, request_actor()):

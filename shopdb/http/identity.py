@@ -11,9 +11,11 @@ are bad. Pages outside /api/ (UI, static files) treat bad credentials as
 anonymous and leave the reason in `g.credentialsproblem`, so an expired cookie
 never breaks the login page or its stylesheet.
 
-The user is loaded again on every request, in the same query as the
-revocation check, so a disabled account or a changed role takes effect at
-once; the row is cached in `g` for the rest of the request. A JWT issued
+The user is read again on every request, in the same query as the
+revocation check (a plain row, `TokenUser`), so a revoked token, a disabled
+account or a changed role takes effect at once; nothing about a caller is
+kept between requests. The user's ORM row is loaded only for a view that
+asks for it (`current_user`). A JWT issued
 (`iatus`, to the microsecond) before the user's last password change
 (`users.passwordchangedat`) counts as revoked, and so does one without `exp`.
 A refresh token is good for one exchange (/api/auth/refresh rotates it); one
@@ -38,6 +40,7 @@ from flask_jwt_extended import (
 )
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt.exceptions import PyJWTError
+from sqlalchemy.orm import joinedload
 
 from shopdb.database import get_session
 from shopdb.http.envelope import ApiError, error_response
@@ -53,6 +56,7 @@ from shopdb.services.access import (
 )
 from shopdb.services.actor import Actor, bind_actor
 from shopdb.services.authentication import (
+    TokenUser,
     end_reused_sign_in,
     issued_before_password_change,
     load_token_user,
@@ -142,14 +146,21 @@ def guarded(access: Access, *, write: bool) -> Callable[[View], View]:
 
 
 def current_user() -> User | None:
-    """The signed-in user's row, loaded once per request."""
-    return g.get("currentuser")
+    """The signed-in user's row, loaded on first use in a request: most
+    requests need only the identity, which the token's check already read."""
+    if "currentuser" not in g:
+        userid = g.get("currentuserid")
+        g.currentuser = (
+            None
+            if userid is None
+            else get_session().get(User, userid, options=[joinedload(User.role)])
+        )
+    return g.currentuser
 
 
-def identity_for(user: User, via: str, scopes: frozenset[str]) -> Identity:
-    return Identity(
-        userid=user.userid, username=user.username, role=user.role.role, via=via, scopes=scopes
-    )
+def identity_for(user: User | TokenUser, via: str, scopes: frozenset[str]) -> Identity:
+    role = user.role if isinstance(user, TokenUser) else user.role.role
+    return Identity(userid=user.userid, username=user.username, role=role, via=via, scopes=scopes)
 
 
 # The request hook ------------------------------------------------------------
@@ -167,7 +178,7 @@ def _resolve() -> FlaskResponse | None:
     g.identity = ANONYMOUS
     # g outlives a request when a test (or a command) holds an app context
     # around several requests; nothing about a previous caller may leak in.
-    for name in ("currentuser", "apitoken", "tokenuser", "credentialsproblem"):
+    for name in ("currentuser", "currentuserid", "apitoken", "tokenuser", "credentialsproblem"):
         g.pop(name, None)
     if request.method == "OPTIONS" or _is_static(request.endpoint):
         return None
@@ -178,6 +189,7 @@ def _resolve() -> FlaskResponse | None:
         found = _identify()
     except (ApiError, JWTExtendedException, PyJWTError) as problem:
         g.pop("currentuser", None)
+        g.pop("currentuserid", None)
         if not request.path.startswith(STRICT_PREFIX):
             g.credentialsproblem = str(problem)
             return None
@@ -247,7 +259,7 @@ def _identify_api_token(plaintext: str) -> Identity:
 # Flask-JWT-Extended callbacks ----------------------------------------------------
 
 
-def _token_user(payload: dict[str, Any]) -> tuple[User | None, bool]:
+def _token_user(payload: dict[str, Any]) -> tuple[TokenUser | None, bool]:
     """The token's user and whether the token or its session is revoked, asked
     once per request (the blocklist check and the user lookup share it)."""
     key = (payload.get("sub"), payload.get("jti"))
@@ -274,11 +286,13 @@ def _is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     return _token_user(payload)[1]
 
 
-def _lookup_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+def _lookup_user(_header: dict[str, Any], payload: dict[str, Any]) -> TokenUser | None:
+    """Flask-JWT-Extended's current user: the `TokenUser` (views that need
+    the ORM row call `current_user`)."""
     user = _token_user(payload)[0]
     if user is None or not user.isactive:
         return None
-    g.currentuser = user
+    g.currentuserid = user.userid
     return user
 
 

@@ -99,9 +99,14 @@ def asset_detail_fields() -> dict[str, fields.Field]:
     }
 
 
+# The asset at an edge's other end, aliased once (a new alias per call
+# rebuilds the proxies of all its columns).
+_OTHER = aliased(Asset, name="other")
+
+
 def asset_edges(session: Session, assetid: int) -> dict[str, list[dict[str, Any]]]:
     """Both directions in one query, with the other end's number and name."""
-    other = aliased(Asset)
+    other = _OTHER
     rows = session.execute(
         select(AssetRelationship, RelationshipType.relationshiptype, other)
         .join(RelationshipType)

@@ -35,7 +35,7 @@ from shopdb.resources.queries import (
     paginate,
     sort_keys,
 )
-from shopdb.resources.schemas import ResourceSchemas
+from shopdb.resources.schemas import ResourceSchemas, RowDumper
 from shopdb.services.access import Access
 from shopdb.services.unitofwork import unit_of_work
 
@@ -136,6 +136,7 @@ class ResourceViews:
     def __init__(self, resource: Resource) -> None:
         self.resource = resource
         self.output = resource.schemas.output()
+        self.rows = RowDumper(self.output)
         self.detail = resource.schemas.detail()
 
     # Steps -------------------------------------------------------------------
@@ -161,7 +162,7 @@ class ResourceViews:
             keys=self.list_order(args),
             cursor=args.get("cursor"),
         )
-        rows = self.output.dump(page.rows, many=True)
+        rows = self.rows.dump(page.rows)
         name_lookups(session, self.resource.named_lookups, rows)
         return data_response(rows, meta=page.meta())
 

@@ -16,6 +16,7 @@ referenced table (fields that point at the same table, `sourceassetid` and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     cast,
     literal_column,
     select,
@@ -140,6 +142,23 @@ def lookup_names(
     return found
 
 
+@functools.cache
+def _names_query(referenced: tuple[tuple[Column, Column], ...]) -> Any:
+    """The statement that names a page's rows: one SELECT per referenced
+    (key column, label column), UNION ALL, each taking its ids as the
+    expanding parameter `ids<n>`. Built once per declaration: building it
+    per request cost more than running it."""
+    parts = [
+        select(
+            literal_column(str(number), Integer).label("part"),
+            idcolumn.label("id"),
+            cast(label, String).label("name"),
+        ).where(idcolumn.in_(bindparam(f"ids{number}", expanding=True)))
+        for number, (idcolumn, label) in enumerate(referenced)
+    ]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
 def name_lookups(
     session: Session, names: Mapping[str, LookupName], rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -160,17 +179,10 @@ def name_lookups(
             if value is not None:
                 ids.add(value)
     keys = list(wanted)
-    parts = [
-        select(
-            literal_column(str(number), Integer).label("part"),
-            idcolumn.label("id"),
-            cast(labels[idcolumn], String).label("name"),
-        ).where(idcolumn.in_(sorted(wanted[idcolumn])))
-        for number, idcolumn in enumerate(keys)
-    ]
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    query = _names_query(tuple((idcolumn, labels[idcolumn]) for idcolumn in keys))
+    values = {f"ids{number}": sorted(wanted[idcolumn]) for number, idcolumn in enumerate(keys)}
     found: dict[Column, dict[Any, Any]] = {idcolumn: {} for idcolumn in keys}
-    for part, key, label in session.execute(query):
+    for part, key, label in session.execute(query, values):
         found[keys[part]][key] = label
     for row in rows:
         for lookup in names.values():

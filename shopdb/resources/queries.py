@@ -31,6 +31,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    literal_column,
     or_,
     select,
 )
@@ -830,7 +831,13 @@ def count_rows(session: Session, query: Select, bound: int) -> tuple[int, bool]:
         return session.scalar(
             select(func.count()).select_from(query.order_by(None).subquery())
         ) or 0, True
-    limited = query.order_by(None).limit(bound + 1).subquery()
+    # The rows are counted, not read: selecting no column of them lets the
+    # database answer from an index alone (SQLite read every row of a
+    # 2,500-asset location for its 16 columns: 4-9 ms instead of 0.1).
+    counted: Select = query.order_by(None).with_only_columns(
+        literal_column("1"), maintain_column_froms=True
+    )
+    limited = counted.limit(bound + 1).subquery()
     found = session.scalar(select(func.count()).select_from(limited)) or 0
     return (found, True) if found <= bound else (bound, False)
 

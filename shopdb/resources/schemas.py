@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    pre_load,
+    validate,
+)
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
+from marshmallow.utils import get_value
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
 if TYPE_CHECKING:
@@ -297,3 +307,105 @@ def build_schemas(resource: Resource) -> ResourceSchemas:
     if resource.detail_fields:
         detail = type(f"{base}DetailSchema", (output,), dict(resource.detail_fields))
     return ResourceSchemas(output=output, detail=detail, create=create, update=update)
+
+
+# Dumping list rows ---------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """marshmallow's String serialiser."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _utc(value: datetime) -> str:
+    """UtcDateTime's serialiser: a naive datetime is UTC; ISO 8601 out."""
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).isoformat()
+
+
+def _read(record: Any, path: tuple[str, ...]) -> Any:
+    """A dotted attribute (`asset.name`) read as marshmallow reads it."""
+    value = record
+    for step in path:
+        if hasattr(value, "__getitem__"):
+            value = get_value(value, step, missing)
+        else:
+            value = getattr(value, step, missing)
+    return value
+
+
+def _serialiser(field: fields.Field) -> Any:
+    """For a field of a plain type, the function that turns its value (not
+    None, which stays None) into JSON as the field itself would; None for
+    the others, which serialise through the field."""
+    kind = type(field)
+    if kind is fields.Integer and not field.as_string:  # type: ignore[attr-defined]
+        return int
+    if kind is fields.Float and not field.as_string:  # type: ignore[attr-defined]
+        return float
+    if kind is fields.String:
+        return _text
+    if kind is UtcDateTime and field.format in (None, "iso"):  # type: ignore[attr-defined]
+        return _utc
+    return None
+
+
+class RowDumper:
+    """Dumps records as `schema.dump` does (the same keys and values; a test
+    compares the two over every resource of the demo site), with the
+    per-field work decided once: which attribute each field reads and which
+    serialiser turns it into JSON. marshmallow asks each field, for each
+    row, how to read its value (accessor, data key, dotted path, default)
+    and calls three layers to serialise it; that was most of a list's
+    serialising time (50 rows: 1.2 ms).
+
+    A field that reads its value its own way (a method field, a lookup's
+    name object) is dumped by marshmallow itself, as is a record that is a
+    mapping, and the whole row when the schema has dump hooks."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        hooks = getattr(schema, "_hooks", {})
+        self.plain = (
+            not hooks.get(PRE_DUMP)
+            and not hooks.get(POST_DUMP)
+            and type(schema).get_attribute is Schema.get_attribute
+        )
+        # (key, field name, field, attribute path or None, serialiser)
+        self.fields: list[tuple[str, str, fields.Field, tuple[str, ...] | None, Any]] = []
+        for name, field in schema.dump_fields.items():
+            key = field.data_key if field.data_key is not None else name
+            kind = type(field)
+            own_way = (
+                kind.serialize is not fields.Field.serialize
+                or kind.get_value is not fields.Field.get_value
+                or not field._CHECK_ATTRIBUTE
+            )
+            path = None if own_way else tuple((field.attribute or name).split("."))
+            self.fields.append((key, name, field, path, _serialiser(field)))
+
+    def dump(self, records: Iterable[Any]) -> list[dict[str, Any]]:
+        if not self.plain:
+            return self.schema.dump(records, many=True)
+        return [self.dump_one(record) for record in records]
+
+    def dump_one(self, record: Any) -> dict[str, Any]:
+        if not self.plain or hasattr(record, "__getitem__"):
+            return self.schema.dump(record)
+        result: dict[str, Any] = {}
+        for key, name, field, path, serialise in self.fields:
+            if path is None:
+                value = field.serialize(name, record, accessor=self.schema.get_attribute)
+                if value is not missing:
+                    result[key] = value
+                continue
+            value = getattr(record, path[0], missing) if len(path) == 1 else _read(record, path)
+            if value is missing:
+                default = field.dump_default
+                value = default() if callable(default) else default
+                if value is missing:
+                    continue
+            if serialise is None or (serialise is _utc and not isinstance(value, datetime)):
+                result[key] = field._serialize(value, name, record)
+            else:
+                result[key] = None if value is None else serialise(value)
+        return result

@@ -11,13 +11,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy.orm import Session
 
 from shopdb.errors import InvalidInputError
-from shopdb.models import RevokedToken, User, utcnow
+from shopdb.models import RevokedToken, Role, User, utcnow
 from shopdb.services.passwords import (
     MAXIMUM_LENGTH,
     hash_password,
@@ -117,7 +117,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def issued_before_password_change(user: User, issuedat: Any, issuedus: Any = None) -> bool:
+def issued_before_password_change(
+    user: User | TokenUser, issuedat: Any, issuedus: Any = None
+) -> bool:
     """Whether a sign-in token predates the user's last password change.
 
     `issuedus` is the token's issue time in microseconds (the `iatus` claim
@@ -142,19 +144,51 @@ def issued_before_password_change(user: User, issuedat: Any, issuedus: Any = Non
 # Revoked tokens -----------------------------------------------------------------
 
 
-def load_token_user(session: Session, userid: int, tokenids: list[str]) -> tuple[User | None, bool]:
-    """The user of a token (role loaded) and whether any of `tokenids` is revoked.
+class TokenUser(NamedTuple):
+    """What every signed-in request needs of its user, read as a plain row:
+    building the ORM object (and its role) cost more than the query itself.
+    A view that needs the whole row loads it (`shopdb.http.identity.current_user`)."""
 
-    One statement per request: the blocklist check and the user load are the
-    same query, since every authenticated request needs both.
+    userid: int
+    username: str
+    role: str | None
+    isactive: bool
+    passwordchangedat: datetime | None
+
+
+# The user and the revocation check in one statement, built once from the
+# tables (an ORM-enabled statement costs twice as much to run); bound
+# parameters: `userid`, and the token's ids as `tokenids`.
+_USERS, _ROLES, _REVOKED = User.__table__.c, Role.__table__.c, RevokedToken.__table__.c
+_TOKEN_USER = (
+    select(
+        _USERS.userid,
+        _USERS.username,
+        _ROLES.role,
+        _USERS.isactive,
+        _USERS.passwordchangedat,
+        exists().where(_REVOKED.jti.in_(bindparam("tokenids", expanding=True))).label("isrevoked"),
+    )
+    .select_from(User.__table__.outerjoin(Role.__table__, _ROLES.roleid == _USERS.roleid))
+    .where(_USERS.userid == bindparam("userid"))
+)
+
+
+def load_token_user(
+    session: Session, userid: int, tokenids: list[str]
+) -> tuple[TokenUser | None, bool]:
+    """The user of a token (with its role's name) and whether any of
+    `tokenids` is revoked.
+
+    One statement per request, read again on every request (nothing is
+    cached between requests, so a revoked token, a disabled account or a
+    changed role counts at once): the blocklist check and the user load are
+    the same query, since every authenticated request needs both.
     """
-    revoked = exists().where(RevokedToken.jti.in_(tokenids)).label("isrevoked")
-    row = session.execute(
-        select(User, revoked).where(User.userid == userid).options(joinedload(User.role))
-    ).first()
+    row = session.execute(_TOKEN_USER, {"userid": userid, "tokenids": tokenids}).first()
     if row is None:
         return None, False
-    return row[0], bool(row[1])
+    return TokenUser(*row[:5]), bool(row[5])
 
 
 def is_revoked(session: Session, jti: str) -> bool:

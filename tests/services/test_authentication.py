@@ -75,9 +75,9 @@ def test_revoked_ids_are_found_with_the_user_in_one_query(seeded, alice):
     authentication.revoke(seeded, "session-1", utcnow() + timedelta(days=1))
     seeded.commit()
     user, revoked = authentication.load_token_user(seeded, alice.userid, ["jti-9", "session-1"])
-    assert user is alice and revoked
+    assert revoked and user == (alice.userid, "alice", alice.role.role, True, None)
     user, revoked = authentication.load_token_user(seeded, alice.userid, ["jti-9", "session-2"])
-    assert user is alice and not revoked
+    assert not revoked and user is not None and user.username == "alice"
     assert authentication.load_token_user(seeded, 987654, ["session-1"]) == (None, False)
 
 
