@@ -35,7 +35,7 @@ from shopdb.database import TABLES_INFO, duplicate_key, is_constraint_violation
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.models import Asset, Base
 from shopdb.models.lookups import anycase_indexes
-from shopdb.services.audit import audit_entries, audit_log, diff, snapshot
+from shopdb.services.audit import audit_entries, audit_log, created_changes, diff, snapshot
 
 # What a unit of work has already seen exist (rows it found or wrote, lookup
 # ids), so that a batch asks the database once, not once per record.
@@ -72,15 +72,21 @@ def check_references(session: Session, model: type[Base], values: dict[str, Any]
         raise InvalidInputError("A referenced row does not exist; see details.", problems)
 
 
-def unique_groups(table: Table) -> list[tuple[str, ...]]:
+def unique_groups(table: Table) -> tuple[tuple[str, ...], ...]:
     """The column-name groups whose values must be unique together."""
+    return _unique_groups(table)
+
+
+@functools.cache
+def _unique_groups(table: Table) -> tuple[tuple[str, ...], ...]:
+    # Asked for every row a batch writes: read from the table once.
     groups = {
         tuple(column.name for column in constraint.columns)
         for constraint in table.constraints
         if isinstance(constraint, UniqueConstraint)
     }
     groups |= {(column.name,) for column in table.columns if column.unique}
-    return sorted(groups)
+    return tuple(sorted(groups))
 
 
 def unique_conflicts(
@@ -149,9 +155,14 @@ def _held_sentence(table: Table, group: tuple[str, ...], shown_columns: list[Any
     return f"Another {table.name} row ({holder}) already has {shown}."
 
 
-def folded_columns(table: Table) -> set[str]:
+def folded_columns(table: Table) -> frozenset[str]:
     """Lookup names unique in any case, compared folded as their index does."""
-    return {index.info["anycase"] for index in anycase_indexes([table])}
+    return _folded_columns(table)
+
+
+@functools.cache
+def _folded_columns(table: Table) -> frozenset[str]:
+    return frozenset(index.info["anycase"] for index in anycase_indexes([table]))
 
 
 def refuse_conflicts(conflicts: list[tuple[tuple[str, ...], str]]) -> None:
@@ -550,7 +561,7 @@ def created_entry(instance: Any) -> dict[str, Any]:
         "action": "create",
         "entitytype": type(instance).__tablename__,
         "entityid": row_key(instance),
-        "changes": diff({}, snapshot(instance)),
+        "changes": created_changes(instance),
     }
 
 
