@@ -45,11 +45,12 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaViolation
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as FieldErrors
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shopdb.database import get_session, is_retryable, is_unavailable
-from shopdb.errors import ConflictError, InvalidInputError
+from shopdb.errors import ConflictError, InvalidInputError, ShopDBError
 from shopdb.http.collectorkeys import authenticate_collector
 from shopdb.http.envelope import ApiError, data_response, error_parts
 from shopdb.http.identity import request_actor, verifies_own_credentials
@@ -359,6 +360,8 @@ class Collector:
                 checked[index] = self.check(record)
             except InvalidInputError as error:
                 results[index] = _failed(index, error)
+        schemas: dict[bool, Schema] = {}  # the resource's, built once a batch
+        loaded = self._loaded_early(session, checked, schemas)
         with unit_of_work(session, actor):
             pending = list(checked)
             while pending:
@@ -369,27 +372,7 @@ class Collector:
                     identity = checked[index][self.identityfield]
                     (later if identity in seen else rounds).append(index)
                     seen.add(identity)
-                found = resource.find_many_by(
-                    session,
-                    self.identityfield,
-                    [checked[index][self.identityfield] for index in rounds],
-                    lock=True,
-                )
-                items = []
-                parts = []
-                for index in rounds:
-                    instance = found.get(checked[index][self.identityfield])
-                    own, part = self._split(checked[index])
-                    items.append((self._values(own, instance), instance))
-                    parts.append(part)
-                outcomes = [
-                    self._write_parts(session, outcome, part)
-                    if isinstance(outcome, Saved)
-                    else outcome
-                    for outcome, part in zip(
-                        resource.save_many(session, items, actor=actor), parts, strict=True
-                    )
-                ]
+                outcomes = self._round(session, actor, rounds, checked, loaded, schemas)
                 unchanged = [
                     outcome.record
                     for outcome in outcomes
@@ -406,6 +389,86 @@ class Collector:
                         results[index] = _failed(index, outcome)
                 pending = later
         return results
+
+    def _round(
+        self,
+        session: Session,
+        actor: Actor,
+        rounds: list[int],
+        checked: dict[int, dict[str, Any]],
+        loaded: dict[int, tuple[bool, dict[str, Any] | InvalidInputError]],
+        schemas: dict[bool, Schema],
+    ) -> list[Saved | ShopDBError]:
+        """One round of a batch: its records found by identity (one locked
+        query), written by `Resource.save_many`; the outcome of each."""
+        resource = self.resource
+        found = resource.find_many_by(
+            session,
+            self.identityfield,
+            [checked[index][self.identityfield] for index in rounds],
+            lock=True,
+        )
+        items = []
+        parts: dict[int, dict[str, Any]] = {}
+        outcomes: dict[int, Saved | ShopDBError] = {}
+        for index in rounds:
+            instance = found.get(checked[index][self.identityfield])
+            own, parts[index] = self._split(checked[index])
+            early = loaded.pop(index, None)
+            if early is None or early[0] != (instance is None):
+                # Created or deleted by another writer since the early read:
+                # loaded as what it is now.
+                early = self._load(own, instance, schemas)
+            if isinstance(early[1], InvalidInputError):
+                outcomes[index] = early[1]
+            else:
+                items.append((index, early[1], instance))
+        saved = resource.save_many(
+            session,
+            [(values, instance) for _index, values, instance in items],
+            actor=actor,
+            validated=True,
+        )
+        for (index, _values, _instance), outcome in zip(items, saved, strict=True):
+            outcomes[index] = (
+                self._write_parts(session, outcome, parts[index])
+                if isinstance(outcome, Saved)
+                else outcome
+            )
+        return [outcomes[index] for index in rounds]
+
+    def _load(
+        self, own: dict[str, Any], instance: Any | None, schemas: dict[bool, Schema]
+    ) -> tuple[bool, dict[str, Any] | InvalidInputError]:
+        """(creating, the values as the resource's schema loads them for a
+        new record or a change, or the record's error)"""
+        creating = instance is None
+        try:
+            body = self._values(own, instance)
+            return creating, self.resource.load(body, creating=creating, schemas=schemas)
+        except InvalidInputError as error:
+            return creating, error
+
+    def _loaded_early(
+        self, session: Session, checked: dict[int, dict[str, Any]], schemas: dict[bool, Schema]
+    ) -> dict[int, tuple[bool, dict[str, Any] | InvalidInputError]]:
+        """Each record loaded by the resource's schema before the write
+        begins, as a new record or a change as an early read of the
+        identities finds it: on SQLite the write holds the database's one
+        write lock, which other workers' batches wait for, so what needs no
+        lock is done without it. A record that another writer creates in
+        between is loaded again in the write (`_together`)."""
+        if not checked:
+            return {}
+        column = self.resource.column(self.identityfield)
+        identities = sorted({values[self.identityfield] for values in checked.values()}, key=repr)
+        held = set(session.scalars(select(column).where(column.in_(identities))))
+        loaded = {}
+        for index, values in checked.items():
+            own, _part = self._split(values)
+            exists = values[self.identityfield] in held
+            loaded[index] = self._load(own, True if exists else None, schemas)
+        return loaded
 
     def _one_by_one(
         self, session: Session, records: list[Any], actor: Actor, dryrun: bool

@@ -65,6 +65,16 @@ def remembered(session: Session, key: Any, find: Callable[[], Any]) -> Any:
     return memory[key]
 
 
+def seen(session: Session, column: Any, value: Any) -> Any:
+    """`value`, a key just read from `column`, remembered as existing for the
+    unit of work (its reference check then asks nothing); returned."""
+    memory = known(session)
+    if memory is not None and value is not None:
+        table = column.table if isinstance(column, Column) else column.class_.__table__
+        memory[(table.name, column.key, value)] = True
+    return value
+
+
 def check_references(session: Session, model: type[Base], values: dict[str, Any]) -> None:
     """Every foreign key in `values` must point at an existing row."""
     (problems,) = missing_references(session, [(model, values)])
@@ -453,7 +463,8 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     the order given (the identity map holds them, as after a flush).
 
     The server databases return the new keys in parameter order. SQLite does
-    not promise an order for RETURNING, so there the keys are given: the unit
+    not promise an order for RETURNING (of one row there is no order to
+    keep), so there the keys of several rows are given: the unit
     of work holds SQLite's write lock (BEGIN IMMEDIATE), so max()+1 onwards is
     free (what SQLite itself would pick); a writer outside one that races
     meets the primary key's constraint, a 409 like any race."""
@@ -466,7 +477,7 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     sqlite = session.get_bind().dialect.name == "sqlite"
     numbered = isinstance(primary.type, Integer)
     with refused_as_conflict():
-        if sqlite and (given or numbered):
+        if sqlite and (given or numbered) and len(rows) > 1:
             if not given:
                 last = session.scalar(select(func.max(primary))) or 0
                 for row in rows:
