@@ -358,6 +358,8 @@ def comparable(table: Table, group: tuple[str, ...], values: Sequence[Any]) -> t
     """Values of a unique group as its constraint compares them (lookup names
     folded)."""
     folded = folded_columns(table)
+    if not folded:
+        return tuple(values)
     return tuple(
         value.lower() if name in folded and isinstance(value, str) else value
         for name, value in zip(group, values, strict=True)
