@@ -317,10 +317,33 @@ class Claims:
         holders: dict[type[Base], dict[tuple[str, ...], list[Any]]],
         wanted: dict[type[Base], dict[tuple[str, ...], set[tuple[Any, ...]]]],
     ) -> None:
-        self.holders = holders
         self.wanted = wanted
         self.taken: dict[tuple[str, tuple[str, ...], tuple[Any, ...]], int] = {}
         self.given_up: set[tuple[str, Any, tuple[str, ...] | None]] = set()
+        # The holders of each value, found without a pass over all of them
+        # per row; a row the database found but no value asked equals as
+        # Python compares (its collation counts another spelling as equal)
+        # is compared loosely with every row.
+        self.exact: dict[tuple[type[Base], tuple[str, ...]], dict[Any, list[Any]]] = {}
+        self.loose: dict[tuple[type[Base], tuple[str, ...]], list[Any]] = {}
+        for model, groups in holders.items():
+            for group, held_rows in groups.items():
+                asked = wanted.get(model, {}).get(group, set())
+                exact = self.exact.setdefault((model, group), {})
+                for held, holder, sentence in held_rows:
+                    exact.setdefault(held, []).append((held, holder, sentence))
+                    if held not in asked:
+                        self.loose.setdefault((model, group), []).append((held, holder, sentence))
+
+    def _candidates(
+        self, model: type[Base], group: tuple[str, ...], wanted: tuple[Any, ...]
+    ) -> list[Any]:
+        found = list(self.exact.get((model, group), {}).get(wanted, ()))
+        loose = self.loose.get((model, group))
+        if loose:
+            folded = _loose(wanted)
+            found += [item for item in loose if item[0] != wanted and _loose(item[0]) == folded]
+        return found
 
     def conflicts(self, each: Plan, row: Row) -> list[tuple[tuple[str, ...], str]]:
         table = row.table
@@ -333,12 +356,8 @@ class Claims:
             if values is None:
                 continue
             wanted = records.comparable(table, group, values)
-            asked = self.wanted.get(row.model, {}).get(group, set())
-            for held, holder, sentence in self.holders.get(row.model, {}).get(group, []):
-                # A row the database found but no value equals as Python
-                # compares: its collation counts another spelling as equal.
-                same = held == wanted or (held not in asked and _loose(held) == _loose(wanted))
-                if not same or holder == own_key:
+            for _held, holder, sentence in self._candidates(row.model, group, wanted):
+                if holder == own_key:
                     continue
                 gone = (table.name, holder, None)
                 if (table.name, holder, group) in self.given_up or gone in self.given_up:
@@ -392,7 +411,9 @@ def write(session: Session, plans: list[Plan], entries: list[dict[str, Any]]) ->
     for each in plans:
         for row in each.writes:
             if row.instance is not None:
-                row.before = snapshot(row.instance)
+                # Only the written columns can change (the times aside,
+                # which the audit leaves out).
+                row.before = snapshot(row.instance, row.values) if row.audited else {}
                 values = dict(row.values)
                 if "modifiedat" in row.table.c:
                     values["modifiedat"] = now
@@ -436,7 +457,7 @@ def _audit(row: Row, entries: list[dict[str, Any]]) -> None:
     if row.instance is None:
         entries.append(records.created_entry(row.written))
         return
-    row.changes = diff(row.before, snapshot(row.instance))
+    row.changes = diff(row.before, snapshot(row.instance, row.values))
     if row.changes:
         entries.append(records.changed_entry(row.instance, row.changes))
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shopdb.errors import ConflictError
-from shopdb.models import Asset, AssetType, utcnow
+from shopdb.models import Asset, AssetStatus, AssetType, utcnow
 from shopdb.resources.assetrecords import (
     ACTIVE,
     add_asset_detail,
@@ -249,7 +249,9 @@ class AssetExtensionStorage(AssetStorage):
             for_asset["assetstatusid"] = records.remembered(
                 session,
                 ("assetstatus", ACTIVE),
-                lambda: asset_status(session, ACTIVE).assetstatusid,
+                lambda: records.seen(
+                    session, AssetStatus.assetstatusid, asset_status(session, ACTIVE).assetstatusid
+                ),
             )
         asset = Row(Asset, for_asset)
         return [asset, Row(self.model, own, parent=asset, link="assetid", parent_key="assetid")]
@@ -276,8 +278,10 @@ class AssetExtensionStorage(AssetStorage):
         found = records.remembered(
             session,
             ("assettype", kind),
-            lambda: session.scalar(
-                select(AssetType.assettypeid).where(AssetType.assettype == kind)
+            lambda: records.seen(
+                session,
+                AssetType.assettypeid,
+                session.scalar(select(AssetType.assettypeid).where(AssetType.assettype == kind)),
             ),
         )
         if found is None:

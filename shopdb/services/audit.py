@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,8 @@ from shopdb.services.actor import Actor, actor_of
 # Never copied into the audit trail, whatever the model: a short fingerprint
 # stands in, so the trail still shows that (and when) a secret changed.
 SECRET_COLUMNS = frozenset({"passwordhash", "tokenhash"})
+# Times every write moves: not a change of the record.
+UNDIFFED = ("modifiedat", "createdat")
 
 
 def json_safe(value: Any) -> Any:
@@ -46,18 +49,39 @@ def fingerprint(secret: Any) -> str | None:
     return "sha256:" + hashlib.sha256(str(secret).encode()).hexdigest()[:12]
 
 
-def snapshot(instance: Any) -> dict[str, Any]:
-    """The column values of a row, JSON-safe, secrets replaced by fingerprints.
-    Fields computed in SQL (a `column_property` over an expression) are not
-    the row's and are left out."""
-    return {
-        key: (
-            fingerprint(getattr(instance, key))
-            if key in SECRET_COLUMNS
-            else json_safe(getattr(instance, key))
-        )
-        for key in _row_columns(instance.__class__)
-    }
+def snapshot(instance: Any, keys: Iterable[str] | None = None) -> dict[str, Any]:
+    """The column values of a row (or of its columns among `keys`),
+    JSON-safe, secrets replaced by fingerprints. Fields computed in SQL (a
+    `column_property` over an expression) are not the row's and are left out."""
+    columns = _row_columns(instance.__class__)
+    if keys is not None:
+        wanted = set(keys)
+        columns = tuple(key for key in columns if key in wanted)
+    return {key: _shown(key, getattr(instance, key)) for key in columns}
+
+
+def _shown(key: str, value: Any) -> Any:
+    if key in SECRET_COLUMNS:
+        return fingerprint(value)
+    if value is None or isinstance(value, str | int | float):
+        return value  # bool is an int
+    return json_safe(value)
+
+
+def created_changes(instance: Any) -> dict[str, dict[str, Any]]:
+    """`diff({}, snapshot(instance))` of a new row, without the snapshot of
+    its times (which diff leaves out): a batch audits hundreds of new rows."""
+    changes = {}
+    for key in _created_columns(instance.__class__):
+        value = getattr(instance, key)
+        if value is not None:
+            changes[key] = {"before": None, "after": _shown(key, value)}
+    return changes
+
+
+@functools.cache
+def _created_columns(model: Any) -> tuple[str, ...]:
+    return tuple(sorted(set(_row_columns(model)) - set(UNDIFFED)))
 
 
 @functools.cache
@@ -74,7 +98,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     """Only the fields whose value changed, as {"field": {"before", "after"}}."""
     changed = {}
     for key in sorted(set(before) | set(after)):
-        if key in ("modifiedat", "createdat"):
+        if key in UNDIFFED:
             continue
         old, new = before.get(key), after.get(key)
         if old != new:

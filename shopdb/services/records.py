@@ -35,7 +35,7 @@ from shopdb.database import TABLES_INFO, duplicate_key, is_constraint_violation
 from shopdb.errors import ConflictError, InvalidInputError
 from shopdb.models import Asset, Base
 from shopdb.models.lookups import anycase_indexes
-from shopdb.services.audit import audit_entries, audit_log, diff, snapshot
+from shopdb.services.audit import audit_entries, audit_log, created_changes, diff, snapshot
 
 # What a unit of work has already seen exist (rows it found or wrote, lookup
 # ids), so that a batch asks the database once, not once per record.
@@ -65,6 +65,16 @@ def remembered(session: Session, key: Any, find: Callable[[], Any]) -> Any:
     return memory[key]
 
 
+def seen(session: Session, column: Any, value: Any) -> Any:
+    """`value`, a key just read from `column`, remembered as existing for the
+    unit of work (its reference check then asks nothing); returned."""
+    memory = known(session)
+    if memory is not None and value is not None:
+        table = column.table if isinstance(column, Column) else column.class_.__table__
+        memory[(table.name, column.key, value)] = True
+    return value
+
+
 def check_references(session: Session, model: type[Base], values: dict[str, Any]) -> None:
     """Every foreign key in `values` must point at an existing row."""
     (problems,) = missing_references(session, [(model, values)])
@@ -72,15 +82,21 @@ def check_references(session: Session, model: type[Base], values: dict[str, Any]
         raise InvalidInputError("A referenced row does not exist; see details.", problems)
 
 
-def unique_groups(table: Table) -> list[tuple[str, ...]]:
+def unique_groups(table: Table) -> tuple[tuple[str, ...], ...]:
     """The column-name groups whose values must be unique together."""
+    return _unique_groups(table)
+
+
+@functools.cache
+def _unique_groups(table: Table) -> tuple[tuple[str, ...], ...]:
+    # Asked for every row a batch writes: read from the table once.
     groups = {
         tuple(column.name for column in constraint.columns)
         for constraint in table.constraints
         if isinstance(constraint, UniqueConstraint)
     }
     groups |= {(column.name,) for column in table.columns if column.unique}
-    return sorted(groups)
+    return tuple(sorted(groups))
 
 
 def unique_conflicts(
@@ -149,9 +165,14 @@ def _held_sentence(table: Table, group: tuple[str, ...], shown_columns: list[Any
     return f"Another {table.name} row ({holder}) already has {shown}."
 
 
-def folded_columns(table: Table) -> set[str]:
+def folded_columns(table: Table) -> frozenset[str]:
     """Lookup names unique in any case, compared folded as their index does."""
-    return {index.info["anycase"] for index in anycase_indexes([table])}
+    return _folded_columns(table)
+
+
+@functools.cache
+def _folded_columns(table: Table) -> frozenset[str]:
+    return frozenset(index.info["anycase"] for index in anycase_indexes([table]))
 
 
 def refuse_conflicts(conflicts: list[tuple[tuple[str, ...], str]]) -> None:
@@ -337,6 +358,8 @@ def comparable(table: Table, group: tuple[str, ...], values: Sequence[Any]) -> t
     """Values of a unique group as its constraint compares them (lookup names
     folded)."""
     folded = folded_columns(table)
+    if not folded:
+        return tuple(values)
     return tuple(
         value.lower() if name in folded and isinstance(value, str) else value
         for name, value in zip(group, values, strict=True)
@@ -442,7 +465,8 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     the order given (the identity map holds them, as after a flush).
 
     The server databases return the new keys in parameter order. SQLite does
-    not promise an order for RETURNING, so there the keys are given: the unit
+    not promise an order for RETURNING (of one row there is no order to
+    keep), so there the keys of several rows are given: the unit
     of work holds SQLite's write lock (BEGIN IMMEDIATE), so max()+1 onwards is
     free (what SQLite itself would pick); a writer outside one that races
     meets the primary key's constraint, a 409 like any race."""
@@ -455,7 +479,7 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     sqlite = session.get_bind().dialect.name == "sqlite"
     numbered = isinstance(primary.type, Integer)
     with refused_as_conflict():
-        if sqlite and (given or numbered):
+        if sqlite and (given or numbered) and len(rows) > 1:
             if not given:
                 last = session.scalar(select(func.max(primary))) or 0
                 for row in rows:
@@ -550,7 +574,7 @@ def created_entry(instance: Any) -> dict[str, Any]:
         "action": "create",
         "entitytype": type(instance).__tablename__,
         "entityid": row_key(instance),
-        "changes": diff({}, snapshot(instance)),
+        "changes": created_changes(instance),
     }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from shopdb.database import get_session
 from shopdb.models import ADMIN, EDITOR, VIEWER, Asset, AuditLog
 from shopdb.plugins.runtime import current_runtime
+from shopdb.resources.collector import schema_problems
 from shopdb.services import records, tokens, users
 from shopdb.testing.clients import make_callers
 from tests import factories
@@ -418,3 +419,26 @@ def test_a_deadlock_is_run_again(site, collector, monkeypatch):
     name = hostname()
     assert site.pushed({"hostname": name})["action"] == "created"
     assert len(failures) == 1 and site.count(name.casefold()) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"hostname": "PC-1", "memorymb": 1.0},
+        {"hostname": "PC-1", "memorymb": True},
+        {"hostname": "PC-1", "memorymb": 2**70},
+        {"hostname": "PC-1", "memorymb": 1.5},
+        {"hostname": "PC-1\n"},
+        {"hostname": ""},
+        {"hostname": None},
+        {"hostname": "\u00e9" * 300},
+        {"hostname": "PC-1", "extra": 1},
+        {"hostname": "PC-\ud800-1"},
+    ],
+)
+def test_the_compiled_schema_check_passes_what_the_worded_one_passes(site, body):
+    """A record the compiled validator passes skips the worded check: the two
+    must agree, or a push would skip errors the reply should word."""
+    collector = current_runtime(site.app).get(site.name).parts.collector
+    assert collector is not None and collector.quick is not None
+    assert collector._surely_valid(body) == (not schema_problems(collector.validator, body))

@@ -98,8 +98,9 @@ def test_statements_per_batch_do_not_grow_with_the_batch(site: Site):
         ]
         results, _count, _statements = saved_many(site, bodies, names)
         assert [result.action for result in results] == [NOOP] * size
-    assert created[1] == created[10] == created[50], created
-    assert updated[1] == updated[10] == updated[50], updated
+    # A batch of one may cost less: one new row's key needs no max() on SQLite.
+    assert created[1] <= created[10] == created[50], created
+    assert updated[1] <= updated[10] == updated[50], updated
 
 
 def test_bad_records_of_a_batch_fail_alone_naming_the_field(site: Site):
