@@ -108,33 +108,26 @@ def related_pairs(assetids: Sequence[int], kind: str) -> Select:
     return select(union(direct, derived).subquery())
 
 
-def _brief(asset: Asset) -> dict[str, Any]:
-    return {"assetid": asset.assetid, "assetnumber": asset.assetnumber, "name": asset.name}
-
-
 def _targets_of(assetid: int) -> Select:
     return select(AssetRelationship.targetassetid).where(AssetRelationship.sourceassetid == assetid)
 
 
-# The assets at the three corners of a derived edge, aliased once: a new
-# alias per call rebuilt the proxies of all its columns (most of the Python
-# time of a detail reply).
-_SOURCE = aliased(Asset, name="source")
-_MIDDLE = aliased(Asset, name="middle")
-_PART = aliased(Asset, name="part")
-
-
 def derived_edges_query(assetid: int) -> Select:
-    """(edge, through, its type, through's type, source, meeting, part) of
-    every derived edge of one asset, both directions."""
-    source, middle, part = _SOURCE, _MIDDLE, _PART
+    """The derived edges of one asset, both directions, by their ids: the two
+    edges, the assets at their three corners and both types. The assets are
+    read after it by id: joined in here, PostgreSQL spent 10-16 ms planning
+    the eight-table join of a 0.5 ms query."""
     return (
-        _meeting(_EDGE, _THROUGH, _KIND.relationshiptype, _THROUGHKIND.relationshiptype)
+        _meeting(
+            _EDGE.assetrelationshipid.label("edgeid"),
+            _THROUGH.assetrelationshipid.label("throughid"),
+            _EDGE.sourceassetid.label("sourceid"),
+            _EDGE.targetassetid.label("meetingid"),
+            _THROUGH.sourceassetid.label("partid"),
+            _KIND.relationshiptype.label("kind"),
+            _THROUGHKIND.relationshiptype.label("throughkind"),
+        )
         .join(_THROUGHKIND, _THROUGHKIND.relationshiptypeid == _THROUGH.relationshiptypeid)
-        .add_columns(source, middle, part)
-        .join(source, source.assetid == _EDGE.sourceassetid)
-        .join(middle, middle.assetid == _EDGE.targetassetid)
-        .join(part, part.assetid == _THROUGH.sourceassetid)
         .where((_EDGE.sourceassetid == assetid) | (_THROUGH.sourceassetid == assetid))
         # Implied by the line above (either way the two edges meet at a target
         # of this asset's own edges), and what lets the database start from
@@ -145,26 +138,34 @@ def derived_edges_query(assetid: int) -> Select:
 
 
 def derived_edges(session: Session, assetid: int) -> dict[str, list[dict[str, Any]]]:
-    """The derived edges of one asset, both directions, in one query: each
-    with its type, the asset at the other end, and the two edges it comes
-    from (`edge`: PC controls cell; `through`: machine partof cell, with the
-    asset they meet at)."""
+    """The derived edges of one asset, both directions: each with its type,
+    the asset at the other end, and the two edges it comes from (`edge`: PC
+    controls cell; `through`: machine partof cell, with the asset they meet
+    at). One query, and one more for the assets when there are any."""
     found: dict[str, list[dict[str, Any]]] = {"outgoing": [], "incoming": []}
-    rows = session.execute(derived_edges_query(assetid))
-    for edge, through, kind, throughkind, start, meeting, end in rows:
-        outgoing = edge.sourceassetid == assetid
+    rows = session.execute(derived_edges_query(assetid)).all()
+    if not rows:
+        return found
+    wanted = {each for row in rows for each in (row.sourceid, row.meetingid, row.partid)}
+    briefs = {
+        row.assetid: {"assetid": row.assetid, "assetnumber": row.assetnumber, "name": row.name}
+        for row in session.execute(
+            select(Asset.assetid, Asset.assetnumber, Asset.name).where(
+                Asset.assetid.in_(sorted(wanted))
+            )
+        )
+    }
+    for row in rows:
+        outgoing = row.sourceid == assetid
         found["outgoing" if outgoing else "incoming"].append(
             {
-                "relationshiptype": kind,
-                "asset": _brief(end if outgoing else start),
-                "edge": {
-                    "assetrelationshipid": edge.assetrelationshipid,
-                    "relationshiptype": kind,
-                },
+                "relationshiptype": row.kind,
+                "asset": briefs[row.partid if outgoing else row.sourceid],
+                "edge": {"assetrelationshipid": row.edgeid, "relationshiptype": row.kind},
                 "through": {
-                    "assetrelationshipid": through.assetrelationshipid,
-                    "relationshiptype": throughkind,
-                    "asset": _brief(meeting),
+                    "assetrelationshipid": row.throughid,
+                    "relationshiptype": row.throughkind,
+                    "asset": briefs[row.meetingid],
                 },
             }
         )
