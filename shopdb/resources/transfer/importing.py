@@ -213,11 +213,6 @@ def converter(kind: fields.Field | None) -> Callable[[Any], Any]:
     return convert_cell
 
 
-def convert(kind: fields.Field | None, value: Any) -> Any:
-    """A cell as the input field `kind` takes it; ValueError says why not."""
-    return converter(kind)(value)
-
-
 # Lookups by name ---------------------------------------------------------------
 
 
@@ -311,7 +306,6 @@ class Importer:
         self.resolvers: dict[str, NameResolver] = {}
         self.seen: dict[tuple[Any, ...], int] = {}
         self.headers: dict[str, str] = {}  # field or part.child -> header in the file
-        self.converting: tuple[list[Any], list[Callable[[Any], Any]]] | None = None
 
     # Reading a row ---------------------------------------------------------
 
@@ -328,13 +322,17 @@ class Importer:
         return self.resolvers[lookup.name]
 
     def read_row(
-        self, number: int, cells: list[Any], columns: list[FlatColumn | None], headers: list[str]
+        self,
+        number: int,
+        cells: list[Any],
+        columns: list[FlatColumn | None],
+        converters: list[Callable[[Any], Any]],
+        headers: list[str],
     ) -> _Row:
         raw: dict[str, Any] = {}
         cleared: list[str] = []
         errors: list[dict[str, str]] = []
         nested: dict[str, dict[str, list[Any]]] = {}
-        converters = self._converters(columns)
         for index, column in enumerate(columns):
             if column is None:
                 continue
@@ -388,13 +386,6 @@ class Importer:
     def update_fields(self) -> dict[str, fields.Field]:
         """The input fields of a change (a schema is costly to build per row)."""
         return dict(self.resource.schemas.update(partial=True).fields)
-
-    def _converters(self, columns: list[FlatColumn | None]) -> list[Callable[[Any], Any]]:
-        """A converter per column of the file, made at its first row."""
-        if self.converting is None or self.converting[0] is not columns:
-            made = [converter(None if column is None else column.input) for column in columns]
-            self.converting = (columns, made)
-        return self.converting[1]
 
     def _nested_cells(self, column: FlatColumn, cell: Any) -> list[Any]:
         if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -546,9 +537,10 @@ class Importer:
             )
         report.unknowncolumns, report.ignoredcolumns = unknown, ignored
         self.name_headers(sheet.headers, columns, report)
+        converters = [converter(None if column is None else column.input) for column in columns]
         chunk: list[_Row] = []
         for number, cells in sheet.rows:
-            chunk.append(self.read_row(number, cells, columns, sheet.headers))
+            chunk.append(self.read_row(number, cells, columns, converters, sheet.headers))
             if len(chunk) >= CHUNK:
                 self.save_chunk(chunk, report)
                 if progress is not None:
@@ -626,7 +618,11 @@ def _heap_frozen() -> Iterator[None]:
     collector's full collections while it runs: each of them otherwise walks
     all of it again, and the rows of a chunk that live until it is written
     set them off every few hundred rows (a third of an import's time). As
-    the server does for its workers (deploy/gunicorn.conf.py)."""
+    the server does for its workers (deploy/gunicorn.conf.py), whose freeze
+    is left as it is: unfreezing would hand the app back to the collector."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield
