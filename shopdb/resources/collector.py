@@ -282,16 +282,16 @@ class Collector:
         found = resource.find_by(session, self.identityfield, identity, lock=True)
         if found is None and conflict is not None:
             raise conflict  # the clash was not with this identity
-        saved = resource.save(session, self._values(values, found), found, actor=actor)
+        saved = resource.save(session, self._values(values, found is None), found, actor=actor)
         saved = self._write_parts(session, saved, parts)
         if saved.action == NOOP:
             resource.mark_seen(session, [saved.record])
         return self._reply(saved, identity, dryrun)
 
-    def _values(self, values: dict[str, Any], found: Any | None) -> dict[str, Any]:
+    def _values(self, values: dict[str, Any], creating: bool) -> dict[str, Any]:
         """Fields fixed at creation are not pushed again to a record that
         exists; the collector cannot know whether it does."""
-        if found is None:
+        if creating:
             return values
         fixed = self.resource.create_only
         return {name: value for name, value in values.items() if name not in fixed}
@@ -436,7 +436,7 @@ class Collector:
             if early is None or early[0] != (instance is None):
                 # Created or deleted by another writer since the early read:
                 # loaded as what it is now.
-                early = self._load(own, instance, schemas)
+                early = self._load(own, instance is None, schemas)
             if isinstance(early[1], InvalidInputError):
                 outcomes[index] = early[1]
             else:
@@ -456,13 +456,12 @@ class Collector:
         return [outcomes[index] for index in rounds]
 
     def _load(
-        self, own: dict[str, Any], instance: Any | None, schemas: dict[bool, Schema]
+        self, own: dict[str, Any], creating: bool, schemas: dict[bool, Schema]
     ) -> tuple[bool, dict[str, Any] | InvalidInputError]:
         """(creating, the values as the resource's schema loads them for a
         new record or a change, or the record's error)"""
-        creating = instance is None
         try:
-            body = self._values(own, instance)
+            body = self._values(own, creating)
             return creating, self.resource.load(body, creating=creating, schemas=schemas)
         except InvalidInputError as error:
             return creating, error
@@ -475,7 +474,7 @@ class Collector:
         identities finds it: on SQLite the write holds the database's one
         write lock, which other workers' batches wait for, so what needs no
         lock is done without it. A record that another writer creates in
-        between is loaded again in the write (`_together`)."""
+        between is loaded again in the write (`_round`)."""
         if not checked:
             return {}
         column = self.resource.column(self.identityfield)
@@ -484,8 +483,7 @@ class Collector:
         loaded = {}
         for index, values in checked.items():
             own, _part = self._split(values)
-            exists = values[self.identityfield] in held
-            loaded[index] = self._load(own, True if exists else None, schemas)
+            loaded[index] = self._load(own, values[self.identityfield] not in held, schemas)
         return loaded
 
     def _one_by_one(
